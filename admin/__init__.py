@@ -1,0 +1,1 @@
+"""SQLAdmin data-entry panel mounted at /admin."""

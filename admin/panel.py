@@ -1,0 +1,35 @@
+"""The SQLAdmin panel: one view per registered entity, labelled in Chinese.
+
+Thin for now: role scoping, workflow actions and import/export come with their own issues.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqladmin import Admin, ModelView
+
+from backend.api.schemas import column_label
+from backend.db import Database
+from backend.entities import ENTITIES
+
+
+def _view_for(spec) -> type[ModelView]:
+    model = spec.model
+    columns = list(model.__table__.columns)
+    attrs = {
+        "name": spec.label,
+        "name_plural": spec.label,
+        "column_list": [c.name for c in columns][:8],
+        "column_labels": {c.name: column_label(c) for c in columns},
+        "column_searchable_list": [c.name for c in columns if c.name in ("name", "code", "title")],
+        "column_default_sort": [("id", True)],
+        "page_size": 50,
+    }
+    return type(f"{model.__name__}Admin", (ModelView,), attrs, model=model)
+
+
+def mount_admin(app: FastAPI, database: Database) -> Admin:
+    admin = Admin(app, engine=database.engine, title="GridLink 网格联动 管理台", base_url="/admin")
+    for spec in ENTITIES.values():
+        admin.add_view(_view_for(spec))
+    return admin

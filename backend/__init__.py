@@ -1,0 +1,1 @@
+"""GridLink 网格联动: community grid management platform."""

@@ -1,0 +1,118 @@
+"""Errors as JSON problem details (RFC 9457): type, title, status, detail, errors[{field, msg}].
+
+Every error a client can provoke is turned into a 4xx here; a 500 means a bug of ours.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "请求参数错误 Bad Request",
+    401: "未认证 Unauthorized",
+    403: "无权操作 Forbidden",
+    404: "未找到 Not Found",
+    405: "方法不允许 Method Not Allowed",
+    409: "冲突 Conflict",
+    412: "数据已被修改 Precondition Failed",
+    415: "不支持的媒体类型 Unsupported Media Type",
+    422: "数据校验失败 Unprocessable Entity",
+    428: "缺少前置条件 Precondition Required",
+    429: "请求过多 Too Many Requests",
+    500: "服务器内部错误 Internal Server Error",
+}
+
+
+@dataclass
+class FieldError:
+    field: str
+    msg: str
+
+
+@dataclass
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    status: int
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.detail}"
+
+
+def field_error(status: int, field_name: str, msg: str) -> ProblemError:
+    return ProblemError(status, f"{field_name}: {msg}", [FieldError(field_name, msg)])
+
+
+def not_found(entity_label: str, key: Any) -> ProblemError:
+    return ProblemError(404, f"{entity_label} {key} 不存在")
+
+
+def problem_response(
+    status: int, detail: str, errors: list[FieldError] | None = None, headers=None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "msg": e.msg} for e in errors]
+    return JSONResponse(body, status_code=status, headers=headers,
+                        media_type="application/problem+json")
+
+
+def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _clean_msg(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError):
+        return problem_response(exc.status, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError):
+        errors = [FieldError(_loc_to_field(tuple(e["loc"])), _clean_msg(e["msg"]))
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e.field}: {e.msg}" for e in errors)
+        return problem_response(422, detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        return problem_response(exc.status_code, str(exc.detail), None,
+                                getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError):
+        # Pre-checks name the field in the ordinary case; this is the race between two writers.
+        log.info("integrity error: %s", exc.orig)
+        return problem_response(409, "数据冲突: 违反唯一性或关联约束, 未写入任何数据")
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError):
+        return problem_response(412, "记录已被他人修改, 请刷新后重试")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "服务器内部错误")

@@ -1,0 +1,178 @@
+"""Turns every registered EntitySpec into its five REST routes.
+
+(No `from __future__ import annotations` here: FastAPI reads the schema classes from the
+closures' annotations at import time.)
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from backend.api import crud
+from backend.api.deps import DatabaseDep, SessionDep, SettingsDep
+from backend.api.errors import TITLES
+from backend.api.filtering import __doc__ as QUERY_DOC
+from backend.api.filtering import parse_list_query
+from backend.api.schemas import Page
+
+JSON_MEDIA = "application/json"
+ItemId = Annotated[int, Path(ge=1, le=2**62, description="编号 id")]
+PROBLEM = {"description": "错误 (problem details)", "content": {"application/problem+json": {}}}
+
+
+def json_response(content: Any, status_code: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS),
+        status_code=status_code,
+        media_type=JSON_MEDIA,
+        headers=headers,
+    )
+
+
+def etag(obj: Any) -> dict[str, str]:
+    return {"ETag": f'"{obj.version}"'}
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "|".join(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def csv_stream(db, spec: crud.EntitySpec, query, limit: int | None) -> Iterator[str]:
+    """CSV with a BOM so that Excel, what offices open it with, reads the Chinese right."""
+    names = query.fields or list(spec.columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(names)
+    with db.session() as session:
+        for n, row in enumerate(crud.iter_rows(session, spec, query, limit), start=1):
+            writer.writerow([_csv_cell(row[name]) for name in names])
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+def build_router(spec: crud.EntitySpec) -> APIRouter:
+    router = APIRouter(prefix=f"/{spec.name}", tags=[f"{spec.label} {spec.label_en}"])
+    create_schema = spec.create_schema
+    update_schema = spec.update_schema
+    read_schema = spec.read_schema
+    page_schema = Page[spec.list_item_schema]  # type: ignore[name-defined]
+    errors = {code: PROBLEM | {"description": TITLES[code]} for code in (400, 404, 409, 412, 422)}
+
+    @router.get(
+        "",
+        response_model=page_schema,
+        summary=f"{spec.label}列表 List {spec.label_en}",
+        description=f"筛选、排序、分页与导出 (format=csv)。\n\n```\n{QUERY_DOC}\n```",
+        responses={400: errors[400], 200: {"content": {"text/csv": {}}}},
+        operation_id=f"list_{spec.name.replace('-', '_')}",
+    )
+    def list_items(
+        request: Request,
+        session: SessionDep,
+        db: DatabaseDep,
+        settings: SettingsDep,
+        sort: Annotated[str | None, Query(description="排序, 如 -created_at,id")] = None,
+        fields: Annotated[str | None, Query(description="只返回这些字段, 逗号分隔")] = None,
+        limit: Annotated[int | None, Query(ge=1, le=1000, description="每页条数")] = None,
+        offset: Annotated[int | None, Query(ge=0, le=2**31, description="跳过条数")] = None,
+        count: Annotated[bool, Query(description="是否统计总数")] = True,
+        format: Annotated[str, Query(pattern="^(json|csv)$", description="json 或 csv")] = "json",
+    ) -> Any:
+        query = parse_list_query(
+            request.query_params,
+            spec.columns,
+            spec.filterable,
+            spec.sortable,
+            spec.default_sort,
+            max_limit=settings.max_page_size,
+            default_limit=settings.default_page_size,
+        )
+        if query.format == "csv":
+            # An export without an explicit limit is every matching row, streamed.
+            csv_limit = query.limit if limit is not None else None
+            return StreamingResponse(
+                csv_stream(db, spec, query, csv_limit),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'},
+            )
+        rows, total = crud.list_rows(session, spec, query)
+        return json_response(
+            {"items": rows, "total": total, "limit": query.limit, "offset": query.offset}
+        )
+
+    @router.post(
+        "",
+        response_model=read_schema,
+        status_code=201,
+        summary=f"新建{spec.label} Create {spec.label_en}",
+        responses={code: errors[code] for code in (409, 422)},
+        operation_id=f"create_{spec.name.replace('-', '_')}",
+    )
+    def create_item(body: create_schema, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        obj = crud.create_row(session, spec, body)
+        headers = etag(obj) | {"Location": f"/api/v1/{spec.name}/{obj.id}"}
+        return json_response(crud.row_dict(obj, spec.columns), 201, headers)
+
+    @router.get(
+        "/{item_id}",
+        response_model=read_schema,
+        summary=f"{spec.label}详情 Get {spec.label_en}",
+        responses={404: errors[404]},
+        operation_id=f"get_{spec.name.replace('-', '_')}",
+    )
+    def get_item(item_id: ItemId, session: SessionDep) -> Any:
+        obj = crud.get_row(session, spec, item_id)
+        return json_response(crud.row_dict(obj, spec.columns), headers=etag(obj))
+
+    @router.patch(
+        "/{item_id}",
+        response_model=read_schema,
+        summary=f"修改{spec.label} Update {spec.label_en}",
+        responses={code: errors[code] for code in (404, 409, 412, 422)},
+        operation_id=f"update_{spec.name.replace('-', '_')}",
+    )
+    def update_item(
+        item_id: ItemId,
+        body: update_schema,  # type: ignore[valid-type]
+        session: SessionDep,
+        if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')] = None,
+    ) -> Any:
+        obj = crud.get_row(session, spec, item_id)
+        obj = crud.update_row(session, spec, obj, body.model_dump(exclude_unset=True), if_match)
+        return json_response(crud.row_dict(obj, spec.columns), headers=etag(obj))
+
+    @router.delete(
+        "/{item_id}",
+        status_code=204,
+        summary=f"删除{spec.label} Delete {spec.label_en}",
+        responses={code: errors[code] for code in (404, 409, 412)},
+        operation_id=f"delete_{spec.name.replace('-', '_')}",
+    )
+    def delete_item(
+        item_id: ItemId,
+        session: SessionDep,
+        if_match: Annotated[str | None, Header(description="乐观锁: 上次读取的 ETag")] = None,
+    ) -> Response:
+        obj = crud.get_row(session, spec, item_id)
+        crud.delete_row(session, spec, obj, if_match)
+        return Response(status_code=204)
+
+    return router

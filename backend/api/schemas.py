@@ -1,0 +1,94 @@
+"""Pydantic schemas derived from the models, so a column is declared in exactly one place.
+
+Each entity writes its *create* schema by hand (that is where validation and examples live);
+the read schema comes from the model's columns, the update schema from the create schema with
+every field optional.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import JSON
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.schema import Column
+
+from backend.db import TagList
+
+T = TypeVar("T")
+
+READ_EXAMPLE_BASE = {
+    "id": 1,
+    "created_at": "2026-11-28T08:30:00Z",
+    "updated_at": "2026-11-28T08:30:00Z",
+    "version": 1,
+}
+
+
+def column_python_type(column: Column) -> Any:
+    col_type = column.type
+    if isinstance(col_type, TagList):
+        return list[str]
+    if isinstance(col_type, SAEnum) and col_type.enum_class is not None:
+        return col_type.enum_class
+    if isinstance(col_type, JSON):
+        return Any
+    try:
+        return col_type.python_type
+    except NotImplementedError:  # pragma: no cover - every column type we use has one
+        return Any
+
+
+def column_label(column: Column) -> str:
+    return column.comment or column.name
+
+
+def read_schema_for(model: type[DeclarativeBase], example: dict[str, Any] | None) -> type[BaseModel]:
+    """Read schema: every column of the table, typed as stored, titled with its zh-CN label."""
+    fields: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        py_type = column_python_type(column)
+        description = column_label(column)
+        if isinstance(column.type, SAEnum) and column.type.enum_class is not None:
+            description += " (" + column.type.enum_class.describe() + ")"
+        if column.nullable and py_type is not Any:
+            py_type = Optional[py_type]  # noqa: UP045 - built at run time
+        fields[column.name] = (py_type, Field(title=column_label(column), description=description))
+    config = ConfigDict(
+        title=f"{model.__name__}Read",
+        json_schema_extra={"examples": [{**READ_EXAMPLE_BASE, **example}]} if example else None,
+    )
+    return create_model(f"{model.__name__}Read", __config__=config, **fields)
+
+
+def partial_schema(schema: type[BaseModel], name: str) -> type[BaseModel]:
+    """Every field optional and defaulting to None (PATCH bodies, sparse list rows)."""
+    fields: dict[str, Any] = {}
+    for field_name, info in schema.model_fields.items():
+        annotation = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[misc]
+        fields[field_name] = (
+            Optional[annotation],  # noqa: UP045
+            Field(default=None, title=info.title, description=info.description),
+        )
+    config = ConfigDict(title=name, extra="forbid" if "Update" in name else "ignore")
+    return create_model(name, __config__=config, **fields)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: `total` is null when the client asked for `count=false`."""
+
+    items: list[T]
+    total: int | None = Field(description="符合条件的总数 (count=false 时为 null)")
+    limit: int
+    offset: int
+
+
+class CreateSchema(BaseModel):
+    """Base of the hand-written create schemas: unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+

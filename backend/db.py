@@ -1,0 +1,156 @@
+"""Engine, sessions and the declarative base shared by every domain.
+
+Every table gets an integer id, created_at/updated_at (UTC, timezone-aware) and a version
+column that SQLAlchemy uses for optimistic locking: an UPDATE carries `WHERE version = :old`,
+so two writers cannot silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import DateTime, Integer, MetaData, Text, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s__%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# Marks columns holding hierarchical digit codes (area, grid): a prefix names a subtree.
+HIERARCHICAL = {"hierarchical": True}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend.
+
+    PostgreSQL keeps the offset itself; SQLite has no time zones, so values are stored as naive
+    UTC and given back their tzinfo on the way out.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True) -> None:  # noqa: ARG002 - always aware
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class TagList(TypeDecorator[list[str]]):
+    """A list of short tags stored as `|tag1|tag2|`.
+
+    Portable and cheap to filter: "has tag X" is `LIKE '%|X|%'` on both SQLite and PostgreSQL,
+    where a JSON column would need dialect-specific operators.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[str] | None, dialect):  # type: ignore[override]
+        if not value:
+            return ""
+        return "|" + "|".join(value) + "|"
+
+    def process_result_value(self, value: str | None, dialect):  # type: ignore[override]
+        if not value:
+            return []
+        return [tag for tag in value.split("|") if tag]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TableBase(Base):
+    """Columns every GridLink table has."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, comment="编号")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, nullable=False, index=True, comment="创建时间"
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False, comment="更新时间"
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, comment="版本")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # Plain postgresql:// means psycopg 3 here, never psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """One engine and its session factory; the app and the CLI each hold one."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self.sessionmaker()
+
+    def sessions(self) -> Iterator[Session]:
+        with self.sessionmaker() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,26 @@
+"""Entity declarations of the ledgers: buildings, households, residents, organisations."""
+
+from __future__ import annotations
+
+from backend.api.crud import EntitySpec, ParentLink, register
+from backend.ledgers.models import Building, Household, Organization, Resident
+from backend.ledgers.schemas import BuildingCreate, HouseholdCreate, OrganizationCreate, ResidentCreate
+
+BUILDINGS = register(EntitySpec(
+    name="buildings", model=Building, create_schema=BuildingCreate, label="楼栋",
+    label_en="buildings", children=(("households", "building_id"),),
+))
+HOUSEHOLDS = register(EntitySpec(
+    name="households", model=Household, create_schema=HouseholdCreate, label="户",
+    label_en="households", parent=ParentLink("building_id", Building),
+    children=(("residents", "household_id"), ("visits", "household_id")),
+))
+RESIDENTS = register(EntitySpec(
+    name="residents", model=Resident, create_schema=ResidentCreate, label="居民",
+    label_en="residents", parent=ParentLink("household_id", Household),
+    derived=("sex", "birth_date"),
+))
+ORGANIZATIONS = register(EntitySpec(
+    name="organizations", model=Organization, create_schema=OrganizationCreate,
+    label="组织/单位", label_en="organizations",
+))

@@ -1,0 +1,87 @@
+"""Test harness: the real app over HTTP, on a SQLite file or on the real PostgreSQL.
+
+Set GRIDLINK_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+suite on PostgreSQL: each test session then works in a fresh database of its own on that
+server, dropped at the end. Without it, each session gets a new SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from backend import migrations
+from backend.app import create_app
+from backend.config import Settings
+from backend.db import Base
+
+PG_ENV = "GRIDLINK_TEST_DATABASE_URL"
+
+
+def _pg_admin_url(url: str):
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    server_url = os.environ.get(PG_ENV)
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gridlink-test.db'}"
+        return
+    admin_url = _pg_admin_url(server_url)
+    name = f"gridlink_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    migrations.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(migrated_url: str) -> Settings:
+    return Settings(database_url=migrated_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(request) -> Iterator[None]:
+    """Each test starts from empty tables (only when the test used the app's database)."""
+    yield
+    if "app" not in request.fixturenames and "client" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    engine = app.state.db.engine
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
