@@ -11,7 +11,9 @@ _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,5})$")
 _DIGITS = re.compile(r"^\d+$")
 
 
-def _phone(value: str) -> str:
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
     value = value.strip().replace(" ", "")
     if not _PHONE.match(value):
         raise ValueError("电话号码格式不正确: 应为11位手机号、带区号的固定电话或短号")
@@ -19,7 +21,9 @@ def _phone(value: str) -> str:
 
 
 def digits(length: int, what: str):
-    def check(value: str) -> str:
+    def check(value: str | None) -> str | None:
+        if value is None:  # the field may be optional: None is the type's business
+            return None
         if len(value) != length or not _DIGITS.match(value):
             raise ValueError(f"{what}应为{length}位数字")
         return value

@@ -83,5 +83,6 @@ def clean_tables(request) -> Iterator[None]:
         if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # areas reference areas
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))

@@ -54,6 +54,7 @@ class EntitySpec:
     derived: tuple[str, ...] = ()
     default_sort: str = "id"
     validate: Validator | None = None
+    before_create: Callable[[Session, dict[str, Any]], None] | None = None
     after_create: Callable[[Session, Any], None] | None = None
     read_schema: type[BaseModel] = field(init=False)
     update_schema: type[BaseModel] = field(init=False)
@@ -248,6 +249,8 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel) -> Any:
     data = payload.model_dump()
     _inherit_from_parent(session, spec, data)
     _prepare(session, spec, data, data, None)
+    if spec.before_create is not None:
+        spec.before_create(session, data)
     obj = spec.model(**data)
     session.add(obj)
     session.flush()

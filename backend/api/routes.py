@@ -28,7 +28,7 @@ PROBLEM = {"description": "错误 (problem details)", "content": {"application/p
 
 def json_response(content: Any, status_code: int = 200, headers: dict | None = None) -> Response:
     return Response(
-        orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS),
+        orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z),
         status_code=status_code,
         media_type=JSON_MEDIA,
         headers=headers,

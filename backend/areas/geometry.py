@@ -8,8 +8,10 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 
-def validate_polygon(value: Any) -> dict[str, Any]:
+def validate_polygon(value: Any) -> dict[str, Any] | None:
     """Return the polygon as a plain GeoJSON dict, or raise ValueError saying what is wrong."""
+    if value is None:
+        return None
     if not isinstance(value, dict) or value.get("type") != "Polygon":
         raise ValueError('边界应为 GeoJSON Polygon: {"type": "Polygon", "coordinates": [...]}')
     rings = value.get("coordinates")

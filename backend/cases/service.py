@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.api.crud import EntitySpec, register
 from backend.api.errors import field_error
@@ -34,12 +36,16 @@ def validate_case(_session: Session, data: dict[str, Any], _existing: Any) -> No
         raise field_error(422, "is_anonymous", "匿名上报不登记上报人姓名和电话")
 
 
+def reserve_case_code(_session: Session, data: dict[str, Any]) -> None:
+    # The real code needs the id, which exists only after the insert: hold a unique placeholder.
+    data["code"] = "tmp" + secrets.token_hex(8)
+
+
 def assign_case_code(session: Session, case: Case) -> None:
-    # The code needs the id, which exists only after the insert; a Core UPDATE sets it without
-    # counting as a second version of the row.
-    case.code = case_code(case)
-    session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
-                    .values(code=case.code))
+    # A Core UPDATE, so that setting the code does not count as a second version of the row.
+    code = case_code(case)
+    session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id).values(code=code, updated_at=case.updated_at))
+    set_committed_value(case, "code", code)
 
 
 DEPARTMENTS = register(EntitySpec(
@@ -53,5 +59,5 @@ CASE_CATEGORIES = register(EntitySpec(
 ))
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
-    default_sort="-reported_at", validate=validate_case, after_create=assign_case_code,
+    default_sort="-reported_at", validate=validate_case, before_create=reserve_case_code, after_create=assign_case_code,
 ))

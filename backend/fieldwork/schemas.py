@@ -13,7 +13,9 @@ from backend.ledgers.schemas import GridCode
 from backend.validation import Name
 
 
-def _line_string(value: dict[str, Any]) -> dict[str, Any]:
+def _line_string(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
     coords = value.get("coordinates")
     if value.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
         raise ValueError('轨迹应为 GeoJSON LineString: {"type": "LineString", "coordinates": [[经度, 纬度], ...]}')

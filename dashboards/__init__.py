@@ -1,0 +1,1 @@
+"""Streamlit dashboards: clients of the GridLink REST API."""

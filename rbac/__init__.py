@@ -1,0 +1,1 @@
+"""Casbin model, default policy, enforcer, scope and masking helpers (the RBAC issue)."""

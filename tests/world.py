@@ -1,0 +1,68 @@
+"""A small county with one of everything, and a valid new row for every entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.builders import COMMUNITY, COUNTY, GRID, OTHER_GRID, id_number, make_areas, ok
+
+
+@dataclass
+class World:
+    building: dict
+    household: dict
+    resident: dict
+    department: dict
+    category: dict
+    patrol: dict
+
+
+def make_world(client) -> World:
+    make_areas(client)
+    building = ok(client.post("/api/v1/buildings", json={
+        "grid_code": GRID, "name": "3号楼", "address": "新华街88号院3号楼", "floors": 6}), 201)
+    household = ok(client.post("/api/v1/households", json={
+        "building_id": building["id"], "room": "2单元301", "head_name": "刘志强"}), 201)
+    resident = ok(client.post("/api/v1/residents", json={
+        "household_id": household["id"], "name": "刘志强", "id_number": id_number(1),
+        "phone": "13512345678", "key_groups": ["低保"]}), 201)
+    department = ok(client.post("/api/v1/departments", json={
+        "code": "HW01", "name": "鹤山区环境卫生管理处", "kind": "sanitation", "area_code": COUNTY}), 201)
+    category = ok(client.post("/api/v1/case-categories", json={
+        "code": "07011", "kind": "event", "big_class_code": "07", "big_class_name": "市容环境",
+        "name": "积存垃圾渣土", "default_department_code": "HW01", "deadline_value": 6,
+        "deadline_unit": "working_hours"}), 201)
+    patrol = ok(client.post("/api/v1/patrols", json={
+        "grid_code": GRID, "patroller_name": "李秀英", "started_at": "2026-11-02T01:00:00Z"}), 201)
+    return World(building, household, resident, department, category, patrol)
+
+
+def new_row(entity: str, world: World) -> tuple[dict, dict]:
+    """(a valid create body, a valid patch) for each entity."""
+    return {
+        "areas": ({"code": "410602002", "name": "鹤山街街道", "level": "street",
+                   "parent_code": COUNTY}, {"name": "鹤山街道"}),
+        "grids": ({"code": COMMUNITY + "008", "name": "新华街第八网格", "community_code": COMMUNITY,
+                   "household_target": 350}, {"chief_name": "王建国"}),
+        "departments": ({"code": "YL01", "name": "园林绿化所", "kind": "greening",
+                         "area_code": COUNTY}, {"phone": "0392-2611111"}),
+        "case-categories": ({"code": "04001", "kind": "component", "big_class_code": "04",
+                             "big_class_name": "园林绿化", "name": "行道树", "deadline_value": 3,
+                             "deadline_unit": "working_days"}, {"deadline_value": 2}),
+        "buildings": ({"grid_code": OTHER_GRID, "name": "1号楼", "address": "红旗街1号"},
+                      {"floors": 7}),
+        "households": ({"building_id": world.building["id"], "room": "1单元101"},
+                       {"is_rental": True, "landlord_name": "张三"}),
+        "residents": ({"household_id": world.household["id"], "name": "王芳",
+                       "id_number": id_number(2, "female")}, {"phone": "13900001111"}),
+        "organizations": ({"grid_code": GRID, "name": "新华超市", "kind": "shop"},
+                          {"employees": 12}),
+        "cases": ({"source": "hotline_12345", "category_code": world.category["code"],
+                   "title": "88号院门口积存垃圾", "grid_code": GRID}, {"priority": "urgent"}),
+        "patrols": ({"grid_code": GRID, "patroller_name": "王建国",
+                     "started_at": "2026-11-03T01:00:00Z"}, {"findings": "无异常"}),
+        "visits": ({"household_id": world.household["id"], "visitor_name": "李秀英",
+                    "visit_date": "2026-11-04", "kind": "key_group"}, {"needs_follow_up": True}),
+        "work-logs": ({"grid_code": GRID, "author_name": "王建国", "log_date": "2026-11-05",
+                       "content": "巡查一次"}, {"hours": 7.5}),
+    }[entity]
