@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,5})$")
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -16,7 +16,7 @@ def _phone(value: str | None) -> str | None:
         return None
     value = value.strip().replace(" ", "")
     if not _PHONE.match(value):
-        raise ValueError("电话号码格式不正确: 应为11位手机号、带区号的固定电话或短号")
+        raise ValueError("电话号码格式不正确: 应为11位手机号或带区号的固定电话")
     return value
 
 

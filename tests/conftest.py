@@ -29,8 +29,8 @@ def _pg_admin_url(url: str):
     return parsed.set(drivername="postgresql+psycopg")
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> Iterator[str]:
+def _fresh_database(tmp_path_factory) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a database of its own on the PostgreSQL server."""
     server_url = os.environ.get(PG_ENV)
     if not server_url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gridlink-test.db'}"
@@ -46,6 +46,17 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    yield from _fresh_database(tmp_path_factory)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path_factory) -> Iterator[str]:
+    """An empty database for one test that migrates up and down by itself."""
+    yield from _fresh_database(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

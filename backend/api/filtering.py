@@ -90,14 +90,17 @@ def parse_value(column: Column, raw: str) -> Any:
         if python_type is bool:
             return _parse_bool(raw)
         if python_type is int:
-            return int(raw)
+            value = int(raw)
+            if not -(2**63) <= value < 2**63:
+                raise ValueError("out of range")
+            return value
         if python_type is float:
             return float(raw)
         if python_type is dt.datetime:
             return _parse_datetime(raw)
         if python_type is dt.date:
             return dt.date.fromisoformat(raw.strip())
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         kind = {bool: "布尔值", int: "整数", float: "数字", dt.datetime: "ISO 8601 时间",
                 dt.date: "日期 (YYYY-MM-DD)"}[python_type]
         raise ValueError(f"应为{kind}") from exc
@@ -148,7 +151,13 @@ def parse_list_query(
 ) -> ListQuery:
     query = ListQuery(limit=default_limit)
     errors: list[FieldError] = []
-    for key, raw in params.multi_items() if hasattr(params, "multi_items") else params.items():
+    items = list(params.multi_items() if hasattr(params, "multi_items") else params.items())
+    for key, raw in items:
+        if "\x00" in key or "\x00" in raw:  # PostgreSQL refuses NUL in text
+            errors.append(FieldError(key.replace("\x00", ""), "不能包含空字符 (\\x00)"))
+    if errors:
+        raise ProblemError(400, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors)
+    for key, raw in items:
         if key in RESERVED:
             continue
         name, _, op = key.partition("__")
@@ -167,6 +176,7 @@ def parse_list_query(
         raise ProblemError(400, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors)
 
     sort = params.get("sort") or default_sort
+    sorted_by: set[str] = set()
     for part in sort.split(","):
         part = part.strip()
         if not part:
@@ -175,9 +185,13 @@ def parse_list_query(
         name = part.lstrip("-+")
         if name not in sortable:
             raise _bad("sort", f"不能按 '{name}' 排序")
+        if name in sorted_by:
+            continue
+        sorted_by.add(name)
         column = columns[name]
         query.order_by.append(column.desc() if descending else column.asc())
-    query.order_by.append(columns["id"].asc())
+    if "id" not in sorted_by:  # a total order, so that pages never overlap or skip rows
+        query.order_by.append(columns["id"].asc())
 
     if params.get("fields"):
         wanted = [f.strip() for f in params["fields"].split(",") if f.strip()]
