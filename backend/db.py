@@ -31,6 +31,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids are INTEGER (int4 on PostgreSQL): an id beyond it cannot exist, and must not reach the
+# database as a parameter it would refuse.
+MAX_ID = 2**31 - 1
+
 # Marks columns holding hierarchical digit codes (area, grid): a prefix names a subtree.
 HIERARCHICAL = {"hierarchical": True}
 

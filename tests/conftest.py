@@ -81,13 +81,7 @@ def client(app) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(autouse=True)
-def clean_tables(request) -> Iterator[None]:
-    """Each test starts from empty tables (only when the test used the app's database)."""
-    yield
-    if "app" not in request.fixturenames and "client" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def empty_all_tables(app) -> None:
     engine = app.state.db.engine
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
@@ -97,3 +91,11 @@ def clean_tables(request) -> Iterator[None]:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # areas reference areas
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(request) -> Iterator[None]:
+    """Each test starts from empty tables (only when the test used the app's database)."""
+    yield
+    if "app" in request.fixturenames or "client" in request.fixturenames:
+        empty_all_tables(request.getfixturevalue("app"))

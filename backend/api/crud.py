@@ -15,16 +15,15 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Integer, SmallInteger, String, Text, func, select, update
+from sqlalchemy import JSON, String, Text, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Column
 
 from backend.api.errors import FieldError, ProblemError, field_error, not_found
-from backend.api.filtering import ListQuery
+from backend.api.filtering import ListQuery, integer_range
 from backend.api.schemas import partial_schema, read_schema_for
 from backend.db import Base, TableBase, TagList
 
-INT_RANGES = {SmallInteger: (-(2**15), 2**15 - 1), Integer: (-(2**31), 2**31 - 1)}
 SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
 Validator = Callable[[Session, dict[str, Any], Any], None]
 
@@ -162,7 +161,7 @@ def _check_column_limits(spec: EntitySpec, data: dict[str, Any]) -> None:
             if isinstance(column.type, String) and length and len(value) > length:
                 errors.append(FieldError(name, f"长度不能超过 {length} 个字符"))
         elif isinstance(value, int) and not isinstance(value, bool):
-            low, high = INT_RANGES.get(type(column.type), (-(2**63), 2**63 - 1))
+            low, high = integer_range(column)
             if not low <= value <= high:
                 errors.append(FieldError(name, f"应在 {low} 到 {high} 之间"))
         elif isinstance(value, dt.datetime) and not 1900 <= value.year <= 2999:

@@ -6,10 +6,12 @@ Every error a client can provoke is turned into a 4xx here; a 500 means a bug of
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from fastapi import FastAPI, Request
+from pydantic import BaseModel, Field
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +36,31 @@ TITLES = {
 }
 
 
+class ProblemFieldError(BaseModel):
+    field: str = Field(description="出错的字段 (query 参数名或 JSON 路径)")
+    msg: str = Field(description="原因")
+
+
+class Problem(BaseModel):
+    """The body of every error answer (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemFieldError] | None = None
+
+
+def problem_docs(*statuses: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, documented as problem details."""
+    ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {
+        status: {"model": Problem, "description": TITLES[status],
+                 "content": {"application/problem+json": ref}}
+        for status in statuses
+    }
+
+
 @dataclass
 class FieldError:
     field: str
@@ -46,7 +73,7 @@ class ProblemError(Exception):
 
     status: int
     detail: str
-    errors: list[FieldError] = field(default_factory=list)
+    errors: list[FieldError] = dataclass_field(default_factory=list)
     headers: dict[str, str] | None = None
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, or_, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, and_, or_, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
 
@@ -73,6 +73,15 @@ def _parse_datetime(raw: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def integer_range(column: Column) -> tuple[int, int]:
+    """What the column's integer type holds: a wider parameter is refused by PostgreSQL."""
+    if isinstance(column.type, SmallInteger):
+        return -(2**15), 2**15 - 1
+    if isinstance(column.type, BigInteger):
+        return -(2**63), 2**63 - 1
+    return -(2**31), 2**31 - 1
+
+
 def parse_value(column: Column, raw: str) -> Any:
     """Turn a query-string value into the column's Python type (ValueError with a reason)."""
     col_type = column.type
@@ -91,7 +100,8 @@ def parse_value(column: Column, raw: str) -> Any:
             return _parse_bool(raw)
         if python_type is int:
             value = int(raw)
-            if not -(2**63) <= value < 2**63:
+            low, high = integer_range(column)
+            if not low <= value <= high:
                 raise ValueError("out of range")
             return value
         if python_type is float:
@@ -101,7 +111,7 @@ def parse_value(column: Column, raw: str) -> Any:
         if python_type is dt.date:
             return dt.date.fromisoformat(raw.strip())
     except (ValueError, OverflowError) as exc:
-        kind = {bool: "布尔值", int: "整数", float: "数字", dt.datetime: "ISO 8601 时间",
+        kind = {bool: "布尔值", int: "范围内的整数", float: "数字", dt.datetime: "ISO 8601 时间",
                 dt.date: "日期 (YYYY-MM-DD)"}[python_type]
         raise ValueError(f"应为{kind}") from exc
     return raw

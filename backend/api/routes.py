@@ -16,14 +16,14 @@ from fastapi.responses import StreamingResponse
 
 from backend.api import crud
 from backend.api.deps import DatabaseDep, SessionDep, SettingsDep
-from backend.api.errors import TITLES
+from backend.api.errors import problem_docs
 from backend.api.filtering import __doc__ as QUERY_DOC
 from backend.api.filtering import parse_list_query
 from backend.api.schemas import Page
+from backend.db import MAX_ID
 
 JSON_MEDIA = "application/json"
-ItemId = Annotated[int, Path(ge=1, le=2**62, description="编号 id")]
-PROBLEM = {"description": "错误 (problem details)", "content": {"application/problem+json": {}}}
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号 id")]
 
 
 def json_response(content: Any, status_code: int = 200, headers: dict | None = None) -> Response:
@@ -74,14 +74,13 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
     update_schema = spec.update_schema
     read_schema = spec.read_schema
     page_schema = Page[spec.list_item_schema]  # type: ignore[name-defined]
-    errors = {code: PROBLEM | {"description": TITLES[code]} for code in (400, 404, 409, 412, 422)}
 
     @router.get(
         "",
         response_model=page_schema,
         summary=f"{spec.label}列表 List {spec.label_en}",
         description=f"筛选、排序、分页与导出 (format=csv)。\n\n```\n{QUERY_DOC}\n```",
-        responses={400: errors[400], 200: {"content": {"text/csv": {}}}},
+        responses=problem_docs(400, 422) | {200: {"content": {"text/csv": {}}}},
         operation_id=f"list_{spec.name.replace('-', '_')}",
     )
     def list_items(
@@ -123,7 +122,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         response_model=read_schema,
         status_code=201,
         summary=f"新建{spec.label} Create {spec.label_en}",
-        responses={code: errors[code] for code in (409, 422)},
+        responses=problem_docs(409, 422),
         operation_id=f"create_{spec.name.replace('-', '_')}",
     )
     def create_item(body: create_schema, session: SessionDep) -> Any:  # type: ignore[valid-type]
@@ -135,7 +134,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         "/{item_id}",
         response_model=read_schema,
         summary=f"{spec.label}详情 Get {spec.label_en}",
-        responses={404: errors[404]},
+        responses=problem_docs(404, 422),
         operation_id=f"get_{spec.name.replace('-', '_')}",
     )
     def get_item(item_id: ItemId, session: SessionDep) -> Any:
@@ -146,7 +145,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         "/{item_id}",
         response_model=read_schema,
         summary=f"修改{spec.label} Update {spec.label_en}",
-        responses={code: errors[code] for code in (404, 409, 412, 422)},
+        responses=problem_docs(404, 409, 412, 422),
         operation_id=f"update_{spec.name.replace('-', '_')}",
     )
     def update_item(
@@ -163,7 +162,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         "/{item_id}",
         status_code=204,
         summary=f"删除{spec.label} Delete {spec.label_en}",
-        responses={code: errors[code] for code in (404, 409, 412)},
+        responses=problem_docs(404, 409, 412, 422),
         operation_id=f"delete_{spec.name.replace('-', '_')}",
     )
     def delete_item(

@@ -16,7 +16,7 @@ from backend.cases.models import (
     DepartmentKind,
     HandlingType,
 )
-from backend.db import utcnow
+from backend.db import MAX_ID, utcnow
 from backend.ledgers.schemas import GridCode
 from backend.validation import Latitude, Longitude, Name, Phone, digits
 
@@ -79,5 +79,5 @@ class CaseCreate(CreateSchema):
     is_anonymous: bool = False
     priority: CasePriority = CasePriority.normal
     handling_type: HandlingType = HandlingType.general
-    patrol_id: Annotated[int | None, Field(ge=1, le=2**62)] = None
+    patrol_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
     reported_at: Annotated[dt.datetime, Field(default_factory=utcnow, description="默认为当前时间")]

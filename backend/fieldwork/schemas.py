@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field
 
 from backend.api.schemas import CreateSchema
+from backend.db import MAX_ID
 from backend.fieldwork.models import VisitKind
 from backend.ledgers.schemas import GridCode
 from backend.validation import Name
@@ -50,9 +51,9 @@ class VisitCreate(CreateSchema):
         "visitor_name": "李秀英", "visit_date": "2026-11-28", "kind": "key_group",
         "content": "走访独居老人, 身体状况良好, 提醒冬季用电安全", "needs_follow_up": False}]})
 
-    household_id: Annotated[int, Field(ge=1, le=2**62, title="走访户")]
+    household_id: Annotated[int, Field(ge=1, le=MAX_ID, title="走访户")]
     grid_code: Annotated[GridCode | None, Field(description="可省略: 取所走访户的网格")] = None
-    resident_id: Annotated[int | None, Field(ge=1, le=2**62)] = None
+    resident_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
     visitor_name: Annotated[Name, Field(title="走访人")]
     visit_date: Annotated[dt.date, Field(title="走访日期")]
     kind: VisitKind = VisitKind.routine

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from backend.api.schemas import CreateSchema
+from backend.db import MAX_ID
 from backend.ledgers.id_number import InvalidIdNumber, parse_id_number
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
 from backend.validation import Latitude, Longitude, Name, Phone, ShortText, digits
@@ -58,7 +59,7 @@ class HouseholdCreate(CreateSchema):
         "is_rental": True, "landlord_name": "刘志强", "landlord_phone": "13512345678",
         "note": "租户为外地务工人员"}]})
 
-    building_id: Annotated[int, Field(ge=1, le=2**62, title="楼栋")]
+    building_id: Annotated[int, Field(ge=1, le=MAX_ID, title="楼栋")]
     grid_code: Annotated[GridCode | None, Field(description="可省略: 取所属楼栋的网格")] = None
     room: Annotated[str, Field(min_length=1, max_length=30, title="房号")]
     head_name: Name | None = None
@@ -82,7 +83,7 @@ class ResidentCreate(CreateSchema):
         "residence_type": "registered", "relation_to_head": "户主",
         "key_groups": ["低保"], "note": None}]})
 
-    household_id: Annotated[int | None, Field(ge=1, le=2**62, title="户")] = None
+    household_id: Annotated[int | None, Field(ge=1, le=MAX_ID, title="户")] = None
     grid_code: Annotated[GridCode | None, Field(description="有户时可省略: 取户所在网格",
                                                 validate_default=True)] = None
     name: Annotated[Name, Field(title="姓名")]
