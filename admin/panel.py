@@ -1,6 +1,8 @@
 """The SQLAdmin panel: one view per registered entity, labelled in Chinese.
 
-Thin for now: role scoping, workflow actions and import/export come with their own issues.
+Thin for now and read-only: until the panel writes through the same CRUD service as the API
+(with its validation, scope and audit), it must not be a second, unchecked way to write.
+Role scoping, forms, workflow actions and import/export come with the admin-panel issue.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ def _view_for(spec) -> type[ModelView]:
         "column_searchable_list": [c.name for c in columns if c.name in ("name", "code", "title")],
         "column_default_sort": [("id", True)],
         "page_size": 50,
+        "can_create": False,
+        "can_edit": False,
+        "can_delete": False,
     }
     return type(f"{model.__name__}Admin", (ModelView,), attrs, model=model)
 

@@ -52,6 +52,8 @@ class EntitySpec:
     # Fields computed from others (e.g. sex from the ID number): not carried into a PATCH merge.
     derived: tuple[str, ...] = ()
     default_sort: str = "id"
+    # Example values of the fields the server fills in (codes, statuses), for the read schema.
+    read_example: dict[str, Any] = field(default_factory=dict)
     validate: Validator | None = None
     before_create: Callable[[Session, dict[str, Any]], None] | None = None
     after_create: Callable[[Session, Any], None] | None = None
@@ -62,7 +64,7 @@ class EntitySpec:
     def __post_init__(self) -> None:
         examples = (self.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
         example = examples[0] if examples else {}
-        self.read_schema = read_schema_for(self.model, example)
+        self.read_schema = read_schema_for(self.model, example | self.read_example)
         self.update_schema = partial_schema(self.create_schema, f"{self.model.__name__}Update")
         self.list_item_schema = partial_schema(self.read_schema, f"{self.model.__name__}ListItem")
 

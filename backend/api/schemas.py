@@ -45,8 +45,12 @@ def column_label(column: Column) -> str:
     return column.comment or column.name
 
 
-def read_schema_for(model: type[DeclarativeBase], example: dict[str, Any] | None) -> type[BaseModel]:
-    """Read schema: every column of the table, typed as stored, titled with its zh-CN label."""
+def read_schema_for(model: type[DeclarativeBase], example: dict[str, Any]) -> type[BaseModel]:
+    """Read schema: every column of the table, typed as stored, titled with its zh-CN label.
+
+    `example` is the create example plus what the server adds; columns it leaves out are null.
+    """
+    example = {c.name: None for c in model.__table__.columns} | READ_EXAMPLE_BASE | example
     fields: dict[str, Any] = {}
     for column in model.__table__.columns:
         py_type = column_python_type(column)
@@ -58,7 +62,7 @@ def read_schema_for(model: type[DeclarativeBase], example: dict[str, Any] | None
         fields[column.name] = (py_type, Field(title=column_label(column), description=description))
     config = ConfigDict(
         title=f"{model.__name__}Read",
-        json_schema_extra={"examples": [{**READ_EXAMPLE_BASE, **example}]} if example else None,
+        json_schema_extra={"examples": [example]},
     )
     return create_model(f"{model.__name__}Read", __config__=config, **fields)
 

@@ -59,5 +59,8 @@ CASE_CATEGORIES = register(EntitySpec(
 ))
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
-    default_sort="-reported_at", validate=validate_case, before_create=reserve_case_code, after_create=assign_case_code,
+    default_sort="-reported_at", validate=validate_case,
+    read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",
+                  "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
+                  "due_at": "2026-11-28T14:40:00Z", "rework_count": 0}, before_create=reserve_case_code, after_create=assign_case_code,
 ))

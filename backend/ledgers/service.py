@@ -18,7 +18,7 @@ HOUSEHOLDS = register(EntitySpec(
 RESIDENTS = register(EntitySpec(
     name="residents", model=Resident, create_schema=ResidentCreate, label="居民",
     label_en="residents", parent=ParentLink("household_id", Household),
-    derived=("sex", "birth_date"),
+    derived=("sex", "birth_date"), read_example={"sex": "male", "birth_date": "1980-05-17"},
 ))
 ORGANIZATIONS = register(EntitySpec(
     name="organizations", model=Organization, create_schema=OrganizationCreate,
