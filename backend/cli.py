@@ -32,16 +32,15 @@ def migrate() -> None:
 @app.command()
 def seed(
     scale: Annotated[int, typer.Option(min=1, help="Multiply people, houses and cases")] = 1,
-    force: Annotated[bool, typer.Option(help="Seed even if the database has data")] = False,
 ) -> None:
-    """Fill the database with realistic demo data (Faker zh_CN)."""
+    """Fill an empty database with realistic demo data (Faker zh_CN)."""
     from backend.db import Database
     from backend.seed import is_empty, run_seed
 
     database = Database(get_settings().database_url)
     try:
-        if not force and not is_empty(database):
-            typer.echo("database already has data; use --force to seed anyway")
+        if not is_empty(database):
+            typer.echo("the database already has data: seed fills only an empty one")
             raise typer.Exit(1)
         counts = run_seed(database, scale=scale)
     finally:

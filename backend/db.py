@@ -39,6 +39,10 @@ MAX_ID = 2**31 - 1
 HIERARCHICAL = {"hierarchical": True}
 
 
+# Deadlines, codes and working days follow the official (Beijing) calendar; storage is UTC.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 
+from backend.db import BEIJING
 from backend.entities import ENTITIES
 from tests.builders import GRID, OTHER_GRID, id_number, ok
 from tests.world import make_world, new_row
@@ -74,7 +76,8 @@ def test_a_case_gets_a_readable_code_and_starts_reported(client, world):
     body, _ = new_row("cases", world)
     case = ok(client.post("/api/v1/cases", json=body), 201)
     assert case["status"] == "reported"
-    assert case["code"].startswith(case["reported_at"][:10].replace("-", ""))
+    reported = dt.datetime.fromisoformat(case["reported_at"].replace("Z", "+00:00"))
+    assert case["code"].startswith(f"{reported.astimezone(BEIJING):%Y%m%d}")  # the local date
     assert case["code"].endswith(f"{case['id']:08d}")
 
 

@@ -104,7 +104,7 @@ class CaseCategory(TableBase):
     __tablename__ = "case_category"
     __table_args__ = {"comment": "案件分类"}
 
-    # 2-digit big class + 3-digit small class, e.g. 06011 积存垃圾渣土.
+    # 2-digit big class + 3-digit small class, e.g. 07011 积存垃圾渣土.
     code: Mapped[str] = mapped_column(String(5), unique=True, comment="分类编码")
     kind: Mapped[CategoryKind] = mapped_column(
         enum_column_type(CategoryKind), index=True, comment="部件/事件"

@@ -39,7 +39,7 @@ class DepartmentCreate(CreateSchema):
 
 class CaseCategoryCreate(CreateSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "code": "06011", "kind": "event", "big_class_code": "06", "big_class_name": "市容环境",
+        "code": "07011", "kind": "event", "big_class_code": "07", "big_class_name": "市容环境",
         "name": "积存垃圾渣土", "default_department_code": "HW01", "deadline_value": 6,
         "deadline_unit": "working_hours", "is_active": True}]})
 
@@ -59,7 +59,7 @@ class CaseCreate(CreateSchema):
     """A new report. Its status starts at `reported`; the workflow moves it from there."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "source": "patrol", "category_code": "06011", "title": "新华街88号院门口积存垃圾",
+        "source": "patrol", "category_code": "07011", "title": "新华街88号院门口积存垃圾",
         "description": "院门口东侧堆放建筑垃圾约2立方米, 影响通行", "address": "鹤山区新华街88号",
         "lat": 35.9352, "lng": 114.1751, "grid_code": "410602001002007",
         "reporter_name": "李秀英", "reporter_phone": "13987654321", "is_anonymous": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -13,12 +14,12 @@ from backend.api.crud import EntitySpec, register
 from backend.api.errors import field_error
 from backend.cases.models import Case, CaseCategory, Department
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
-from backend.db import utcnow
+from backend.db import BEIJING, utcnow
 
 
-def case_code(case: Case) -> str:
-    """Readable and unique: the report's date and its id, e.g. 2026112800001234."""
-    return f"{case.reported_at:%Y%m%d}{case.id:08d}"
+def case_code(reported_at: dt.datetime, case_id: int) -> str:
+    """Readable and unique: the report's (Beijing) date and its id, e.g. 2026112800001234."""
+    return f"{reported_at.astimezone(BEIJING):%Y%m%d}{case_id:08d}"
 
 
 def validate_category(_session: Session, data: dict[str, Any], _existing: Any) -> None:
@@ -43,7 +44,7 @@ def reserve_case_code(_session: Session, data: dict[str, Any]) -> None:
 
 def assign_case_code(session: Session, case: Case) -> None:
     # A Core UPDATE, so that setting the code does not count as a second version of the row.
-    code = case_code(case)
+    code = case_code(case.reported_at, case.id)
     session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id).values(code=code, updated_at=case.updated_at))
     set_committed_value(case, "code", code)
 

@@ -53,6 +53,7 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumberInfo:
 
 def make_id_number(region_code: str, birth_date: dt.date, sequence: int, sex: str) -> str:
     """Build a valid number (used by the demo seed and tests)."""
-    order = sequence % 500 * 2 + (1 if sex == "male" else 0)  # odd for men, even for women
+    # 001-999, odd for men and even for women (000 is not issued).
+    order = (sequence % 499 + 1) * 2 + (1 if sex == "male" else 0)
     first17 = f"{region_code}{birth_date:%Y%m%d}{order:03d}"
     return first17 + check_character(first17)
