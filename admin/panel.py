@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqladmin import Admin, ModelView
 
+from admin.auth import PanelAuth
 from backend.api.schemas import column_label
 from backend.db import Database
 from backend.entities import ENTITIES
@@ -33,8 +34,11 @@ def _view_for(spec) -> type[ModelView]:
     return type(f"{model.__name__}Admin", (ModelView,), attrs, model=model)
 
 
-def mount_admin(app: FastAPI, database: Database) -> Admin:
-    admin = Admin(app, engine=database.engine, title="GridLink 网格联动 管理台", base_url="/admin")
+def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
+    admin = Admin(app, engine=database.engine, title="GridLink 网格联动 管理台", base_url="/admin",
+                  authentication_backend=PanelAuth(app, database, secret_key))
     for spec in ENTITIES.values():
+        if spec.hidden or spec.pii:
+            continue  # accounts and personal data wait for the scoped, masked panel
         admin.add_view(_view_for(spec))
     return admin

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from backend.api.errors import install_error_handlers
 from backend.api.routes import build_router
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.entities import ENTITIES
+from backend.identity.principals import PrincipalCache
+from backend.identity.router import keys as api_keys_router
+from backend.identity.router import router as auth_router
+from rbac.enforcer import PolicyEngine, install_default_policy
+from rbac.sync import PolicySync
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 GridLink 网格联动: 社区网格化管理平台的 REST API。
@@ -21,6 +28,9 @@ GridLink 网格联动: 社区网格化管理平台的 REST API。
 网格员维护人、房、组织台账并巡查上报; 指挥中心立案、派遣、督办、核查结案; 领导小组查看考核指标。
 每个实体都提供列表(筛选、排序、分页、CSV 导出)、新建、详情、修改(乐观锁 ETag/If-Match)与删除。
 错误一律以 problem details (application/problem+json) 返回, 并在 `errors` 中指明字段与原因。
+
+认证: `POST /api/v1/auth/token` 取得 Bearer 令牌, 或以 `X-API-Key` 头发送 API 密钥。
+每个用户只能看到并操作其授权区域(或部门)内的数据; 无权查看个人信息的角色看到的是脱敏数据。
 """
 
 
@@ -29,8 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database = Database(settings.database_url, echo=settings.sql_echo)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(app: FastAPI):
+        start_policy(app)
         yield
+        app.state.policy_sync.stop()
         database.dispose()
 
     app = FastAPI(
@@ -43,7 +55,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     install_error_handlers(app)
 
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):
+        # Carried into the audit log, so that a log line and an audit entry can be matched.
+        request.state.request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(api_keys_router)
     for spec in ENTITIES.values():
         api.include_router(build_router(spec))
 
@@ -55,6 +77,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from admin.panel import mount_admin
 
-    mount_admin(app, database)
-    logging.getLogger(__name__).info("GridLink app created (%s)", database.engine.url.get_backend_name())
+    mount_admin(app, database, settings.secret_key)
     return app
+
+
+def start_policy(app: FastAPI) -> None:
+    """Load the policy (installing the default one on a new database) and keep it in sync."""
+    database: Database = app.state.db
+    install_default_policy(database)
+    engine = PolicyEngine(database)
+    app.state.policy = engine
+    app.state.principals = PrincipalCache(engine)
+    app.state.policy_sync = PolicySync(engine, app.state.settings.redis_url,
+                                       app.state.settings.policy_poll_seconds)
+    app.state.policy_sync.start()
+    log.info("policy ready (generation %s, sync via %s)", engine.generation,
+             "redis" if app.state.settings.redis_url else "polling")

@@ -29,6 +29,109 @@ def migrate() -> None:
     typer.echo(f"database at head: {url}")
 
 
+users_app = typer.Typer(help="User accounts", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for partner systems", no_args_is_help=True)
+policy_app = typer.Typer(help="The permission policy", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="apikeys")
+app.add_typer(policy_app, name="policy")
+
+
+def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
+    """CLI writes take the API's path: same validation, same audit log, actor 'cli:<name>'."""
+    from pydantic import ValidationError
+
+    from backend.api import crud
+    from backend.api.errors import ProblemError
+    from backend.db import Database
+    from backend.entities import ENTITIES
+
+    spec = ENTITIES[entity]
+    database = Database(get_settings().database_url)
+    try:
+        with database.session() as session:
+            payload = spec.create_schema.model_validate(body)
+            obj = crud.create_row(session, spec, payload, crud.Caller.system(f"cli:{actor}"))
+            return crud.row_dict(obj, spec.columns)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    except ProblemError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    display_name: Annotated[str, typer.Option("--name", help="姓名")],
+    role: Annotated[str, typer.Option(help="admin, leader, dispatcher, secretary, grid_chief, "
+                                           "grid_member or department")],
+    area: Annotated[str | None, typer.Option(help="Area or grid code of the role's scope")] = None,
+    department: Annotated[str | None, typer.Option(help="Department code (department role)")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)] = "",
+    phone: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an account with one role assignment."""
+    user = _create_through_registry("users", {
+        "username": username, "password": password, "display_name": display_name,
+        "phone": phone}, "users")
+    _create_through_registry("role-assignments", {
+        "user_id": user["id"], "role": role, "area_code": area, "department_code": department},
+        "users")
+    typer.echo(f"user {username} (id {user['id']}) created as {role}")
+
+
+@keys_app.command("create")
+def apikeys_create(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. 环卫处业务系统")],
+) -> None:
+    """Create an API key acting as USERNAME; the key is printed once and never again."""
+    from sqlalchemy import select
+
+    from backend.audit import writer as audit
+    from backend.db import Database
+    from backend.identity import service
+    from backend.identity.models import User
+
+    database = Database(get_settings().database_url)
+    try:
+        with database.session() as session:
+            user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                typer.echo(f"no user named {username}", err=True)
+                raise typer.Exit(2)
+            api_key, key = service.create_api_key(session, user.id, name)
+            audit.record(session, audit.Actor("cli:apikeys"), "create", "api-keys", api_key.id,
+                         None, {"user_id": (None, user.id), "name": (None, name)})
+            session.commit()
+    finally:
+        database.dispose()
+    typer.echo(key)
+
+
+@policy_app.command("matrix")
+def policy_matrix(
+    write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,
+) -> None:
+    """Print the permission matrix of the default policy (rbac/policy.csv)."""
+    from pathlib import Path
+
+    from rbac.matrix import matrix_markdown, replace_in
+
+    matrix = matrix_markdown()
+    if write:
+        path = Path(write)
+        path.write_text(replace_in(path.read_text(encoding="utf-8"), matrix), encoding="utf-8")
+    else:
+        typer.echo(matrix)
+
+
 @app.command()
 def seed(
     scale: Annotated[int, typer.Option(min=1, help="Multiply people, houses and cases")] = 1,

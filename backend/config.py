@@ -1,8 +1,13 @@
 """Settings, read once from GRIDLINK_* environment variables."""
 
+from __future__ import annotations
+
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,12 +21,34 @@ class Settings(BaseSettings):
     # Optional: Redis for multi-worker policy sync.
     redis_url: str | None = None
     api_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "change-me-in-production"
+    # Signs access tokens. Unset: a random key kept in ./var/secret.key, shared by the workers
+    # of one machine and kept across restarts (set it explicitly when running several hosts).
+    secret_key: str = ""
     demo_password: str = "gridlink-demo"
     # Paging limits of every list endpoint.
     default_page_size: int = 50
     max_page_size: int = 1000
     sql_echo: bool = False
+    # Without Redis, each worker checks the policy generation this often (seconds).
+    policy_poll_seconds: float = 2.0
+
+
+    @model_validator(mode="after")
+    def _secret_key(self) -> Settings:
+        if not self.secret_key:
+            self.secret_key = _local_secret_key(Path("var") / "secret.key")
+        return self
+
+
+def _local_secret_key(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written once, atomically, readable by its owner only.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+    return path.read_text().strip()
 
 
 @lru_cache

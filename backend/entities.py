@@ -1,9 +1,18 @@
-"""Imports every domain's entity declarations, filling the CRUD registry in a fixed order."""
+"""Every domain's entity declarations, in the order users meet them (menus, docs, the README)."""
 
 from backend.api.crud import REGISTRY
 from backend.areas import service as _areas  # noqa: F401
+from backend.audit import service as _audit  # noqa: F401
 from backend.cases import service as _cases  # noqa: F401
 from backend.fieldwork import service as _fieldwork  # noqa: F401
+from backend.identity import service as _identity  # noqa: F401
 from backend.ledgers import service as _ledgers  # noqa: F401
 
-ENTITIES = REGISTRY
+ORDER = (
+    "areas", "grids", "buildings", "households", "residents", "organizations",
+    "departments", "case-categories", "cases", "patrols", "visits", "work-logs",
+    "users", "role-assignments", "policy-rules", "audit-log",
+)
+if set(ORDER) != set(REGISTRY):
+    raise RuntimeError(f"entities without a place in ORDER: {set(REGISTRY) ^ set(ORDER)}")
+ENTITIES = {name: REGISTRY[name] for name in ORDER}

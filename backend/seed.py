@@ -39,7 +39,9 @@ from backend.cases.models import (
 )
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.service import case_code
+from backend.config import get_settings
 from backend.db import BEIJING, Database, utcnow
+from backend.identity.service import DemoLayout, create_demo_accounts
 from backend.fieldwork.models import VisitKind
 from backend.ledgers.id_number import make_id_number
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
@@ -1166,8 +1168,10 @@ def is_empty(database: Database) -> bool:
 def run_seed(
     database: Database, scale: int = 1, progress: bool = True, seed: int = 2026, *,
     residents: int | None = None, cases: int | None = None, now: dt.datetime | None = None,
+    demo_password: str | None = None,
 ) -> dict[str, int]:
-    """Fill an empty, migrated database with demo data; returns row counts per table name.
+    """Fill an empty, migrated database with demo data and the demo accounts (README);
+    returns row counts per table name.
 
     scale multiplies residents (20,000), their houses, organisations and cases (6,000);
     `residents` and `cases` override those counts (the tests seed small worlds). The area tree,
@@ -1182,7 +1186,21 @@ def run_seed(
                                progress=bars)
         with database.session() as session, session.begin():
             write_rows(session, rows, bars)
-    return {table: len(rows[table]) for table in TABLE_ORDER}
+            accounts = create_demo_accounts(session, demo_password or get_settings().demo_password,
+                                            demo_layout(rows))
+    return {table: len(rows[table]) for table in TABLE_ORDER} | {"user_account": len(accounts)}
+
+
+def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:
+    """The demo accounts' places: the first community and grid, a grid elsewhere, 环卫."""
+    communities = [a["code"] for a in rows["area"] if a["level"] is AreaLevel.community]
+    grids = [g["code"] for g in rows["grid"]]
+    first_grid = min(g for g in grids if g.startswith(communities[0]))
+    other_grid = min(g for g in grids if not g.startswith(communities[0]))
+    sanitation = next(d["code"] for d in rows["department"]
+                      if d["kind"] in (DepartmentKind.sanitation, "sanitation"))
+    return DemoLayout(county=COUNTY_CODE, community=communities[0], grid=first_grid,
+                      other_grid=other_grid, sanitation=sanitation)
 
 
 def write_rows(session: Session, rows: dict[str, list[dict[str, Any]]],

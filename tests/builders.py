@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.identity.service import DemoLayout
 from backend.ledgers.id_number import make_id_number
 
 COUNTY = "410602"  # 鹤壁市鹤山区
@@ -12,6 +13,12 @@ COMMUNITY = "410602001002"
 OTHER_COMMUNITY = "410602001003"
 GRID = "410602001002007"
 OTHER_GRID = "410602001003001"
+SANITATION = "HW01"
+DEMO_PASSWORD = "gridlink-test-password"
+# The demo accounts work here: secretary of COMMUNITY, chief and member of GRID, chief2 of
+# OTHER_GRID, leader and dispatcher of the county, dept-sanitation of HW01.
+TEST_LAYOUT = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRID, other_grid=OTHER_GRID,
+                         sanitation=SANITATION)
 
 
 def square(lng: float, lat: float, size: float = 0.01) -> dict:

@@ -13,13 +13,19 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 
 from backend import migrations
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import Base
+from backend.identity import service as identity
+from backend.identity.models import RoleAssignment, User
+from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts
+from rbac.enforcer import bump_generation, default_rules, install_default_policy
+from rbac.models import PolicyRule
+from tests.builders import DEMO_PASSWORD, TEST_LAYOUT
 
 PG_ENV = "GRIDLINK_TEST_DATABASE_URL"
 
@@ -29,7 +35,7 @@ def _pg_admin_url(url: str):
     return parsed.set(drivername="postgresql+psycopg")
 
 
-def _fresh_database(tmp_path_factory) -> Iterator[str]:
+def fresh_database(tmp_path_factory) -> Iterator[str]:
     """A new empty database: a SQLite file, or a database of its own on the PostgreSQL server."""
     server_url = os.environ.get(PG_ENV)
     if not server_url:
@@ -50,13 +56,13 @@ def _fresh_database(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
-    yield from _fresh_database(tmp_path_factory)
+    yield from fresh_database(tmp_path_factory)
 
 
 @pytest.fixture
 def scratch_database_url(tmp_path_factory) -> Iterator[str]:
     """An empty database for one test that migrates up and down by itself."""
-    yield from _fresh_database(tmp_path_factory)
+    yield from fresh_database(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +73,8 @@ def migrated_url(database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings(migrated_url: str) -> Settings:
-    return Settings(database_url=migrated_url)
+    return Settings(database_url=migrated_url, policy_poll_seconds=0.5,
+                    secret_key="gridlink-test-secret-key-of-at-least-32-bytes")
 
 
 @pytest.fixture(scope="session")
@@ -76,14 +83,76 @@ def app(settings: Settings):
 
 
 @pytest.fixture(scope="session")
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+def accounts(app) -> dict[str, str]:
+    """The README's demo accounts, over the test world's codes (tests/builders.py)."""
+    with app.state.db.session() as session:
+        users = create_demo_accounts(session, DEMO_PASSWORD, TEST_LAYOUT)
+        session.commit()
+        return {user.username: user.id for user in users}
+
+
+@pytest.fixture(scope="session")
+def tokens(app, accounts) -> dict[str, str]:
+    """An access token per demo account, minted directly (logging in is tested on its own)."""
+    with app.state.db.session() as session:
+        return {
+            name: identity.issue_tokens(app.state.settings.secret_key,
+                                        session.get(User, user_id))["access_token"]
+            for name, user_id in accounts.items()
+        }
+
+
+@pytest.fixture(scope="session")
+def baseline(app, accounts) -> dict:
+    """What cleanup restores: the default policy and the demo accounts' role assignments."""
+    with app.state.db.session() as session:
+        return {
+            "assignments": set(session.execute(select(RoleAssignment.id)).scalars()),
+            "rules": sorted(default_rules()),
+        }
+
+
+@pytest.fixture(scope="session")
+def server(app, accounts) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:  # runs the lifespan: policy loaded, sync started
         yield test_client
 
 
-def empty_all_tables(app) -> None:
+def client_as(app, token: str) -> TestClient:
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="session")
+def client(server, app, tokens) -> TestClient:
+    """The admin's client: the whole system, every permission."""
+    return client_as(app, tokens["admin"])
+
+
+@pytest.fixture(scope="session")
+def as_user(server, app, tokens):
+    """as_user("chief") → a client with that demo account's token."""
+    clients: dict[str, TestClient] = {}
+
+    def make(username: str) -> TestClient:
+        if username not in clients:
+            clients[username] = client_as(app, tokens[username])
+        return clients[username]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def anonymous(server, app) -> TestClient:
+    return TestClient(app)
+
+
+# Accounts, their roles and the policy outlive each test; everything else is emptied.
+KEPT_TABLES = {"user_account", "role_assignment", "policy_rule", "policy_version"}
+
+
+def empty_all_tables(app, baseline: dict | None = None) -> None:
     engine = app.state.db.engine
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     with engine.begin() as conn:
         # DELETE beats TRUNCATE on tables this small; foreign keys are off for the cleanup only,
         # since areas reference areas and rows go in one statement per table.
@@ -93,6 +162,25 @@ def empty_all_tables(app) -> None:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
+        identity_changed = False
+        if baseline is not None:
+            kept = baseline["assignments"]
+            identity_changed |= conn.execute(
+                delete(RoleAssignment).where(RoleAssignment.id.not_in(kept))).rowcount > 0
+            identity_changed |= conn.execute(
+                delete(User).where(User.username.not_in([a[0] for a in DEMO_ACCOUNTS]))
+            ).rowcount > 0
+    if baseline is not None:
+        with app.state.db.session() as session:
+            rules = sorted(session.execute(select(PolicyRule.role, PolicyRule.obj, PolicyRule.act)
+                                           ).tuples())
+            if [tuple(r) for r in rules] != baseline["rules"]:
+                install_default_policy(app.state.db, replace=True)
+            elif identity_changed:
+                bump_generation(session)  # cached principals of this and other workers go
+                session.commit()
+    if hasattr(app.state, "policy"):
+        app.state.policy.reload_if_changed()
 
 
 @pytest.fixture(autouse=True)
@@ -100,4 +188,4 @@ def clean_tables(request) -> Iterator[None]:
     """Each test starts from empty tables (only when the test used the app's database)."""
     yield
     if "app" in request.fixturenames or "client" in request.fixturenames:
-        empty_all_tables(request.getfixturevalue("app"))
+        empty_all_tables(request.getfixturevalue("app"), request.getfixturevalue("baseline"))

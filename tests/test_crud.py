@@ -11,9 +11,9 @@ import pytest
 from backend.db import BEIJING
 from backend.entities import ENTITIES
 from tests.builders import GRID, OTHER_GRID, id_number, ok
-from tests.world import make_world, new_row
+from tests.world import DOMAIN_ENTITIES, make_world, new_row
 
-ENTITY_NAMES = sorted(ENTITIES)
+ENTITY_NAMES = DOMAIN_ENTITIES
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def world(client):
 
 
 def test_every_entity_of_the_issue_is_served():
-    assert set(ENTITY_NAMES) == {
-        "areas", "grids", "buildings", "households", "residents", "organizations",
-        "departments", "case-categories", "cases", "patrols", "visits", "work-logs",
-    }
+    assert set(ENTITY_NAMES) <= set(ENTITIES)
 
 
 @pytest.mark.parametrize("entity", ENTITY_NAMES)

@@ -12,6 +12,8 @@ import time
 import httpx
 import pytest
 
+from tests.servers import ROOT
+
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("GRIDLINK_TEST_DATABASE_URL")),
     reason="the demo runs on embedded SQLite; checked once, in the SQLite pass",
@@ -41,6 +43,7 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> httpx
 def test_the_demo_starts_everything_in_one_command_and_stops_cleanly(tmp_path):
     api_port, dashboards_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever else is installed
     gridlink = [sys.executable, "-m", "backend.cli"]
     process = subprocess.Popen(
         [*gridlink, "demo", "--port", str(api_port), "--dashboards-port", str(dashboards_port)],
@@ -49,9 +52,14 @@ def test_the_demo_starts_everything_in_one_command_and_stops_cleanly(tmp_path):
     )
     try:
         wait_for(f"http://127.0.0.1:{api_port}/api/v1/health", process)
-        grids = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/grids", params={"limit": 1}).json()
+        login = httpx.post(f"http://127.0.0.1:{api_port}/api/v1/auth/token",
+                           data={"username": "admin", "password": "gridlink-demo"})
+        assert login.status_code == 200, login.text  # the README's demo account
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        grids = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/grids", params={"limit": 1},
+                          headers=auth).json()
         assert grids["total"] >= 40  # seeded
-        assert httpx.get(f"http://127.0.0.1:{api_port}/admin/").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{api_port}/admin/login").status_code == 200
         health = wait_for(f"http://127.0.0.1:{dashboards_port}/_stcore/health", process)
         assert health.text == "ok"
         assert (tmp_path / "var" / "gridlink.db").exists()  # the embedded SQLite file

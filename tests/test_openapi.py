@@ -7,6 +7,7 @@ import re
 import pytest
 
 from backend.entities import ENTITIES
+from tests.world import DOMAIN_ENTITIES
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -20,13 +21,16 @@ def openapi(client):
 def test_every_entity_has_five_documented_operations(openapi, entity):
     collection = openapi["paths"][f"/api/v1/{entity}"]
     item = openapi["paths"][f"/api/v1/{entity}/{{item_id}}"]
-    assert set(collection) == {"get", "post"} and set(item) == {"get", "patch", "delete"}
+    if ENTITIES[entity].read_only:  # the audit log is append-only: no write route at all
+        assert set(collection) == {"get"} and set(item) == {"get"}
+    else:
+        assert set(collection) == {"get", "post"} and set(item) == {"get", "patch", "delete"}
     for operation in [*collection.values(), *item.values()]:
         assert CHINESE.search(operation["summary"]), operation["summary"]
         assert "Problem" in str(operation["responses"])
 
 
-@pytest.mark.parametrize("entity", sorted(ENTITIES))
+@pytest.mark.parametrize("entity", DOMAIN_ENTITIES)
 def test_schemas_carry_chinese_examples_and_labels(openapi, entity):
     spec = ENTITIES[entity]
     schemas = openapi["components"]["schemas"]

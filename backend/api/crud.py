@@ -1,9 +1,13 @@
 """The CRUD registry: declare an entity once, get its service functions and REST routes.
 
 An `EntitySpec` names the model, its hand-written create schema and the few rules that differ
-between entities (parent whose grid code a row inherits, immutable codes, domain checks).
-Everything else — read/update schemas, filters, sorting, paging, CSV, ETags, foreign-key,
-uniqueness and column-limit checks — is derived here, once, for every entity.
+between entities (parent whose grid code a row inherits, immutable codes, domain checks, which
+fields are personal data). Everything else — read/update schemas, filters, sorting, paging,
+CSV, ETags, foreign-key, uniqueness and column-limit checks, scope, masking and the audit
+trail — is derived here, once, for every entity.
+
+Every function takes a `Caller`: who asks (a principal whose grants decide the rows, or the
+system itself for the CLI and the seed) and who to name in the audit log.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from sqlalchemy.sql.schema import Column
 from backend.api.errors import FieldError, ProblemError, field_error, not_found
 from backend.api.filtering import ListQuery, integer_range
 from backend.api.schemas import partial_schema, read_schema_for
+from backend.audit import writer as audit
+from backend.audit.writer import SYSTEM, Actor
 from backend.db import Base, TableBase, TagList
+from rbac.masking import MASKS
+from rbac.scope import Principal, row_in_scope, scope_condition
 
 SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
 Validator = Callable[[Session, dict[str, Any], Any], None]
@@ -37,6 +45,18 @@ class ParentLink:
     copies: str = "grid_code"  # the column copied from the parent and kept in step with it
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: `principal` None is the system itself (CLI, seed, jobs): no scope applies."""
+
+    principal: Principal | None
+    actor: Actor
+
+    @classmethod
+    def system(cls, name: str = "system") -> Caller:
+        return cls(None, Actor(name) if name != "system" else SYSTEM)
+
+
 @dataclass
 class EntitySpec:
     name: str  # URL segment: /api/v1/<name>
@@ -44,7 +64,16 @@ class EntitySpec:
     create_schema: type[BaseModel]
     label: str  # zh-CN name users read, e.g. 居民
     label_en: str
+    # The code column a grant's area code is matched against (None: not area-scoped).
     scope_column: str | None = "grid_code"
+    # Rows above a grant are visible too (areas and departments: one's street and county).
+    scope_lineage: bool = False
+    # The column a department grant is matched against (cases: the department handling it).
+    department_column: str | None = None
+    # Personal data: field -> mask ("id_number", "phone" or "hide"), for roles without `pii`.
+    pii: dict[str, str] = field(default_factory=dict)
+    # Never shown, filtered or sorted on (password hashes).
+    hidden: tuple[str, ...] = ()
     parent: ParentLink | None = None
     # Children that copy our grid code: (their entity name, their fk column to us).
     children: tuple[tuple[str, str], ...] = ()
@@ -52,11 +81,17 @@ class EntitySpec:
     # Fields computed from others (e.g. sex from the ID number): not carried into a PATCH merge.
     derived: tuple[str, ...] = ()
     default_sort: str = "id"
+    read_only: bool = False  # only the GET routes (the audit log)
+    # Writes change who may do what: bump the policy generation, reload every worker.
+    changes_policy: bool = False
     # Example values of the fields the server fills in (codes, statuses), for the read schema.
     read_example: dict[str, Any] = field(default_factory=dict)
     validate: Validator | None = None
-    before_create: Callable[[Session, dict[str, Any]], None] | None = None
+    # Turns validated input into columns just before a write (e.g. a password into its hash).
+    prepare_write: Callable[[Session, dict[str, Any], Any], None] | None = None
     after_create: Callable[[Session, Any], None] | None = None
+    # Refuses a delete the domain forbids (e.g. the last administrator), by raising.
+    before_delete: Callable[[Session, Any], None] | None = None
     read_schema: type[BaseModel] = field(init=False)
     update_schema: type[BaseModel] = field(init=False)
     list_item_schema: type[BaseModel] = field(init=False)
@@ -64,14 +99,16 @@ class EntitySpec:
     def __post_init__(self) -> None:
         examples = (self.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
         example = examples[0] if examples else {}
-        self.read_schema = read_schema_for(self.model, example | self.read_example)
+        self.read_schema = read_schema_for(
+            self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii)
+        )
         self.update_schema = partial_schema(self.create_schema, f"{self.model.__name__}Update")
         self.list_item_schema = partial_schema(self.read_schema, f"{self.model.__name__}ListItem")
 
     @cached_property
     def columns(self) -> dict[str, Column]:
-        """The table's columns, id first and the bookkeeping columns last."""
-        cols = dict(self.model.__table__.columns.items())
+        """The table's columns clients see, id first and the bookkeeping columns last."""
+        cols = {k: c for k, c in self.model.__table__.columns.items() if k not in self.hidden}
         ordered = {"id": cols.pop("id")}
         tail = {name: cols.pop(name) for name in SERVER_FIELDS[1:]}
         return ordered | cols | tail
@@ -88,6 +125,15 @@ class EntitySpec:
             if not isinstance(col.type, JSON | TagList) and type(col.type) is not Text
         }
 
+    def queryable(self, caller: Caller) -> tuple[set[str], set[str]]:
+        """(filterable, sortable) for this caller: no probing personal data one may not see."""
+        if caller.principal is None or not self.pii or caller.principal.sees_pii(self.name):
+            return self.filterable, self.sortable
+        return self.filterable - set(self.pii), self.sortable - set(self.pii)
+
+    def scope_of(self, row: Any) -> str | None:
+        return getattr(row, self.scope_column, None) if self.scope_column else None
+
 
 REGISTRY: dict[str, EntitySpec] = {}
 
@@ -101,6 +147,36 @@ def spec_for_model(model: type) -> EntitySpec:
     return next(s for s in REGISTRY.values() if s.model is model)
 
 
+# --- permission and scope --------------------------------------------------------------------
+
+
+def require(caller: Caller, spec: EntitySpec, action: str) -> None:
+    if caller.principal is not None:
+        caller.principal.require(spec.name, action)
+
+
+def _scope(caller: Caller, spec: EntitySpec, action: str):
+    if caller.principal is None:
+        return None
+    return scope_condition(caller.principal, spec, action)
+
+
+def _check_row_scope(caller: Caller, spec: EntitySpec, action: str, values: dict) -> None:
+    if caller.principal is not None and not row_in_scope(caller.principal, spec, action, values):
+        where = values.get(spec.scope_column) if spec.scope_column else None
+        raise ProblemError(403, f"{spec.label}不在您的管辖范围内{f' ({where})' if where else ''}")
+
+
+def present(caller: Caller, spec: EntitySpec, row: dict[str, Any]) -> dict[str, Any]:
+    """What this caller may see of a row: personal data masked for roles without `pii`."""
+    if caller.principal is None or not spec.pii or caller.principal.sees_pii(spec.name):
+        return row
+    for name, mask in spec.pii.items():
+        if name in row:
+            row[name] = MASKS[mask](row[name])
+    return row
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -108,42 +184,58 @@ def row_dict(obj: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
-def list_rows(session: Session, spec: EntitySpec, query: ListQuery) -> tuple[list[dict], int | None]:
+def _select_page(spec: EntitySpec, query: ListQuery, caller: Caller):
     table = spec.model.__table__
     names = query.fields or list(spec.columns)
-    stmt = (
-        select(*(table.c[name] for name in names))
-        .where(*query.conditions)
-        .order_by(*query.order_by)
-        .limit(query.limit)
-        .offset(query.offset)
-    )
-    rows = [dict(row) for row in session.execute(stmt).mappings()]
+    conditions = list(query.conditions)
+    scope = _scope(caller, spec, "read")
+    if scope is not None:
+        conditions.append(scope)
+    stmt = select(*(table.c[name] for name in names)).where(*conditions)
+    return stmt, conditions
+
+
+def list_rows(
+    session: Session, spec: EntitySpec, query: ListQuery, caller: Caller
+) -> tuple[list[dict], int | None]:
+    stmt, conditions = _select_page(spec, query, caller)
+    stmt = stmt.order_by(*query.order_by).limit(query.limit).offset(query.offset)
+    rows = [present(caller, spec, dict(row)) for row in session.execute(stmt).mappings()]
     total = None
     if query.count:
-        count_stmt = select(func.count()).select_from(table).where(*query.conditions)
+        count_stmt = select(func.count()).select_from(spec.model.__table__).where(*conditions)
         total = session.execute(count_stmt).scalar_one()
     return rows, total
 
 
-def iter_rows(session: Session, spec: EntitySpec, query: ListQuery, limit: int | None):
+def iter_rows(session: Session, spec: EntitySpec, query: ListQuery, caller: Caller,
+              limit: int | None):
     """All rows of a list query in batches (CSV export): a server-side cursor, not one big list."""
-    table = spec.model.__table__
-    names = query.fields or list(spec.columns)
-    stmt = select(*(table.c[name] for name in names)).where(*query.conditions)
+    require(caller, spec, "export")
+    stmt, _ = _select_page(spec, query, caller)
     stmt = stmt.order_by(*query.order_by).offset(query.offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    result = session.execute(stmt.execution_options(yield_per=1000))
-    for row in result.mappings():
-        yield row
+    for row in session.execute(stmt.execution_options(yield_per=1000)).mappings():
+        yield present(caller, spec, dict(row))
 
 
-def get_row(session: Session, spec: EntitySpec, row_id: int) -> Any:
-    obj = session.get(spec.model, row_id)
+def get_row(session: Session, spec: EntitySpec, row_id: int, caller: Caller,
+            action: str = "read") -> Any:
+    """The row if it exists within the caller's scope for `action`; 404 otherwise, alike."""
+    require(caller, spec, action)
+    stmt = select(spec.model).where(spec.model.id == row_id)
+    scope = _scope(caller, spec, action)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    obj = session.execute(stmt).scalar_one_or_none()
     if obj is None:
         raise not_found(spec.label, row_id)
     return obj
+
+
+def show(caller: Caller, spec: EntitySpec, obj: Any) -> dict[str, Any]:
+    return present(caller, spec, row_dict(obj, spec.columns))
 
 
 # --- checks shared by create and update ----------------------------------------------------
@@ -152,8 +244,9 @@ def get_row(session: Session, spec: EntitySpec, row_id: int) -> Any:
 def _check_column_limits(spec: EntitySpec, data: dict[str, Any]) -> None:
     """What the database would refuse with an error (PostgreSQL) or silently accept (SQLite)."""
     errors: list[FieldError] = []
+    table_columns = spec.model.__table__.columns
     for name, value in data.items():
-        column = spec.columns.get(name)
+        column = table_columns.get(name)
         if column is None or value is None:
             continue
         if isinstance(value, str):
@@ -182,8 +275,9 @@ def _referenced_label(table_name: str) -> str:
 
 
 def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
+    table_columns = spec.model.__table__.columns
     for name, value in data.items():
-        column = spec.columns.get(name)
+        column = table_columns.get(name)
         if column is None or value is None or not column.foreign_keys:
             continue
         target = next(iter(column.foreign_keys)).column
@@ -193,15 +287,17 @@ def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any]
 
 
 def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None):
+    table_columns = spec.model.__table__.columns
     for name, value in data.items():
-        column = spec.columns.get(name)
+        column = table_columns.get(name)
         if column is None or value is None or not column.unique:
             continue
         stmt = select(spec.model.id).where(column == value)
         if row_id is not None:
             stmt = stmt.where(spec.model.id != row_id)
         if session.execute(stmt.limit(1)).first() is not None:
-            raise field_error(409, name, f"'{value}' 已存在")
+            shown = value if name not in spec.pii else MASKS[spec.pii[name]](value)
+            raise field_error(409, name, f"'{shown}' 已存在")
 
 
 def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
@@ -236,6 +332,8 @@ def _prepare(
     session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any], existing: Any
 ) -> None:
     """Every check before a write; `changed` is what is new, `data` the whole row after it."""
+    if spec.prepare_write is not None:
+        spec.prepare_write(session, changed, existing)
     _check_column_limits(spec, changed)
     _check_foreign_keys(session, spec, changed)
     if spec.validate is not None:
@@ -243,21 +341,47 @@ def _prepare(
     _check_unique(session, spec, changed, existing.id if existing is not None else None)
 
 
+def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
+    """The audit log keeps personal data masked, whoever wrote it; hidden fields not at all."""
+    logged = {}
+    for name, (before, after) in changes.items():
+        if name in spec.hidden:
+            logged[name] = ("***", "***")
+        elif name in spec.pii:
+            mask = MASKS[spec.pii[name]]
+            logged[name] = (mask(before), mask(after))
+        else:
+            logged[name] = (before, after)
+    return logged
+
+
+def _finish_write(session: Session, spec: EntitySpec) -> None:
+    if spec.changes_policy:
+        from rbac.enforcer import bump_generation
+
+        bump_generation(session)
+    session.commit()
+
+
 # --- writing -------------------------------------------------------------------------------
 
 
-def create_row(session: Session, spec: EntitySpec, payload: BaseModel) -> Any:
+def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
+    require(caller, spec, "create")
     data = payload.model_dump()
     _inherit_from_parent(session, spec, data)
+    _check_row_scope(caller, spec, "create", data)
     _prepare(session, spec, data, data, None)
-    if spec.before_create is not None:
-        spec.before_create(session, data)
     obj = spec.model(**data)
     session.add(obj)
     session.flush()
     if spec.after_create is not None:
         spec.after_create(session, obj)
-    session.commit()
+    after = row_dict(obj, spec.model.__table__.columns.keys())
+    audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
+                 _masked_changes(spec, {k: (None, v) for k, v in after.items()
+                                        if k not in SERVER_FIELDS}))
+    _finish_write(session, spec)
     return obj
 
 
@@ -273,7 +397,8 @@ def check_if_match(obj: Any, if_match: str | None) -> None:
 
 
 def update_row(
-    session: Session, spec: EntitySpec, obj: Any, patch: dict[str, Any], if_match: str | None
+    session: Session, spec: EntitySpec, obj: Any, patch: dict[str, Any], if_match: str | None,
+    caller: Caller,
 ) -> Any:
     check_if_match(obj, if_match)
     if not patch:
@@ -293,17 +418,25 @@ def update_row(
     link = spec.parent
     if link is not None and (link.fk in patch or link.copies in patch):
         _inherit_from_parent(session, spec, data)
-    changed = {name: value for name, value in data.items() if getattr(obj, name, None) != value}
+    # Only what the client sent can change, and what follows from it (derived, inherited).
+    candidates = set(patch) | set(spec.derived) | ({link.copies} if link else set())
+    changed = {name: data[name] for name in candidates
+               if name in data and (not hasattr(obj, name) or getattr(obj, name) != data[name])}
     if not changed:
         return obj
+    _check_row_scope(caller, spec, "update", data)
     _prepare(session, spec, data, changed, obj)
-    old_scope = getattr(obj, spec.scope_column) if spec.scope_column else None
+    before = {name: getattr(obj, name) for name in changed if hasattr(obj, name)}
+    old_scope = spec.scope_of(obj)
     for name, value in changed.items():
         setattr(obj, name, value)
     session.flush()
-    if spec.scope_column and getattr(obj, spec.scope_column) != old_scope:
-        _cascade_scope(session, spec, [obj.id], getattr(obj, spec.scope_column))
-    session.commit()
+    if spec.scope_column and spec.scope_of(obj) != old_scope:
+        _cascade_scope(session, spec, [obj.id], spec.scope_of(obj))
+    audit.record(session, caller.actor, "update", spec.name, obj.id, spec.scope_of(obj),
+                 _masked_changes(spec, {k: (before.get(k), getattr(obj, k)) for k in changed
+                                        if hasattr(obj, k)}))
+    _finish_write(session, spec)
     return obj
 
 
@@ -325,8 +458,11 @@ def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int], new_code:
         _cascade_scope(session, child, child_ids, new_code)
 
 
-def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | None) -> None:
+def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | None,
+               caller: Caller) -> None:
     check_if_match(obj, if_match)
+    if spec.before_delete is not None:
+        spec.before_delete(session, obj)
     for table in Base.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table is not spec.model.__table__:
@@ -343,5 +479,9 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
                 raise ProblemError(
                     409, f"{spec.label} {obj.id} 仍被{_referenced_label(table.name)}引用, 不能删除"
                 )
+    snapshot = row_dict(obj, spec.model.__table__.columns.keys())
+    audit.record(session, caller.actor, "delete", spec.name, obj.id, spec.scope_of(obj),
+                 _masked_changes(spec, {k: (v, None) for k, v in snapshot.items()
+                                        if k not in SERVER_FIELDS}))
     session.delete(obj)
-    session.commit()
+    _finish_write(session, spec)

@@ -1,13 +1,26 @@
-"""Request dependencies shared by every router (Annotated, as the FastAPI template does)."""
+"""Request dependencies shared by every router (Annotated, as the FastAPI template does).
+
+Every route but the token endpoint, the docs and the public pages needs a `Caller`: the user
+behind a bearer token or an `X-API-Key`, resolved to a principal (grants + the policy).
+"""
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from backend.api.crud import Caller
+from backend.api.errors import ProblemError
+from backend.audit.writer import Actor
 from backend.config import Settings
 from backend.db import Database
+from backend.identity import service as identity
+from rbac.scope import Principal
+
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def get_db(request: Request) -> Database:
@@ -26,3 +39,38 @@ def get_settings_dep(request: Request) -> Settings:
 DatabaseDep = Annotated[Database, Depends(get_db)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def _unauthorized(detail: str = "请先登录 (Bearer 令牌或 X-API-Key)") -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal:
+    state = request.app.state
+    if api_key:
+        user = identity.user_for_api_key(session, api_key)
+        if user is None:
+            raise _unauthorized("API 密钥无效或已吊销")
+    elif token:
+        user = identity.user_for_token(session, state.settings.secret_key, token, "access")
+        if user is None:
+            raise _unauthorized("令牌无效或已过期")
+    else:
+        raise _unauthorized()
+    return state.principals.get(session, user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_caller(request: Request, principal: CurrentPrincipal) -> Caller:
+    client = request.client.host if request.client else None
+    return Caller(principal, Actor(principal.username, request.state.request_id, client))
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from backend.api import crud
-from backend.api.deps import DatabaseDep, SessionDep, SettingsDep
+from backend.api.deps import CurrentCaller, DatabaseDep, SessionDep, SettingsDep
 from backend.api.errors import problem_docs
 from backend.api.filtering import __doc__ as QUERY_DOC
 from backend.api.filtering import parse_list_query
@@ -51,7 +51,8 @@ def _csv_cell(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def csv_stream(db, spec: crud.EntitySpec, query, limit: int | None) -> Iterator[str]:
+def csv_stream(db, spec: crud.EntitySpec, query, caller: crud.Caller,
+               limit: int | None) -> Iterator[str]:
     """CSV with a BOM so that Excel, what offices open it with, reads the Chinese right."""
     names = query.fields or list(spec.columns)
     buffer = io.StringIO()
@@ -59,7 +60,7 @@ def csv_stream(db, spec: crud.EntitySpec, query, limit: int | None) -> Iterator[
     buffer.write("\ufeff")
     writer.writerow(names)
     with db.session() as session:
-        for n, row in enumerate(crud.iter_rows(session, spec, query, limit), start=1):
+        for n, row in enumerate(crud.iter_rows(session, spec, query, caller, limit), start=1):
             writer.writerow([_csv_cell(row[name]) for name in names])
             if n % 500 == 0:
                 yield buffer.getvalue()
@@ -68,8 +69,14 @@ def csv_stream(db, spec: crud.EntitySpec, query, limit: int | None) -> Iterator[
     yield buffer.getvalue()
 
 
+def _policy_changed(request: Request, spec: crud.EntitySpec) -> None:
+    if spec.changes_policy:
+        request.app.state.policy_sync.notify()
+
+
 def build_router(spec: crud.EntitySpec) -> APIRouter:
-    router = APIRouter(prefix=f"/{spec.name}", tags=[f"{spec.label} {spec.label_en}"])
+    router = APIRouter(prefix=f"/{spec.name}", tags=[f"{spec.label} {spec.label_en}"],
+                       responses=problem_docs(401, 403))
     create_schema = spec.create_schema
     update_schema = spec.update_schema
     read_schema = spec.read_schema
@@ -88,6 +95,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         session: SessionDep,
         db: DatabaseDep,
         settings: SettingsDep,
+        caller: CurrentCaller,
         sort: Annotated[str | None, Query(description="排序, 如 -created_at,id")] = None,
         fields: Annotated[str | None, Query(description="只返回这些字段, 逗号分隔")] = None,
         limit: Annotated[int | None, Query(ge=1, le=1000, description="每页条数")] = None,
@@ -95,11 +103,13 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         count: Annotated[bool, Query(description="是否统计总数")] = True,
         format: Annotated[str, Query(pattern="^(json|csv)$", description="json 或 csv")] = "json",
     ) -> Any:
+        crud.require(caller, spec, "read")
+        filterable, sortable = spec.queryable(caller)
         query = parse_list_query(
             request.query_params,
             spec.columns,
-            spec.filterable,
-            spec.sortable,
+            filterable,
+            sortable,
             spec.default_sort,
             max_limit=settings.max_page_size,
             default_limit=settings.default_page_size,
@@ -107,15 +117,30 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         if query.format == "csv":
             # An export without an explicit limit is every matching row, streamed.
             csv_limit = query.limit if limit is not None else None
+            crud.require(caller, spec, "export")
             return StreamingResponse(
-                csv_stream(db, spec, query, csv_limit),
+                csv_stream(db, spec, query, caller, csv_limit),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'},
             )
-        rows, total = crud.list_rows(session, spec, query)
+        rows, total = crud.list_rows(session, spec, query, caller)
         return json_response(
             {"items": rows, "total": total, "limit": query.limit, "offset": query.offset}
         )
+
+    @router.get(
+        "/{item_id}",
+        response_model=read_schema,
+        summary=f"{spec.label}详情 Get {spec.label_en}",
+        responses=problem_docs(404, 422),
+        operation_id=f"get_{spec.name.replace('-', '_')}",
+    )
+    def get_item(item_id: ItemId, session: SessionDep, caller: CurrentCaller) -> Any:
+        obj = crud.get_row(session, spec, item_id, caller)
+        return json_response(crud.show(caller, spec, obj), headers=etag(obj))
+
+    if spec.read_only:
+        return router
 
     @router.post(
         "",
@@ -125,21 +150,13 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         responses=problem_docs(409, 422),
         operation_id=f"create_{spec.name.replace('-', '_')}",
     )
-    def create_item(body: create_schema, session: SessionDep) -> Any:  # type: ignore[valid-type]
-        obj = crud.create_row(session, spec, body)
+    def create_item(
+        request: Request, body: create_schema, session: SessionDep, caller: CurrentCaller  # type: ignore[valid-type]
+    ) -> Any:
+        obj = crud.create_row(session, spec, body, caller)
+        _policy_changed(request, spec)
         headers = etag(obj) | {"Location": f"/api/v1/{spec.name}/{obj.id}"}
-        return json_response(crud.row_dict(obj, spec.columns), 201, headers)
-
-    @router.get(
-        "/{item_id}",
-        response_model=read_schema,
-        summary=f"{spec.label}详情 Get {spec.label_en}",
-        responses=problem_docs(404, 422),
-        operation_id=f"get_{spec.name.replace('-', '_')}",
-    )
-    def get_item(item_id: ItemId, session: SessionDep) -> Any:
-        obj = crud.get_row(session, spec, item_id)
-        return json_response(crud.row_dict(obj, spec.columns), headers=etag(obj))
+        return json_response(crud.show(caller, spec, obj), 201, headers)
 
     @router.patch(
         "/{item_id}",
@@ -149,14 +166,18 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         operation_id=f"update_{spec.name.replace('-', '_')}",
     )
     def update_item(
+        request: Request,
+        caller: CurrentCaller,
         item_id: ItemId,
         body: update_schema,  # type: ignore[valid-type]
         session: SessionDep,
         if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')] = None,
     ) -> Any:
-        obj = crud.get_row(session, spec, item_id)
-        obj = crud.update_row(session, spec, obj, body.model_dump(exclude_unset=True), if_match)
-        return json_response(crud.row_dict(obj, spec.columns), headers=etag(obj))
+        obj = crud.get_row(session, spec, item_id, caller, "update")
+        patch = body.model_dump(exclude_unset=True)
+        obj = crud.update_row(session, spec, obj, patch, if_match, caller)
+        _policy_changed(request, spec)
+        return json_response(crud.show(caller, spec, obj), headers=etag(obj))
 
     @router.delete(
         "/{item_id}",
@@ -166,12 +187,15 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         operation_id=f"delete_{spec.name.replace('-', '_')}",
     )
     def delete_item(
+        request: Request,
+        caller: CurrentCaller,
         item_id: ItemId,
         session: SessionDep,
         if_match: Annotated[str | None, Header(description="乐观锁: 上次读取的 ETag")] = None,
     ) -> Response:
-        obj = crud.get_row(session, spec, item_id)
-        crud.delete_row(session, spec, obj, if_match)
+        obj = crud.get_row(session, spec, item_id, caller, "delete")
+        crud.delete_row(session, spec, obj, if_match, caller)
+        _policy_changed(request, spec)
         return Response(status_code=204)
 
     return router

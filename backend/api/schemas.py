@@ -45,19 +45,25 @@ def column_label(column: Column) -> str:
     return column.comment or column.name
 
 
-def read_schema_for(model: type[DeclarativeBase], example: dict[str, Any]) -> type[BaseModel]:
+def read_schema_for(
+    model: type[DeclarativeBase], example: dict[str, Any], hidden: tuple[str, ...] = (),
+    nullable: set[str] | None = None,
+) -> type[BaseModel]:
     """Read schema: every column of the table, typed as stored, titled with its zh-CN label.
 
     `example` is the create example plus what the server adds; columns it leaves out are null.
+    `hidden` columns are never shown; `nullable` ones may come back null (withheld data).
     """
-    example = {c.name: None for c in model.__table__.columns} | READ_EXAMPLE_BASE | example
+    columns = [c for c in model.__table__.columns if c.name not in hidden]
+    example = {c.name: None for c in columns} | READ_EXAMPLE_BASE | example
+    example = {k: v for k, v in example.items() if k not in hidden}
     fields: dict[str, Any] = {}
-    for column in model.__table__.columns:
+    for column in columns:
         py_type = column_python_type(column)
         description = column_label(column)
         if isinstance(column.type, SAEnum) and column.type.enum_class is not None:
             description += " (" + column.type.enum_class.describe() + ")"
-        if column.nullable and py_type is not Any:
+        if (column.nullable or column.name in (nullable or ())) and py_type is not Any:
             py_type = Optional[py_type]  # noqa: UP045 - built at run time
         fields[column.name] = (py_type, Field(title=column_label(column), description=description))
     config = ConfigDict(

@@ -54,7 +54,8 @@ def validate_grid(session: Session, data: dict[str, Any], _existing: Grid | None
 AREAS = register(
     EntitySpec(
         name="areas", model=Area, create_schema=AreaCreate, label="区域", label_en="areas",
-        scope_column="code", immutable=("code", "level", "parent_code"), default_sort="code",
+        scope_column="code", scope_lineage=True, immutable=("code", "level", "parent_code"),
+        default_sort="code",
         validate=validate_area,
     )
 )

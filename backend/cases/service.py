@@ -37,9 +37,10 @@ def validate_case(_session: Session, data: dict[str, Any], _existing: Any) -> No
         raise field_error(422, "is_anonymous", "匿名上报不登记上报人姓名和电话")
 
 
-def reserve_case_code(_session: Session, data: dict[str, Any]) -> None:
+def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | None) -> None:
     # The real code needs the id, which exists only after the insert: hold a unique placeholder.
-    data["code"] = "tmp" + secrets.token_hex(8)
+    if existing is None:
+        data["code"] = "tmp" + secrets.token_hex(8)
 
 
 def assign_case_code(session: Session, case: Case) -> None:
@@ -51,7 +52,8 @@ def assign_case_code(session: Session, case: Case) -> None:
 
 DEPARTMENTS = register(EntitySpec(
     name="departments", model=Department, create_schema=DepartmentCreate, label="职能部门",
-    label_en="departments", scope_column="area_code", immutable=("code",), default_sort="code",
+    label_en="departments", scope_column="area_code", scope_lineage=True,
+    department_column="code", immutable=("code",), default_sort="code",
 ))
 CASE_CATEGORIES = register(EntitySpec(
     name="case-categories", model=CaseCategory, create_schema=CaseCategoryCreate,
@@ -60,8 +62,9 @@ CASE_CATEGORIES = register(EntitySpec(
 ))
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
+    department_column="department_code", pii={"reporter_phone": "phone"},
     default_sort="-reported_at", validate=validate_case,
     read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",
                   "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
-                  "due_at": "2026-11-28T14:40:00Z", "rework_count": 0}, before_create=reserve_case_code, after_create=assign_case_code,
+                  "due_at": "2026-11-28T14:40:00Z", "rework_count": 0}, prepare_write=reserve_case_code, after_create=assign_case_code,
 ))

@@ -13,11 +13,13 @@ BUILDINGS = register(EntitySpec(
 HOUSEHOLDS = register(EntitySpec(
     name="households", model=Household, create_schema=HouseholdCreate, label="户",
     label_en="households", parent=ParentLink("building_id", Building),
+    pii={"landlord_phone": "phone"},
     children=(("residents", "household_id"), ("visits", "household_id")),
 ))
 RESIDENTS = register(EntitySpec(
     name="residents", model=Resident, create_schema=ResidentCreate, label="居民",
     label_en="residents", parent=ParentLink("household_id", Household),
+    pii={"id_number": "id_number", "phone": "phone", "key_groups": "hide"},
     derived=("sex", "birth_date"), read_example={"sex": "male", "birth_date": "1980-05-17"},
 ))
 ORGANIZATIONS = register(EntitySpec(

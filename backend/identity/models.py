@@ -1,0 +1,76 @@
+"""Accounts, their roles (each with a scope), API keys and failed logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import HIERARCHICAL, TableBase, UTCDateTime
+from backend.labels import LabeledEnum, enum_column_type
+
+
+class Role(LabeledEnum):
+    admin = ("admin", "系统管理员")
+    leader = ("leader", "领导小组")
+    dispatcher = ("dispatcher", "指挥中心")
+    secretary = ("secretary", "社区书记")
+    grid_chief = ("grid_chief", "网格长")
+    grid_member = ("grid_member", "网格员")
+    department = ("department", "职能部门")
+
+
+class User(TableBase):
+    __tablename__ = "user_account"
+    __table_args__ = {"comment": "用户"}
+
+    username: Mapped[str] = mapped_column(String(50), unique=True, comment="用户名")
+    password_hash: Mapped[str] = mapped_column(String(200), comment="密码哈希")
+    display_name: Mapped[str] = mapped_column(String(50), comment="姓名")
+    phone: Mapped[str | None] = mapped_column(String(30), comment="电话")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, comment="启用")
+
+
+class RoleAssignment(TableBase):
+    """A role held within a scope: an area code (its whole subtree) or a department."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = {"comment": "角色授权"}
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True, comment="用户"
+    )
+    role: Mapped[Role] = mapped_column(enum_column_type(Role), comment="角色")
+    # NULL area and department: the whole system (admins).
+    area_code: Mapped[str | None] = mapped_column(
+        String(15), index=True, info=HIERARCHICAL, comment="区域/网格代码"
+    )
+    # Codes, not foreign keys, like area_code: checked when written (validate_assignment).
+    department_code: Mapped[str | None] = mapped_column(String(20), index=True, comment="部门编码")
+
+
+class ApiKey(TableBase):
+    """A key for a partner system, acting as its user. Only a hash of the secret is kept."""
+
+    __tablename__ = "api_key"
+    __table_args__ = {"comment": "API密钥"}
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True, comment="用户"
+    )
+    name: Mapped[str] = mapped_column(String(100), comment="名称")
+    prefix: Mapped[str] = mapped_column(String(16), unique=True, comment="前缀")
+    secret_hash: Mapped[str] = mapped_column(String(64), comment="密钥哈希")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="吊销时间")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="最近使用")
+
+
+class LoginFailure(TableBase):
+    """A failed login, by the username typed (whether or not such a user exists)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = {"comment": "登录失败记录"}
+
+    username: Mapped[str] = mapped_column(String(100), index=True, comment="用户名")
+    client: Mapped[str | None] = mapped_column(String(100), comment="客户端地址")

@@ -1,0 +1,100 @@
+"""Logging in (/auth) and API keys: what the CRUD registry does not cover."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from backend.api.crud import Caller
+from backend.api.deps import CurrentCaller, SessionDep, SettingsDep
+from backend.api.errors import ProblemError, problem_docs
+from backend.audit import writer as audit
+from backend.db import MAX_ID
+from backend.identity import service
+from backend.identity.models import ApiKey, Role
+from backend.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, GrantRead, Me, RefreshRequest, Token
+from rbac.vocabulary import ACTIONS, known_objects
+
+router = APIRouter(tags=["认证 auth"])
+
+
+@router.post("/auth/token", response_model=Token, summary="登录获取令牌 Log in",
+             responses=problem_docs(401, 422, 429))
+def login(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Any:
+    client = request.client.host if request.client else None
+    user = service.authenticate(session, form.username, form.password, client)
+    return service.issue_tokens(settings.secret_key, user)
+
+
+@router.post("/auth/refresh", response_model=Token, summary="刷新令牌 Refresh",
+             responses=problem_docs(401, 422))
+def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> Any:
+    user = service.user_for_token(session, settings.secret_key, body.refresh_token, "refresh")
+    if user is None:
+        raise ProblemError(401, "刷新令牌无效或已过期", headers={"WWW-Authenticate": "Bearer"})
+    return service.issue_tokens(settings.secret_key, user)
+
+
+@router.get("/auth/me", response_model=Me, summary="当前用户 Who am I",
+            responses=problem_docs(401))
+def me(caller: CurrentCaller) -> Any:
+    principal = caller.principal
+    permissions = {
+        obj: [act for act in ACTIONS if principal.can(obj, act)] for obj in known_objects()
+    }
+    return Me(
+        id=principal.user_id, username=principal.username, display_name=principal.display_name,
+        roles=[GrantRead(role=Role(g.role), role_label=Role(g.role).label, area_code=g.area_code,
+                         department_code=g.department_code) for g in principal.grants],
+        permissions={obj: acts for obj, acts in permissions.items() if acts},
+    )
+
+
+keys = APIRouter(prefix="/api-keys", tags=["API密钥 api keys"],
+                 responses=problem_docs(401, 403))
+
+
+def _require(caller: Caller, action: str) -> None:
+    caller.principal.require("api-keys", action)
+
+
+def _key_read(api_key: ApiKey) -> dict[str, Any]:
+    return ApiKeyRead.model_validate(api_key, from_attributes=True).model_dump()
+
+
+@keys.get("", response_model=list[ApiKeyRead], summary="API密钥列表 List API keys")
+def list_keys(caller: CurrentCaller, session: SessionDep) -> Any:
+    _require(caller, "read")
+    return [_key_read(k) for k in session.execute(select(ApiKey).order_by(ApiKey.id)).scalars()]
+
+
+@keys.post("", response_model=ApiKeyCreated, status_code=201,
+           summary="新建API密钥 (只显示一次) Create an API key", responses=problem_docs(422))
+def create_key(body: ApiKeyCreate, caller: CurrentCaller, session: SessionDep) -> Any:
+    _require(caller, "create")
+    api_key, key = service.create_api_key(session, body.user_id, body.name)
+    audit.record(session, caller.actor, "create", "api-keys", api_key.id, None,
+                 {"user_id": (None, body.user_id), "name": (None, body.name),
+                  "prefix": (None, api_key.prefix)})
+    session.commit()
+    return _key_read(api_key) | {"key": key}
+
+
+@keys.delete("/{key_id}", response_model=ApiKeyRead, summary="吊销API密钥 Revoke an API key",
+             responses=problem_docs(404, 422))
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], caller: CurrentCaller,
+               session: SessionDep) -> Any:
+    _require(caller, "delete")
+    api_key = service.revoke_api_key(session, key_id)
+    audit.record(session, caller.actor, "revoke", "api-keys", api_key.id, None,
+                 {"revoked_at": (None, api_key.revoked_at)})
+    session.commit()
+    return _key_read(api_key)

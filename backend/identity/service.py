@@ -1,0 +1,314 @@
+"""Accounts and who they are: logins, tokens, API keys, and the principal behind a request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from backend.api.crud import EntitySpec, register
+from backend.api.errors import ProblemError, field_error
+from backend.areas.models import Area, Grid
+from backend.cases.models import Department
+from backend.db import utcnow
+from backend.identity import security
+from backend.identity.models import ApiKey, LoginFailure, Role, RoleAssignment, User
+from backend.identity.schemas import PolicyRuleCreate, RoleAssignmentCreate, UserCreate
+from rbac.enforcer import PolicyEngine, bump_generation
+from rbac.models import PolicyRule
+from rbac.scope import Grant, Principal
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+# --- entity declarations: accounts, roles and rules go through the same CRUD registry --------
+
+
+def prepare_user(_session: Session, changed: dict[str, Any], existing: User | None) -> None:
+    password = changed.pop("password", None)
+    if password is not None:
+        changed["password_hash"] = security.hash_password(password)
+    elif existing is None:
+        raise field_error(422, "password", "新建用户必须设置密码")
+
+
+def validate_assignment(session: Session, data: dict[str, Any], existing: Any) -> None:
+    role, area, department = Role(data["role"]), data.get("area_code"), data.get("department_code")
+    stays_global_admin = role is Role.admin and area is None and department is None
+    if existing is not None and _is_global_admin(existing) and not stays_global_admin:
+        _keep_an_admin(session, assignment_id=existing.id)
+    if role is Role.department:
+        if department is None:
+            raise field_error(422, "department_code", "职能部门角色必须指定部门")
+        if area is not None:
+            raise field_error(422, "area_code", "职能部门角色按部门授权, 不指定区域")
+        if session.execute(select(Department.id).where(Department.code == department)).first() is None:
+            raise field_error(422, "department_code", f"部门 '{department}' 不存在")
+        return
+    if department is not None:
+        raise field_error(422, "department_code", f"{role.label}角色按区域授权, 不指定部门")
+    if area is None:
+        if role is not Role.admin:
+            raise field_error(422, "area_code", f"{role.label}角色必须指定区域或网格代码")
+        return
+    table = Grid if len(area) == 15 else Area
+    if session.execute(select(table.id).where(table.code == area)).first() is None:
+        raise field_error(422, "area_code", f"区域或网格 '{area}' 不存在")
+
+
+# --- never lock everyone out ------------------------------------------------------------------
+
+
+def _other_active_admins(session: Session, user_id: int | None, assignment_id: int | None) -> int:
+    stmt = (
+        select(func.count(func.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.is_active.is_(True), RoleAssignment.role == Role.admin,
+               RoleAssignment.area_code.is_(None), RoleAssignment.department_code.is_(None))
+    )
+    if user_id is not None:
+        stmt = stmt.where(User.id != user_id)
+    if assignment_id is not None:
+        stmt = stmt.where(RoleAssignment.id != assignment_id)
+    return session.execute(stmt).scalar_one()
+
+
+def _is_admin(session: Session, user_id: int) -> bool:
+    return _other_active_admins(session, None, None) != _other_active_admins(session, user_id, None)
+
+
+def _keep_an_admin(session: Session, user_id: int | None = None, assignment_id: int | None = None):
+    if _other_active_admins(session, user_id, assignment_id) == 0:
+        raise ProblemError(409, "这是最后一个有效的系统管理员, 不能停用、删除或降级")
+
+
+def validate_user(session: Session, data: dict[str, Any], existing: User | None) -> None:
+    if existing is not None and not data["is_active"] and _is_admin(session, existing.id):
+        _keep_an_admin(session, user_id=existing.id)
+
+
+def guard_user_delete(session: Session, user: User) -> None:
+    if _is_admin(session, user.id):
+        _keep_an_admin(session, user_id=user.id)
+
+
+def _is_global_admin(assignment: RoleAssignment) -> bool:
+    return (assignment.role is Role.admin and assignment.area_code is None
+            and assignment.department_code is None)
+
+
+def guard_assignment_delete(session: Session, assignment: RoleAssignment) -> None:
+    if _is_global_admin(assignment):
+        _keep_an_admin(session, assignment_id=assignment.id)
+
+
+FULL_ADMIN_RULE = (Role.admin.value, "*", "*")
+
+
+def _is_full_admin_rule(rule: PolicyRule) -> bool:
+    return (rule.role, rule.obj, rule.act) == FULL_ADMIN_RULE
+
+
+def validate_rule(_session: Session, data: dict[str, Any], existing: PolicyRule | None) -> None:
+    if existing is not None and _is_full_admin_rule(existing):
+        raise ProblemError(409, "管理员的全部权限规则 (admin, *, *) 不能修改")
+
+
+def guard_rule_delete(_session: Session, rule: PolicyRule) -> None:
+    if _is_full_admin_rule(rule):
+        raise ProblemError(409, "管理员的全部权限规则 (admin, *, *) 不能删除")
+
+
+USERS = register(EntitySpec(
+    name="users", model=User, create_schema=UserCreate, label="用户", label_en="users",
+    scope_column=None, hidden=("password_hash",), immutable=("username",),
+    default_sort="username", changes_policy=True, prepare_write=prepare_user,
+    validate=validate_user, before_delete=guard_user_delete,
+))
+ROLE_ASSIGNMENTS = register(EntitySpec(
+    name="role-assignments", model=RoleAssignment, create_schema=RoleAssignmentCreate,
+    label="角色授权", label_en="role assignments", scope_column=None, changes_policy=True,
+    immutable=("user_id",),
+    validate=validate_assignment, before_delete=guard_assignment_delete,
+))
+POLICY_RULES = register(EntitySpec(
+    name="policy-rules", model=PolicyRule, create_schema=PolicyRuleCreate, label="权限规则",
+    label_en="policy rules", scope_column=None, changes_policy=True, default_sort="role",
+    validate=validate_rule, before_delete=guard_rule_delete,
+))
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, username: str, now: dt.datetime) -> list[dt.datetime]:
+    return list(session.execute(
+        select(LoginFailure.created_at)
+        .where(LoginFailure.username == username, LoginFailure.created_at > now - FAILURE_WINDOW)
+        .order_by(LoginFailure.created_at)
+    ).scalars())
+
+
+def check_throttle(session: Session, username: str) -> None:
+    """After 5 failures within 15 minutes, 429 until the window has passed (user or not)."""
+    now = utcnow()
+    failures = _recent_failures(session, username, now)
+    if len(failures) >= MAX_FAILURES:
+        retry_at = failures[-MAX_FAILURES] + FAILURE_WINDOW
+        seconds = max(int((retry_at - now).total_seconds()) + 1, 1)
+        raise ProblemError(429, f"登录失败次数过多, 请 {seconds // 60 + 1} 分钟后再试",
+                           headers={"Retry-After": str(seconds)})
+
+
+def authenticate(session: Session, username: str, password: str, client: str | None) -> User:
+    """The user, or 401 without saying whether the name or the password was wrong."""
+    username = username.strip()[:100]
+    check_throttle(session, username)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    valid = security.verify_password(user.password_hash if user else None, password)
+    if not valid or user is None or not user.is_active:
+        session.add(LoginFailure(username=username, client=client))
+        session.commit()
+        raise ProblemError(401, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    session.commit()
+    return user
+
+
+def issue_tokens(secret: str, user: User) -> dict[str, Any]:
+    stamp = security.account_stamp(user.password_hash, user.is_active)
+    lifetime = dt.timedelta(minutes=security.ACCESS_TOKEN_MINUTES)
+    return {
+        "access_token": security.issue_token(secret, user.id, "access", stamp, lifetime),
+        "token_type": "bearer",
+        "expires_in": int(lifetime.total_seconds()),
+        "refresh_token": security.issue_token(
+            secret, user.id, "refresh", stamp, dt.timedelta(days=security.REFRESH_TOKEN_DAYS)),
+    }
+
+
+def user_for_token(session: Session, secret: str, token: str, kind: str) -> User | None:
+    claims = security.read_token(secret, token, kind)
+    if claims is None:
+        return None
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        return None
+    if security.account_stamp(user.password_hash, user.is_active) != claims.stamp:
+        return None  # the password changed since: old tokens are void
+    return user
+
+
+def user_for_api_key(session: Session, key: str) -> User | None:
+    parts = security.split_api_key(key)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    api_key = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
+    if api_key is None or api_key.revoked_at is not None:
+        return None
+    if not security.secret_matches(secret, api_key.secret_hash):
+        return None
+    user = session.get(User, api_key.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if api_key.last_used_at is None or now - api_key.last_used_at > dt.timedelta(minutes=5):
+        # Recorded at most every few minutes: a partner polling its queue is not a write storm.
+        session.execute(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
+        session.commit()
+    return user
+
+
+def load_principal(session: Session, engine: PolicyEngine, user: User) -> Principal:
+    grants = tuple(
+        Grant(a.role.value, a.area_code, a.department_code)
+        for a in session.execute(
+            select(RoleAssignment).where(RoleAssignment.user_id == user.id)
+            .order_by(RoleAssignment.id)
+        ).scalars()
+    )
+    return Principal(user.id, user.username, user.display_name, grants, engine)
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+def create_api_key(session: Session, user_id: int, name: str) -> tuple[ApiKey, str]:
+    if session.get(User, user_id) is None:
+        raise field_error(422, "user_id", f"用户 '{user_id}' 不存在")
+    key, prefix, secret_hash = security.new_api_key()
+    api_key = ApiKey(user_id=user_id, name=name, prefix=prefix, secret_hash=secret_hash)
+    session.add(api_key)
+    session.flush()
+    return api_key, key
+
+
+def revoke_api_key(session: Session, key_id: int) -> ApiKey:
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None:
+        raise ProblemError(404, f"API密钥 {key_id} 不存在")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        session.flush()
+    return api_key
+
+
+def count_users(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+# --- demo accounts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLayout:
+    """Where the demo accounts work: codes from whatever world was seeded."""
+
+    county: str
+    community: str  # the first community
+    grid: str  # the first grid of that community
+    other_grid: str  # a grid in another community
+    sanitation: str  # the sanitation (环卫) department's code
+
+
+# username, display name, role, which scope of the layout ("" for the whole system)
+DEMO_ACCOUNTS = (
+    ("admin", "系统管理员", Role.admin, ""),
+    ("leader", "领导小组", Role.leader, "county"),
+    ("dispatcher", "指挥中心坐席", Role.dispatcher, "county"),
+    ("secretary", "社区书记", Role.secretary, "community"),
+    ("chief", "网格长", Role.grid_chief, "grid"),
+    ("chief2", "网格长(另一社区)", Role.grid_chief, "other_grid"),
+    ("member", "网格员", Role.grid_member, "grid"),
+    ("dept-sanitation", "环卫处", Role.department, "sanitation"),
+)
+
+
+def create_demo_accounts(session: Session, password: str, layout: DemoLayout) -> list[User]:
+    """The accounts the README lists, all with the demo password (hashed once: same secret).
+
+    Names already taken are left alone, so a second run adds only what is missing.
+    """
+    password_hash = security.hash_password(password)
+    taken = set(session.execute(select(User.username)).scalars())
+    users = []
+    for username, display_name, role, scope in DEMO_ACCOUNTS:
+        if username in taken:
+            continue
+        user = User(username=username, password_hash=password_hash, display_name=display_name)
+        session.add(user)
+        session.flush()
+        where = getattr(layout, scope) if scope else None
+        session.add(RoleAssignment(
+            user_id=user.id, role=role,
+            area_code=where if role is not Role.department else None,
+            department_code=where if role is Role.department else None,
+        ))
+        users.append(user)
+    bump_generation(session)
+    return users

@@ -1,0 +1,69 @@
+"""Real uvicorn workers started by tests, on the test database (for multi-process scenarios)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def uvicorn_worker(settings, **overrides):
+    """One API process on the same database as the tests; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "GRIDLINK_DATABASE_URL": settings.database_url,
+        "GRIDLINK_SECRET_KEY": settings.secret_key,
+    } | {f"GRIDLINK_{k.upper()}": str(v) for k, v in overrides.items()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"worker exited: {process.stdout.read()}")
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("worker did not start in 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def eventually(check, seconds: float = 10.0, interval: float = 0.1) -> float:
+    """Seconds until check() is true; fails after `seconds`."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > seconds:
+            raise AssertionError(f"not true within {seconds}s")
+        time.sleep(interval)
+    return time.monotonic() - start

@@ -1,0 +1,162 @@
+"""Logging in, tokens, API keys and lockout, as a grid chief or a partner system meets them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backend.identity import security
+from backend.identity.models import User
+from tests.builders import DEMO_PASSWORD, GRID, make_areas, ok
+from tests.world import make_world
+
+
+def login(anonymous, username: str, password: str):
+    return anonymous.post("/api/v1/auth/token", data={"username": username, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_chief_logs_in_and_sees_who_it_is(anonymous):
+    tokens = ok(login(anonymous, "chief", DEMO_PASSWORD))
+    assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 15 * 60
+    me = ok(anonymous.get("/api/v1/auth/me", headers=bearer(tokens["access_token"])))
+    assert me["username"] == "chief"
+    assert me["roles"] == [{"role": "grid_chief", "role_label": "网格长", "area_code": GRID,
+                            "department_code": None}]
+    assert "pii" in me["permissions"]["residents"]
+    assert "delete" not in me["permissions"]["residents"]
+
+
+def test_nothing_answers_without_authentication_but_login_and_docs(anonymous, client):
+    for entity in ("residents", "cases", "grids", "users", "audit-log", "policy-rules"):
+        response = anonymous.get(f"/api/v1/{entity}")
+        assert response.status_code == 401, entity
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert anonymous.get("/api/v1/api-keys").status_code == 401
+    assert anonymous.get("/openapi.json").status_code == 200
+    assert anonymous.get("/api/v1/health").status_code == 200
+    garbage = {"Authorization": "Bearer not.a.token"}
+    assert anonymous.get("/api/v1/residents", headers=garbage).status_code == 401
+
+
+def test_a_wrong_password_and_an_unknown_user_look_the_same(anonymous):
+    wrong = login(anonymous, "chief", "not-the-password")
+    unknown = login(anonymous, "nobody-here", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_an_expired_token_is_refused_and_a_refresh_token_gets_a_new_one(app, anonymous, accounts):
+    secret = app.state.settings.secret_key
+    with app.state.db.session() as session:
+        user = session.get(User, accounts["chief"])
+        stamp = security.account_stamp(user.password_hash, user.is_active)
+    expired = security.issue_token(secret, user.id, "access", stamp, dt.timedelta(seconds=-1))
+    assert anonymous.get("/api/v1/residents", headers=bearer(expired)).status_code == 401
+
+    tokens = ok(login(anonymous, "chief", DEMO_PASSWORD))
+    # A refresh token is not an access token, and the other way round.
+    assert anonymous.get("/api/v1/residents",
+                         headers=bearer(tokens["refresh_token"])).status_code == 401
+    assert anonymous.post("/api/v1/auth/refresh",
+                          json={"refresh_token": tokens["access_token"]}).status_code == 401
+    renewed = ok(anonymous.post("/api/v1/auth/refresh",
+                                json={"refresh_token": tokens["refresh_token"]}))
+    assert anonymous.get("/api/v1/residents",
+                         headers=bearer(renewed["access_token"])).status_code == 200
+
+
+def test_a_new_password_or_a_disabled_account_voids_old_tokens(client, anonymous):
+    make_areas(client)
+    user = ok(client.post("/api/v1/users", json={
+        "username": "wangjg", "password": "first-password-1", "display_name": "王建国"}), 201)
+    assert "password_hash" not in user and "password" not in user
+    ok(client.post("/api/v1/role-assignments", json={
+        "user_id": user["id"], "role": "grid_member", "area_code": GRID}), 201)
+    token = ok(login(anonymous, "wangjg", "first-password-1"))["access_token"]
+    assert anonymous.get("/api/v1/grids", headers=bearer(token)).status_code == 200
+
+    ok(client.patch(f"/api/v1/users/{user['id']}", json={"password": "second-password-2"}))
+    assert anonymous.get("/api/v1/grids", headers=bearer(token)).status_code == 401
+    assert login(anonymous, "wangjg", "first-password-1").status_code == 401
+    token = ok(login(anonymous, "wangjg", "second-password-2"))["access_token"]
+
+    ok(client.patch(f"/api/v1/users/{user['id']}", json={"is_active": False}))
+    assert anonymous.get("/api/v1/grids", headers=bearer(token)).status_code == 401
+    assert login(anonymous, "wangjg", "second-password-2").status_code == 401
+
+
+@pytest.mark.parametrize("username", ["member", "no-such-user"])
+def test_five_failures_lock_the_username_for_the_window(app, anonymous, username):
+    for _ in range(5):
+        assert login(anonymous, username, "wrong-password").status_code == 401
+    locked = login(anonymous, username, DEMO_PASSWORD)
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    # Another username is not affected.
+    assert login(anonymous, "secretary", DEMO_PASSWORD).status_code == 200
+    # When the window has passed, the right password works again.
+    from sqlalchemy import select
+
+    from backend.identity.models import LoginFailure
+
+    with app.state.db.session() as session:
+        for failure in session.execute(select(LoginFailure)).scalars():
+            failure.created_at -= dt.timedelta(minutes=16)
+        session.commit()
+    expected = 200 if username == "member" else 401
+    assert login(anonymous, username, DEMO_PASSWORD).status_code == expected
+
+
+def test_a_partner_department_uses_an_api_key_until_it_is_revoked(app, client, anonymous, accounts):
+    world = make_world(client)
+    case = ok(client.post("/api/v1/cases", json={
+        "source": "patrol", "category_code": world.category["code"], "title": "垃圾",
+        "grid_code": GRID}), 201)
+    from backend.cases.models import Case
+
+    with app.state.db.session() as session:
+        session.get(Case, case["id"]).department_code = "HW01"
+        session.commit()
+
+    created = ok(client.post("/api/v1/api-keys", json={
+        "user_id": accounts["dept-sanitation"], "name": "环卫处业务系统"}), 201)
+    key = created["key"]
+    assert key.startswith("glk_") and created["prefix"] in key
+    listed = ok(client.get("/api/v1/api-keys"))
+    assert all("key" not in k and "secret_hash" not in k for k in listed)
+
+    as_partner = {"X-API-Key": key}
+    queue = ok(anonymous.get("/api/v1/cases", headers=as_partner))
+    assert [c["id"] for c in queue["items"]] == [case["id"]]  # its own queue, nothing more
+    assert anonymous.get("/api/v1/residents", headers=as_partner).status_code == 403
+    assert anonymous.get("/api/v1/cases", headers={"X-API-Key": key + "x"}).status_code == 401
+
+    revoked = ok(client.delete(f"/api/v1/api-keys/{created['id']}"))
+    assert revoked["revoked_at"] is not None
+    assert anonymous.get("/api/v1/cases", headers=as_partner).status_code == 401
+
+
+def test_only_admins_manage_accounts_keys_and_the_policy(as_user):
+    for name in ("leader", "dispatcher", "secretary", "chief"):
+        user = as_user(name)
+        assert user.get("/api/v1/users").status_code == 403
+        assert user.get("/api/v1/api-keys").status_code == 403
+        assert user.post("/api/v1/policy-rules", json={
+            "role": "grid_member", "obj": "residents", "act": "pii"}).status_code == 403
+
+
+def test_the_last_administrator_cannot_be_locked_out(client, accounts):
+    admin_id = accounts["admin"]
+    assert client.patch(f"/api/v1/users/{admin_id}", json={"is_active": False}).status_code == 409
+    assert client.delete(f"/api/v1/users/{admin_id}").status_code == 409
+    rules = ok(client.get("/api/v1/policy-rules", params={"role": "admin"}))["items"]
+    assert client.delete(f"/api/v1/policy-rules/{rules[0]['id']}").status_code == 409
+    assignment = ok(client.get("/api/v1/role-assignments", params={"user_id": admin_id}))
+    assert client.delete(
+        f"/api/v1/role-assignments/{assignment['items'][0]['id']}").status_code == 409
+    assert client.get("/api/v1/users").status_code == 200  # still in charge
