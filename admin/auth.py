@@ -13,6 +13,7 @@ from starlette.requests import Request
 from backend.api.errors import ProblemError
 from backend.db import Database
 from backend.identity import security, service
+from backend.identity.service import load_principal
 from backend.identity.models import User
 
 
@@ -24,7 +25,7 @@ class PanelAuth(AuthenticationBackend):
         self.database = database
 
     def _may_enter(self, session, user: User, request: Request) -> bool:
-        principal = self.app.state.principals.get(session, user)
+        principal = load_principal(session, self.app.state.policy, user)
         return any(g.role == "admin" and g.is_global for g in principal.grants)
 
     def _login(self, request: Request, username: str, password: str) -> dict | None:

@@ -87,7 +87,7 @@ def start_policy(app: FastAPI) -> None:
     install_default_policy(database)
     engine = PolicyEngine(database)
     app.state.policy = engine
-    app.state.principals = PrincipalCache(engine)
+    app.state.principals = PrincipalCache(engine, database, app.state.settings.secret_key)
     app.state.policy_sync = PolicySync(engine, app.state.settings.redis_url,
                                        app.state.settings.policy_poll_seconds)
     app.state.policy_sync.start()

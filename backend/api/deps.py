@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from backend.api.crud import Caller
@@ -16,7 +17,6 @@ from backend.api.errors import ProblemError
 from backend.audit.writer import Actor
 from backend.config import Settings
 from backend.db import Database
-from backend.identity import service as identity
 from rbac.scope import Principal
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -45,30 +45,35 @@ def _unauthorized(detail: str = "请先登录 (Bearer 令牌或 X-API-Key)") -> 
     return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_principal(
+async def get_principal(
     request: Request,
-    session: SessionDep,
     token: Annotated[str | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    state = request.app.state
+    """On the event loop: a cache hit needs no thread and no query; a miss asks the database
+    in the threadpool."""
+    principals = request.app.state.principals
     if api_key:
-        user = identity.user_for_api_key(session, api_key)
-        if user is None:
+        known, principal = principals.cached_for_key(api_key)
+        if not known:
+            principal = await run_in_threadpool(principals.load_for_key, api_key)
+        if principal is None:
             raise _unauthorized("API 密钥无效或已吊销")
-    elif token:
-        user = identity.user_for_token(session, state.settings.secret_key, token, "access")
-        if user is None:
+        return principal
+    if token:
+        known, principal = principals.cached_for_token(token)
+        if not known:
+            principal = await run_in_threadpool(principals.load_for_token, token)
+        if principal is None:
             raise _unauthorized("令牌无效或已过期")
-    else:
-        raise _unauthorized()
-    return state.principals.get(session, user)
+        return principal
+    raise _unauthorized()
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_caller(request: Request, principal: CurrentPrincipal) -> Caller:
+async def get_caller(request: Request, principal: CurrentPrincipal) -> Caller:
     client = request.client.host if request.client else None
     return Caller(principal, Actor(principal.username, request.state.request_id, client))
 

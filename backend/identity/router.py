@@ -90,11 +90,12 @@ def create_key(body: ApiKeyCreate, caller: CurrentCaller, session: SessionDep) -
 
 @keys.delete("/{key_id}", response_model=ApiKeyRead, summary="吊销API密钥 Revoke an API key",
              responses=problem_docs(404, 422))
-def revoke_key(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], caller: CurrentCaller,
-               session: SessionDep) -> Any:
+def revoke_key(request: Request, key_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+               caller: CurrentCaller, session: SessionDep) -> Any:
     _require(caller, "delete")
     api_key = service.revoke_api_key(session, key_id)
     audit.record(session, caller.actor, "revoke", "api-keys", api_key.id, None,
                  {"revoked_at": (None, api_key.revoked_at)})
     session.commit()
+    request.app.state.policy_sync.notify()
     return _key_read(api_key)

@@ -203,27 +203,6 @@ def user_for_token(session: Session, secret: str, token: str, kind: str) -> User
     return user
 
 
-def user_for_api_key(session: Session, key: str) -> User | None:
-    parts = security.split_api_key(key)
-    if parts is None:
-        return None
-    prefix, secret = parts
-    api_key = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
-    if api_key is None or api_key.revoked_at is not None:
-        return None
-    if not security.secret_matches(secret, api_key.secret_hash):
-        return None
-    user = session.get(User, api_key.user_id)
-    if user is None or not user.is_active:
-        return None
-    now = utcnow()
-    if api_key.last_used_at is None or now - api_key.last_used_at > dt.timedelta(minutes=5):
-        # Recorded at most every few minutes: a partner polling its queue is not a write storm.
-        session.execute(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now))
-        session.commit()
-    return user
-
-
 def load_principal(session: Session, engine: PolicyEngine, user: User) -> Principal:
     grants = tuple(
         Grant(a.role.value, a.area_code, a.department_code)
@@ -254,6 +233,7 @@ def revoke_api_key(session: Session, key_id: int) -> ApiKey:
         raise ProblemError(404, f"API密钥 {key_id} 不存在")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
+        bump_generation(session)  # cached keys in every worker go
         session.flush()
     return api_key
 
