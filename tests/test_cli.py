@@ -1,0 +1,50 @@
+"""The command line an operator uses on the server: accounts and API keys."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.builders import GRID, make_areas, ok
+from tests.servers import ROOT
+
+
+def gridlink(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")}
+    env |= {"PYTHONPATH": str(ROOT), "GRIDLINK_DATABASE_URL": settings.database_url,
+            "GRIDLINK_SECRET_KEY": settings.secret_key}
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_an_operator_creates_a_grid_chief_who_can_then_log_in(settings, client, anonymous):
+    make_areas(client)
+    result = gridlink(settings, "users", "create", "lixy", "--name", "李秀英",
+                      "--role", "grid_chief", "--area", GRID,
+                      stdin="a-long-password-1\na-long-password-1\n")
+    assert result.returncode == 0, result.stderr
+    token = ok(anonymous.post("/api/v1/auth/token",
+                              data={"username": "lixy", "password": "a-long-password-1"}))
+    me = ok(anonymous.get("/api/v1/auth/me",
+                          headers={"Authorization": f"Bearer {token['access_token']}"}))
+    assert me["display_name"] == "李秀英" and me["roles"][0]["area_code"] == GRID
+    log = ok(client.get("/api/v1/audit-log", params={"entity": "users"}))["items"]
+    assert log[0]["actor"] == "cli:users"
+
+
+def test_bad_input_on_the_command_line_says_why_and_writes_nothing(settings, client):
+    result = gridlink(settings, "users", "create", "x y", "--name", "某人", "--role", "leader",
+                      "--area", "410602", stdin="short\nshort\n")
+    assert result.returncode == 2
+    assert "username" in result.stderr or "password" in result.stderr
+    assert ok(client.get("/api/v1/users", params={"username": "x y"}))["total"] == 0
+
+
+def test_an_api_key_is_printed_once_and_works(settings, client, anonymous):
+    result = gridlink(settings, "apikeys", "create", "dept-sanitation", "--name", "环卫处业务系统")
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert key.startswith("glk_")
+    assert anonymous.get("/api/v1/cases", headers={"X-API-Key": key}).status_code == 200
+    assert key not in str(ok(client.get("/api/v1/api-keys")))
