@@ -54,20 +54,19 @@ async def get_principal(
     in the threadpool."""
     principals = request.app.state.principals
     if api_key:
-        known, principal = principals.cached_for_key(api_key)
-        if not known:
-            principal = await run_in_threadpool(principals.load_for_key, api_key)
-        if principal is None:
-            raise _unauthorized("API 密钥无效或已吊销")
-        return principal
-    if token:
-        known, principal = principals.cached_for_token(token)
-        if not known:
-            principal = await run_in_threadpool(principals.load_for_token, token)
-        if principal is None:
-            raise _unauthorized("令牌无效或已过期")
-        return principal
-    raise _unauthorized()
+        found = principals.cached_for_key, principals.load_for_key, "API 密钥无效或已吊销"
+    elif token:
+        found = principals.cached_for_token, principals.load_for_token, "令牌无效或已过期"
+    else:
+        raise _unauthorized()
+    cached, load, refusal = found
+    credential = api_key or token
+    known, principal = cached(credential)
+    if not known:
+        principal = await run_in_threadpool(load, credential)
+    if principal is None:
+        raise _unauthorized(refusal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
