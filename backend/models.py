@@ -2,15 +2,27 @@
 
 from backend.areas.models import Area, Grid
 from backend.audit.models import AuditEntry
-from backend.cases.models import Case, CaseCategory, CaseStep, Department
+from backend.cases.models import (
+    CalendarDay,
+    Case,
+    CaseCategory,
+    CaseStep,
+    CaseTask,
+    Department,
+    RoutingRule,
+    Webhook,
+    WebhookDelivery,
+)
 from backend.db import Base
 from backend.fieldwork.models import Patrol, Visit, WorkLog
 from backend.identity.models import ApiKey, LoginFailure, RoleAssignment, User
 from backend.ledgers.models import Building, Household, Organization, Resident
+from backend.notifications.models import Notification
 from rbac.models import PolicyRule, PolicyVersion
 
 __all__ = [
-    "ApiKey", "Area", "AuditEntry", "Base", "Building", "Case", "CaseCategory", "CaseStep",
-    "Department", "Grid", "Household", "LoginFailure", "Organization", "Patrol", "PolicyRule",
-    "PolicyVersion", "Resident", "RoleAssignment", "User", "Visit", "WorkLog",
+    "ApiKey", "Area", "AuditEntry", "Base", "Building", "CalendarDay", "Case", "CaseCategory",
+    "CaseStep", "CaseTask", "Department", "Grid", "Household", "LoginFailure", "Notification",
+    "Organization", "Patrol", "PolicyRule", "PolicyVersion", "Resident", "RoleAssignment",
+    "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery", "WorkLog",
 ]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, SmallInteger, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import HIERARCHICAL, TableBase, UTCDateTime
@@ -62,6 +64,31 @@ class HandlingType(LabeledEnum):
     coordination = ("coordination", "协调类(社区商处)")
     emergency = ("emergency", "紧急类(立即上报)")
     approval = ("approval", "审批类(逐级审批)")
+
+
+class Light(LabeledEnum):
+    """Deadline lights: green within the limit, yellow near it, red overdue."""
+
+    green = ("green", "绿灯")
+    yellow = ("yellow", "黄灯")
+    red = ("red", "红灯")
+
+
+class ApprovalStage(LabeledEnum):
+    """审批类: community accepts → street reviews → district approves, result published."""
+
+    pending = ("pending", "待社区受理")
+    community_accepted = ("community_accepted", "社区已受理")
+    street_reviewed = ("street_reviewed", "街道已审核")
+    approved = ("approved", "区县已审批")
+
+
+class TaskStatus(LabeledEnum):
+    dispatched = ("dispatched", "已派遣")
+    processing = ("processing", "处理中")
+    handled = ("handled", "已处置")
+    verified = ("verified", "已核查")
+    returned = ("returned", "已回退")
 
 
 class CaseStatus(LabeledEnum):
@@ -165,6 +192,78 @@ class Case(TableBase):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True, comment="结案时间")
     rework_count: Mapped[int] = mapped_column(SmallInteger, default=0, comment="返工次数")
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger, comment="满意度(1-5)")
+    # The SLA: when the clock started (dispatch), the light last set by the tick, escalation.
+    sla_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="计时开始")
+    light: Mapped[Light | None] = mapped_column(enum_column_type(Light), index=True, comment="亮灯")
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, comment="督办级别")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="督办时间")
+    extension_count: Mapped[int] = mapped_column(SmallInteger, default=0, comment="延期次数")
+    # A pending extension request: the due time asked for, until the dispatcher decides.
+    extension_requested_due_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime, comment="申请延期至")
+    cancel_reason: Mapped[str | None] = mapped_column(Text, comment="作废原因")
+    # Duplicates: a likely one is flagged on intake; a merged one points at the original.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="SET NULL"), index=True, comment="疑似重复案卷")
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="SET NULL"), index=True, comment="合并至案卷")
+    approval_stage: Mapped[ApprovalStage | None] = mapped_column(
+        enum_column_type(ApprovalStage), comment="审批环节")
+    public_notice: Mapped[bool] = mapped_column(Boolean, default=False, comment="结果公示")
+
+
+class CaseTask(TableBase):
+    """One department's part of a case: the dispatch, and each department summoned (吹哨报到).
+
+    The case closes when every task that was not returned is handled and verified.
+    """
+
+    __tablename__ = "case_task"
+    __table_args__ = {"comment": "处置任务"}
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), index=True, comment="案卷")
+    grid_code: Mapped[str] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                           comment="网格编码")
+    department_code: Mapped[str] = mapped_column(
+        String(20), ForeignKey("department.code", ondelete="RESTRICT"), index=True,
+        comment="处置部门")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True, comment="主办")
+    status: Mapped[TaskStatus] = mapped_column(enum_column_type(TaskStatus), index=True,
+                                               comment="状态")
+    instructions: Mapped[str | None] = mapped_column(Text, comment="任务要求")
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True, comment="处置时限")
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="受理时间")
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="处置时间")
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="核查时间")
+    result: Mapped[str | None] = mapped_column(Text, comment="处置结果")
+
+
+class RoutingRule(TableBase):
+    """Which department a category goes to, optionally only within an area (longest prefix wins)."""
+
+    __tablename__ = "routing_rule"
+    __table_args__ = {"comment": "派遣规则"}
+
+    category_code: Mapped[str] = mapped_column(
+        String(5), ForeignKey("case_category.code", ondelete="CASCADE"), index=True,
+        comment="案件分类")
+    area_code: Mapped[str | None] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                                  comment="适用区域(前缀)")
+    department_code: Mapped[str] = mapped_column(
+        String(20), ForeignKey("department.code", ondelete="RESTRICT"), comment="处置部门")
+    note: Mapped[str | None] = mapped_column(String(200), comment="说明")
+
+
+class CalendarDay(TableBase):
+    """A correction to the official calendar: a holiday, or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = {"comment": "工作日历"}
+
+    day: Mapped[dt.date] = mapped_column(Date, unique=True, comment="日期")
+    is_working_day: Mapped[bool] = mapped_column(Boolean, comment="是否工作日")
+    note: Mapped[str | None] = mapped_column(String(100), comment="说明")
 
 
 class CaseStep(TableBase):
@@ -182,4 +281,60 @@ class CaseStep(TableBase):
     to_status: Mapped[CaseStatus] = mapped_column(enum_column_type(CaseStatus), comment="新状态")
     actor: Mapped[str] = mapped_column(String(50), comment="操作人")
     department_code: Mapped[str | None] = mapped_column(String(20), comment="部门")
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_task.id", ondelete="SET NULL"), comment="任务")
     note: Mapped[str | None] = mapped_column(Text, comment="意见/备注")
+    # What else the action carried: photo URLs, requested due time, satisfaction ...
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="附加信息")
+
+
+class WebhookEvent(LabeledEnum):
+    dispatch = ("dispatch", "派遣")
+    summon = ("summon", "吹哨报到")
+    yellow = ("yellow", "黄灯预警")
+    red = ("red", "红灯超期")
+    rework = ("rework", "返工")
+
+
+class DeliveryStatus(LabeledEnum):
+    pending = ("pending", "待发送")
+    succeeded = ("succeeded", "已送达")
+    failed = ("failed", "失败(不再重试)")
+
+
+class Webhook(TableBase):
+    """Where a department's own system wants to hear about its cases; signed with `secret`."""
+
+    __tablename__ = "webhook"
+    __table_args__ = {"comment": "部门回调"}
+
+    department_code: Mapped[str] = mapped_column(
+        String(20), ForeignKey("department.code", ondelete="CASCADE"), index=True,
+        comment="部门")
+    url: Mapped[str] = mapped_column(String(500), comment="回调地址")
+    secret: Mapped[str] = mapped_column(String(200), comment="签名密钥")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, comment="启用")
+
+
+class WebhookDelivery(TableBase):
+    """One event to one webhook, and every attempt to deliver it."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = {"comment": "回调投递记录"}
+
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook.id", ondelete="CASCADE"), index=True, comment="回调")
+    department_code: Mapped[str] = mapped_column(String(20), index=True, comment="部门")
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="SET NULL"), index=True, comment="案卷")
+    event: Mapped[WebhookEvent] = mapped_column(enum_column_type(WebhookEvent), comment="事件")
+    delivery_key: Mapped[str] = mapped_column(String(64), unique=True, comment="投递编号")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, comment="内容")
+    status: Mapped[DeliveryStatus] = mapped_column(enum_column_type(DeliveryStatus), index=True,
+                                                   comment="状态")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, comment="尝试次数")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True,
+                                                                comment="下次尝试")
+    last_status_code: Mapped[int | None] = mapped_column(SmallInteger, comment="最近响应码")
+    last_error: Mapped[str | None] = mapped_column(Text, comment="最近错误")
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="送达时间")
