@@ -66,5 +66,7 @@ CASES = register(EntitySpec(
     default_sort="-reported_at", validate=validate_case,
     read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",
                   "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
-                  "due_at": "2026-11-28T14:40:00Z", "rework_count": 0}, prepare_write=reserve_case_code, after_create=assign_case_code,
+                  "due_at": "2026-11-28T14:40:00Z", "rework_count": 0,
+                  "sla_started_at": "2026-11-28T08:40:00Z", "light": "green",
+                  "escalation_level": 0, "extension_count": 0, "public_notice": False}, prepare_write=reserve_case_code, after_create=assign_case_code,
 ))
