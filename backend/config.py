@@ -7,8 +7,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.cases.sla import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +33,20 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Without Redis, each worker checks the policy generation this often (seconds).
     policy_poll_seconds: float = 2.0
+    # Office hours the working-hours deadlines count, Beijing time, e.g. 08:30-12:00,13:30-18:00.
+    work_periods: str = DEFAULT_WORK_PERIODS
+    # The share of a case's allowed time used that turns its light yellow.
+    yellow_share: float = Field(DEFAULT_YELLOW_SHARE, gt=0, le=1)
 
+    @field_validator("work_periods")
+    @classmethod
+    def _work_periods(cls, value: str) -> str:
+        WorkingHours.parse(value)  # a bad setting stops the start, not the first deadline
+        return value
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        return WorkingHours.parse(self.work_periods)
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:
