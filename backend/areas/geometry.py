@@ -1,11 +1,16 @@
-"""Grid boundaries as GeoJSON polygons, checked with shapely."""
+"""Grid boundaries as GeoJSON polygons, checked with shapely; the locator built from them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shapely.geometry import shape
+from shapely import STRtree
+from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.areas.models import Grid
 
 
 def validate_polygon(value: Any) -> dict[str, Any] | None:
@@ -38,3 +43,78 @@ def validate_polygon(value: Any) -> dict[str, Any] | None:
     if polygon.area == 0:
         raise ValueError("边界多边形面积为零")
     return {"type": "Polygon", "coordinates": [[list(p[:2]) for p in ring] for ring in rings]}
+
+
+# --- the grid locator ----------------------------------------------------------------------
+
+
+class GridIndex:
+    """Which grid a point lies in, and which grids border a grid, over an STRtree.
+
+    The tree narrows a lookup to the few polygons whose bounding boxes hold the point, so a
+    lookup costs about the same with 40 grids as with 10,000 (benchmarks/grid_lookup.py).
+    Grids without a boundary are not on the map and never found.
+    """
+
+    def __init__(self, codes: list[str], polygons: list[Any]) -> None:
+        self.codes = codes  # sorted: the lowest index among hits is the lowest code
+        self.polygons = polygons
+        self.tree = STRtree(polygons)
+        self.position = {code: i for i, code in enumerate(codes)}
+
+    @classmethod
+    def build(cls, grids: list[tuple[str, dict[str, Any]]]) -> GridIndex:
+        """From (grid code, GeoJSON polygon) pairs; pairs without a polygon are left out."""
+        mapped = sorted((code, boundary) for code, boundary in grids if boundary)
+        return cls([code for code, _ in mapped], [shape(boundary) for _, boundary in mapped])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.position
+
+    def grid_at(self, lng: float, lat: float) -> str | None:
+        """The grid covering the point, or None outside every grid.
+
+        A point on an edge two grids share lies in both: the lowest code wins, so that the
+        same point always lands in the same grid.
+        """
+        # "intersects" for a point and a polygon: inside it or on its boundary.
+        hits = self.tree.query(Point(lng, lat), predicate="intersects")
+        return self.codes[int(hits.min())] if len(hits) else None
+
+    def neighbours(self, code: str) -> list[str]:
+        """Grids sharing any boundary point with this one, by code; [] for an unmapped grid.
+
+        Polygons that intersect, not only those that `touches`: a grid meeting this one at a
+        corner counts (in a 3x3 tiling the centre has 8 neighbours), and so does one that
+        overlaps it by a digitising error, which `touches` would silently drop. For alerting
+        the grids next door, one grid too many costs less than one missed.
+        """
+        i = self.position.get(code)
+        if i is None:
+            return []
+        hits = self.tree.query(self.polygons[i], predicate="intersects")
+        return sorted(self.codes[int(j)] for j in hits if j != i)
+
+
+# One index per database, kept until the grid table changes.
+_INDEXES: dict[str, tuple[tuple[Any, ...], GridIndex]] = {}
+
+
+def grid_index(session: Session) -> GridIndex:
+    """The process-wide GridIndex of this session's database, rebuilt when the grids changed.
+
+    The check is one aggregate over the grid table: any insert or update moves
+    max(updated_at), any delete the count. Each worker process keeps its own copy, so a
+    boundary changed through another worker is seen on the next lookup here.
+    """
+    stamp = tuple(session.execute(select(func.count(Grid.id), func.max(Grid.updated_at))).one())
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    cached = _INDEXES.get(database)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    index = GridIndex.build(list(session.execute(select(Grid.code, Grid.boundary)).tuples()))
+    _INDEXES[database] = (stamp, index)
+    return index

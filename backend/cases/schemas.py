@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from backend.api.schemas import CreateSchema
 from backend.cases.models import (
@@ -56,7 +56,11 @@ class CaseCategoryCreate(CreateSchema):
 
 
 class CaseCreate(CreateSchema):
-    """A new report. Its status starts at `reported`; the workflow moves it from there."""
+    """A new report. Its status starts at `reported`; the workflow moves it from there.
+
+    With lat/lng the grid follows from the map (cases/service.py): grid_code may be left out,
+    and one that disagrees with the point is refused.
+    """
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "source": "patrol", "category_code": "07011", "title": "新华街88号院门口积存垃圾",
@@ -73,7 +77,8 @@ class CaseCreate(CreateSchema):
     address: Annotated[str | None, Field(max_length=200)] = None
     lat: Latitude | None = None
     lng: Longitude | None = None
-    grid_code: GridCode
+    grid_code: Annotated[GridCode | None, Field(
+        validate_default=True, description="给出经纬度时可省略: 取坐标所在的网格")] = None
     reporter_name: Name | None = None
     reporter_phone: Phone | None = None
     is_anonymous: bool = False
@@ -81,3 +86,11 @@ class CaseCreate(CreateSchema):
     handling_type: HandlingType = HandlingType.general
     patrol_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
     reported_at: Annotated[dt.datetime, Field(default_factory=utcnow, description="默认为当前时间")]
+
+    @field_validator("grid_code")
+    @classmethod
+    def grid_or_point(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # lat and lng are declared (and so validated) before grid_code.
+        if value is None and (info.data.get("lat") is None or info.data.get("lng") is None):
+            raise ValueError("未给出经纬度 (lat 与 lng) 时必须填写网格编码")
+        return value

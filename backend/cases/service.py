@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.api.crud import EntitySpec, register
-from backend.api.errors import field_error
+from backend.api.errors import FieldError, ProblemError, field_error
+from backend.areas.geometry import grid_index
 from backend.cases.models import Case, CaseCategory, Department
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
 from backend.db import BEIJING, utcnow
@@ -37,10 +38,44 @@ def validate_case(_session: Session, data: dict[str, Any], _existing: Any) -> No
         raise field_error(422, "is_anonymous", "匿名上报不登记上报人姓名和电话")
 
 
+def locate_case(session: Session, changed: dict[str, Any], existing: Case | None) -> None:
+    """A case with a point lies in the grid the map puts it in.
+
+    grid_code left out (or cleared) is filled from the point; one that names another grid is
+    refused; a point outside every grid is refused, unless the case names a grid that has no
+    boundary yet (a county mapped only in part). Runs on create, and on an update that moves
+    the point or the grid.
+    """
+    if existing is not None and not {"lat", "lng", "grid_code"} & set(changed):
+        return
+    current = {name: changed.get(name, getattr(existing, name, None))
+               for name in ("lat", "lng", "grid_code")}
+    lat, lng, given = current["lat"], current["lng"], current["grid_code"]
+    if lat is None or lng is None:
+        return  # no point (validate_case names a half one): grid_code is what the client said
+    index = grid_index(session)
+    found = index.grid_at(lng, lat)
+    if found is None:
+        if given is not None and given not in index:
+            return
+        msg = f"坐标 ({lng}, {lat}) 不在任何网格内"
+        raise ProblemError(422, f"lat, lng: {msg}",
+                           [FieldError("lat", msg), FieldError("lng", msg)])
+    if given is None:
+        changed["grid_code"] = found
+    elif given != found:
+        raise field_error(422, "grid_code", f"坐标 ({lng}, {lat}) 位于网格 {found}, 与 {given} 不一致")
+
+
 def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | None) -> None:
     # The real code needs the id, which exists only after the insert: hold a unique placeholder.
     if existing is None:
         data["code"] = "tmp" + secrets.token_hex(8)
+
+
+def prepare_case(session: Session, changed: dict[str, Any], existing: Case | None) -> None:
+    locate_case(session, changed, existing)
+    reserve_case_code(session, changed, existing)
 
 
 def assign_case_code(session: Session, case: Case) -> None:
@@ -68,5 +103,5 @@ CASES = register(EntitySpec(
                   "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
                   "due_at": "2026-11-28T14:40:00Z", "rework_count": 0,
                   "sla_started_at": "2026-11-28T08:40:00Z", "light": "green",
-                  "escalation_level": 0, "extension_count": 0, "public_notice": False}, prepare_write=reserve_case_code, after_create=assign_case_code,
+                  "escalation_level": 0, "extension_count": 0, "public_notice": False}, prepare_write=prepare_case, after_create=assign_case_code,
 ))
