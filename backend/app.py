@@ -13,7 +13,10 @@ from backend.api.routes import build_router
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.entities import ENTITIES
+from backend.cases.escalation import TickScheduler
+from backend.cases.router import router as case_router
 from backend.identity.principals import PrincipalCache
+from backend.notifications.router import router as notifications_router
 from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
 from rbac.enforcer import PolicyEngine, install_default_policy
@@ -41,7 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         start_policy(app)
+        ticker = TickScheduler(database, app.state.settings.sla_tick_seconds)
+        ticker.start()
         yield
+        ticker.stop()
         app.state.policy_sync.stop()
         database.dispose()
 
@@ -66,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
     api.include_router(api_keys_router)
+    api.include_router(case_router)  # before the generic /cases/{id} routes
+    api.include_router(notifications_router)
     for spec in ENTITIES.values():
         api.include_router(build_router(spec))
 

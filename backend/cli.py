@@ -115,6 +115,27 @@ def apikeys_create(
     typer.echo(key)
 
 
+sla_app = typer.Typer(help="Deadlines: lights, warnings, escalation", no_args_is_help=True)
+app.add_typer(sla_app, name="sla")
+
+
+@sla_app.command("tick")
+def sla_tick() -> None:
+    """Set yellow and red lights, notify, escalate red cases (idempotent; serve runs it every
+    minute)."""
+    from backend.cases.escalation import tick
+    from backend.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        with database.session() as session:
+            result = tick(session)
+    finally:
+        database.dispose()
+    typer.echo(f"scanned {result.scanned:,} open cases in {result.seconds:.2f}s: "
+               f"{result.yellow} yellow, {result.red} red, {result.escalated} escalated")
+
+
 @policy_app.command("matrix")
 def policy_matrix(
     write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     work_periods: str = DEFAULT_WORK_PERIODS
     # The share of a case's allowed time used that turns its light yellow.
     yellow_share: float = Field(DEFAULT_YELLOW_SHARE, gt=0, le=1)
+    # How often `gridlink serve` runs the SLA tick (lights, warnings, escalation); 0 disables.
+    sla_tick_seconds: float = 60.0
 
     @field_validator("work_periods")
     @classmethod

@@ -78,7 +78,9 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
         if grant.is_global:
             return None
         if grant.department_code is not None:
-            if spec.department_column is not None:
+            if spec.department_scope is not None:
+                conditions.append(spec.department_scope(grant.department_code))
+            elif spec.department_column is not None:
                 conditions.append(
                     spec.model.__table__.c[spec.department_column] == grant.department_code
                 )

@@ -73,7 +73,7 @@ def migrated_url(database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings(migrated_url: str) -> Settings:
-    return Settings(database_url=migrated_url, policy_poll_seconds=0.5,
+    return Settings(database_url=migrated_url, policy_poll_seconds=0.5, sla_tick_seconds=0,
                     secret_key="gridlink-test-secret-key-of-at-least-32-bytes")
 
 

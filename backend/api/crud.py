@@ -68,8 +68,10 @@ class EntitySpec:
     scope_column: str | None = "grid_code"
     # Rows above a grant are visible too (areas and departments: one's street and county).
     scope_lineage: bool = False
-    # The column a department grant is matched against (cases: the department handling it).
+    # The column a department grant is matched against (cases: the department handling it),
+    # or a condition of its own (cases: also those the department was summoned to).
     department_column: str | None = None
+    department_scope: Callable[[str], Any] | None = None
     # Personal data: field -> mask ("id_number", "phone" or "hide"), for roles without `pii`.
     pii: dict[str, str] = field(default_factory=dict)
     # Never shown, filtered or sorted on (password hashes).

@@ -94,3 +94,16 @@ class CaseCreate(CreateSchema):
         if value is None and (info.data.get("lat") is None or info.data.get("lng") is None):
             raise ValueError("未给出经纬度 (lat 与 lng) 时必须填写网格编码")
         return value
+
+class RoutingRuleCreate(CreateSchema):
+    """分类 (+ 可选区域前缀) → 处置部门; 区域前缀最长的规则优先, 都不匹配时用分类的默认部门。"""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "category_code": "07011", "area_code": "410602001", "department_code": "HW01",
+        "note": "中山街道的积存垃圾由区环卫处直接处置"}]})
+
+    category_code: Annotated[str, Field(title="案件分类"), digits(5, "分类编码")]
+    area_code: Annotated[str | None, Field(pattern=r"^\d{6}(\d{3}){0,3}$", title="适用区域(前缀)",
+                                           description="省略: 全域适用")] = None
+    department_code: DepartmentCode
+    note: Annotated[str | None, Field(max_length=200)] = None

@@ -6,15 +6,20 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.api.crud import EntitySpec, register
 from backend.api.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
-from backend.cases.models import Case, CaseCategory, Department
-from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
+from backend.cases.models import Case, CaseCategory, CaseTask, Department, RoutingRule
+from backend.cases.schemas import (
+    CaseCategoryCreate,
+    CaseCreate,
+    DepartmentCreate,
+    RoutingRuleCreate,
+)
 from backend.db import BEIJING, utcnow
 
 
@@ -81,8 +86,23 @@ def prepare_case(session: Session, changed: dict[str, Any], existing: Case | Non
 def assign_case_code(session: Session, case: Case) -> None:
     # A Core UPDATE, so that setting the code does not count as a second version of the row.
     code = case_code(case.reported_at, case.id)
-    session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id).values(code=code, updated_at=case.updated_at))
+    session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
+                    .values(code=code, updated_at=case.updated_at))
     set_committed_value(case, "code", code)
+
+
+def after_intake(session: Session, case: Case) -> None:
+    from backend.cases.intake import on_intake
+
+    assign_case_code(session, case)
+    on_intake(session, case)
+
+
+def case_of_department(code: str):
+    """Cases a department works on: dispatched to it, or it was summoned to (a task of its own)."""
+    summoned = select(CaseTask.id).where(CaseTask.case_id == Case.id,
+                                         CaseTask.department_code == code).exists()
+    return or_(Case.department_code == code, summoned)
 
 
 DEPARTMENTS = register(EntitySpec(
@@ -97,11 +117,17 @@ CASE_CATEGORIES = register(EntitySpec(
 ))
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
-    department_column="department_code", pii={"reporter_phone": "phone"},
+    department_column="department_code", department_scope=case_of_department,
+    pii={"reporter_phone": "phone"},
     default_sort="-reported_at", validate=validate_case,
     read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",
                   "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
                   "due_at": "2026-11-28T14:40:00Z", "rework_count": 0,
                   "sla_started_at": "2026-11-28T08:40:00Z", "light": "green",
-                  "escalation_level": 0, "extension_count": 0, "public_notice": False}, prepare_write=prepare_case, after_create=assign_case_code,
+                  "escalation_level": 0, "extension_count": 0, "public_notice": False},
+    prepare_write=prepare_case, after_create=after_intake,
+))
+ROUTING_RULES = register(EntitySpec(
+    name="routing-rules", model=RoutingRule, create_schema=RoutingRuleCreate, label="派遣规则",
+    label_en="routing rules", scope_column=None, default_sort="category_code",
 ))

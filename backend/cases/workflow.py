@@ -1,0 +1,532 @@
+"""The case workflow: every transition of every case, for the API, the admin panel and the CLI.
+
+    reported ─file─▶ filed ─dispatch─▶ dispatched ─accept─▶ processing ─feedback─▶ handled
+        │              │  ▲                 │                   │                    │
+        │            cancel└────return──────┴───────────────────┘          close ◀──┤ rework
+        ├─cancel/merge─▶ cancelled                                           ▼       ▼
+        └─handle-on-site (general cases, by the grid chief) ──────────────▶ closed  dispatched
+
+Who may take which action is the Casbin policy's business (object "cases", the action's name);
+where is the scope's (a department acts on the cases it holds a task of). Which actions the
+case's status allows is decided here, and nowhere else. Each action writes its CaseStep, its
+audit entry, its notifications and its webhook events in one transaction with the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.api import crud
+from backend.api.errors import FieldError, ProblemError, field_error
+from backend.audit import writer as audit
+from backend.cases.models import (
+    ApprovalStage,
+    Case,
+    CaseCategory,
+    CaseStatus,
+    CaseStep,
+    CaseTask,
+    DeadlineUnit,
+    Department,
+    HandlingType,
+    Light,
+    RoutingRule,
+    TaskStatus,
+    WebhookEvent,
+)
+from backend.cases.service import CASES
+from backend.db import MAX_ID, utcnow
+from backend.notifications import service as notify
+from backend.notifications.models import NotificationKind
+
+S = CaseStatus
+OPEN_TASK = (TaskStatus.dispatched, TaskStatus.processing, TaskStatus.handled)
+
+
+# --- what each action carries ----------------------------------------------------------------
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: Annotated[str | None, Field(max_length=2000, description="意见/备注")] = None
+
+
+class NoteRequired(ActionBody):
+    note: Annotated[str, Field(min_length=1, max_length=2000, description="原因/意见 (必填)")]
+
+
+class DispatchBody(ActionBody):
+    department_code: Annotated[str | None, Field(
+        max_length=20, description="处置部门; 省略时按派遣规则和分类默认部门")] = None
+    instructions: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class FeedbackBody(NoteRequired):
+    photo_urls: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=20)] = []
+
+
+class ExtensionBody(NoteRequired):
+    requested_due_at: Annotated[dt.datetime, Field(description="申请延期至")]
+
+
+class EvaluateBody(ActionBody):
+    satisfaction: Annotated[int, Field(ge=1, le=5, description="满意度 1-5")]
+
+
+class SummonBody(ActionBody):
+    department_codes: Annotated[list[Annotated[str, Field(max_length=20)]],
+                                Field(min_length=1, max_length=20, description="报到部门")]
+    instructions: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class MergeBody(ActionBody):
+    original_case_id: Annotated[int, Field(ge=1, le=MAX_ID, description="合并至(原案卷)")]
+
+
+class TaskBody(ActionBody):
+    task_id: Annotated[int | None, Field(ge=1, le=MAX_ID, description="任务 (默认: 本部门的任务)")] = None
+
+
+class ReviewBody(ActionBody):
+    decision: Annotated[str, Field(pattern="^(approve|reject)$", description="approve 或 reject")]
+    publish: Annotated[bool, Field(description="审批通过后结果公示")] = True
+
+
+# --- the actions -------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    session: Session
+    caller: crud.Caller
+    case: Case
+    body: Any
+    now: dt.datetime
+    to_status: CaseStatus | None = None  # set by the handler when it decides the outcome
+    step_details: dict[str, Any] | None = None
+    task: CaseTask | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    allowed_from: tuple[CaseStatus, ...]
+    body: type[BaseModel]
+    apply: Callable[[Context], None]
+
+
+def _department_of(ctx: Context) -> str | None:
+    """The department the caller acts for: its department grant, if it has one."""
+    principal = ctx.caller.principal
+    if principal is None:
+        return None
+    codes = [g.department_code for g in principal.grants_for("cases", "read") if g.department_code]
+    return codes[0] if codes else None
+
+
+def _tasks(ctx: Context) -> list[CaseTask]:
+    return list(ctx.session.execute(
+        select(CaseTask).where(CaseTask.case_id == ctx.case.id).order_by(CaseTask.id)).scalars())
+
+
+def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
+    """The task the caller acts on: its department's, or the one named, or the primary one."""
+    wanted = getattr(ctx.body, "task_id", None)
+    department = _department_of(ctx)
+    for task in _tasks(ctx):
+        if task.status not in statuses:
+            continue
+        if wanted is not None and task.id != wanted:
+            continue
+        if department is not None and task.department_code != department:
+            continue
+        if wanted is None and department is None and not task.is_primary:
+            continue
+        return task
+    raise ProblemError(409, "没有可执行此操作的处置任务")
+
+
+def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.datetime:
+    from backend.cases.sla import current_calendar
+
+    calendar = current_calendar(ctx.session)
+    return calendar.due_at(start, category.deadline_value, DeadlineUnit(category.deadline_unit))
+
+
+def _category(ctx: Context) -> CaseCategory:
+    return ctx.session.execute(
+        select(CaseCategory).where(CaseCategory.code == ctx.case.category_code)).scalar_one()
+
+
+def route(session: Session, case: Case) -> str | None:
+    """The department for a case: the routing rule with the longest area prefix matching the
+    case's grid, else one with no area, else the category's default department."""
+    rules = session.execute(
+        select(RoutingRule).where(RoutingRule.category_code == case.category_code)).scalars()
+    matching = [r for r in rules if r.area_code is None or case.grid_code.startswith(r.area_code)]
+    if matching:
+        return max(matching, key=lambda r: len(r.area_code or "")).department_code
+    return session.execute(select(CaseCategory.default_department_code)
+                           .where(CaseCategory.code == case.category_code)).scalar_one_or_none()
+
+
+def _active_department(ctx: Context, code: str, field: str) -> Department:
+    department = ctx.session.execute(
+        select(Department).where(Department.code == code)).scalar_one_or_none()
+    if department is None or not department.is_active:
+        raise field_error(422, field, f"部门 '{code}' 不存在或已停用")
+    return department
+
+
+def _open_task(ctx: Context, department: Department, primary: bool, instructions: str | None):
+    category = _category(ctx)
+    task = CaseTask(case_id=ctx.case.id, grid_code=ctx.case.grid_code,
+                    department_code=department.code, is_primary=primary,
+                    status=TaskStatus.dispatched, instructions=instructions,
+                    due_at=_deadline(ctx, ctx.now, category))
+    ctx.session.add(task)
+    ctx.session.flush()
+    return task
+
+
+def do_file(ctx: Context) -> None:
+    ctx.case.filed_at = ctx.now
+
+
+def do_cancel(ctx: Context) -> None:
+    ctx.case.cancel_reason = ctx.body.note
+    ctx.case.closed_at = ctx.now
+
+
+def do_dispatch(ctx: Context) -> None:
+    case = ctx.case
+    code = ctx.body.department_code or route(ctx.session, case)
+    if code is None:
+        raise field_error(422, "department_code", "该分类没有派遣规则或默认部门, 请指定处置部门")
+    department = _active_department(ctx, code, "department_code")
+    task = _open_task(ctx, department, True, ctx.body.instructions)
+    case.department_code = department.code
+    case.dispatched_at = case.dispatched_at or ctx.now
+    case.sla_started_at = ctx.now
+    case.due_at = task.due_at
+    case.light = Light.green
+    case.escalation_level = 0
+    ctx.task = task
+    ctx.step_details = {"department_code": department.code, "due_at": task.due_at.isoformat()}
+    notify.department(ctx.session, department.code, NotificationKind.dispatch, case,
+                      f"新派遣案卷 {case.code}: {case.title}")
+    _webhook(ctx, WebhookEvent.dispatch, department.code)
+
+
+def do_accept(ctx: Context) -> None:
+    task = _my_task(ctx, (TaskStatus.dispatched,))
+    task.status, task.accepted_at = TaskStatus.processing, ctx.now
+    ctx.task = task
+    ctx.to_status = S.processing if task.is_primary else ctx.case.status
+
+
+def do_return(ctx: Context) -> None:
+    task = _my_task(ctx, (TaskStatus.dispatched, TaskStatus.processing))
+    task.status = TaskStatus.returned
+    ctx.task = task
+    if task.is_primary:  # a wrong dispatch: back to the dispatcher, the clock stops
+        case = ctx.case
+        for other in _tasks(ctx):
+            if other.status in OPEN_TASK:
+                other.status = TaskStatus.returned
+        case.department_code, case.due_at, case.sla_started_at, case.light = None, None, None, None
+        case.extension_requested_due_at = None
+        ctx.to_status = S.filed
+    else:
+        ctx.to_status = ctx.case.status
+
+
+def do_feedback(ctx: Context) -> None:
+    task = _my_task(ctx, (TaskStatus.processing,))
+    task.status, task.handled_at, task.result = TaskStatus.handled, ctx.now, ctx.body.note
+    ctx.task = task
+    ctx.step_details = {"photo_urls": ctx.body.photo_urls} if ctx.body.photo_urls else None
+    if all(t.status in (TaskStatus.handled, TaskStatus.verified, TaskStatus.returned)
+           for t in _tasks(ctx)):
+        ctx.case.handled_at = ctx.now
+        ctx.to_status = S.handled
+    else:
+        ctx.to_status = ctx.case.status  # other departments are still at work
+
+
+def do_request_extension(ctx: Context) -> None:
+    case = ctx.case
+    if case.extension_requested_due_at is not None:
+        raise ProblemError(409, "已有待审批的延期申请")
+    if case.due_at is None or ctx.body.requested_due_at <= case.due_at:
+        raise field_error(422, "requested_due_at", "申请的时限应晚于当前处置时限")
+    case.extension_requested_due_at = ctx.body.requested_due_at
+    ctx.step_details = {"requested_due_at": ctx.body.requested_due_at.isoformat()}
+    notify.dispatchers(ctx.session, case, NotificationKind.extension,
+                       f"延期申请 {case.code}: {ctx.body.note}")
+
+
+def _decide_extension(ctx: Context, approve: bool) -> None:
+    case = ctx.case
+    if case.extension_requested_due_at is None:
+        raise ProblemError(409, "没有待审批的延期申请")
+    requested = case.extension_requested_due_at
+    ctx.step_details = {"requested_due_at": requested.isoformat(), "approved": approve}
+    case.extension_requested_due_at = None
+    if approve:
+        case.due_at = requested
+        case.extension_count += 1
+        case.light = Light.green
+        for task in _tasks(ctx):
+            if task.is_primary and task.status in OPEN_TASK:
+                task.due_at = requested
+
+
+def do_approve_extension(ctx: Context) -> None:
+    _decide_extension(ctx, True)
+
+
+def do_reject_extension(ctx: Context) -> None:
+    _decide_extension(ctx, False)
+
+
+def do_verify(ctx: Context) -> None:
+    """Verify one department's handled task; the case closes when every task is verified."""
+    task = _my_task(ctx, (TaskStatus.handled,))
+    task.status, task.verified_at = TaskStatus.verified, ctx.now
+    ctx.task = task
+    if all(t.status in (TaskStatus.verified, TaskStatus.returned) for t in _tasks(ctx)):
+        _close(ctx)
+    else:
+        ctx.to_status = ctx.case.status
+
+
+def _close(ctx: Context) -> None:
+    ctx.case.closed_at = ctx.now
+    ctx.to_status = S.closed
+
+
+def do_close(ctx: Context) -> None:
+    """核查结案: the dispatcher verifies every handled task and closes the case."""
+    tasks = _tasks(ctx)
+    unfinished = [t.department_code for t in tasks if t.status in (TaskStatus.dispatched,
+                                                                     TaskStatus.processing)]
+    if unfinished:
+        raise ProblemError(409, f"部门 {', '.join(unfinished)} 尚未处置完毕, 不能结案")
+    for task in tasks:
+        if task.status is TaskStatus.handled:
+            task.status, task.verified_at = TaskStatus.verified, ctx.now
+    _close(ctx)
+
+
+def do_rework(ctx: Context) -> None:
+    case = ctx.case
+    case.rework_count += 1
+    case.handled_at = None
+    for task in _tasks(ctx):
+        if task.status is TaskStatus.handled:
+            task.status, task.handled_at = TaskStatus.processing, None
+    notify.department(ctx.session, case.department_code, NotificationKind.rework, case,
+                      f"案卷 {case.code} 核查未通过, 需返工: {ctx.body.note}")
+    _webhook(ctx, WebhookEvent.rework, case.department_code)
+    ctx.to_status = S.dispatched
+
+
+def do_handle_on_site(ctx: Context) -> None:
+    case = ctx.case
+    if case.handling_type is not HandlingType.general:
+        raise ProblemError(409, "只有一般类案卷可由网格员现场处置")
+    case.filed_at = case.handled_at = case.closed_at = ctx.now
+
+
+def do_evaluate(ctx: Context) -> None:
+    if ctx.case.satisfaction is not None:
+        raise ProblemError(409, "该案卷已评价")
+    ctx.case.satisfaction = ctx.body.satisfaction
+    ctx.step_details = {"satisfaction": ctx.body.satisfaction}
+
+
+def do_summon(ctx: Context) -> None:
+    """社区吹哨、部门报到: several departments, each with its own task and deadline."""
+    case = ctx.case
+    held = {t.department_code for t in _tasks(ctx) if t.status in OPEN_TASK}
+    codes = list(dict.fromkeys(ctx.body.department_codes))
+    departments = [_active_department(ctx, code, f"department_codes.{n}")
+                   for n, code in enumerate(codes)]
+    first = case.status is S.filed
+    for n, department in enumerate(departments):
+        if department.code in held:
+            continue
+        task = _open_task(ctx, department, primary=first and n == 0,
+                          instructions=ctx.body.instructions)
+        notify.department(ctx.session, department.code, NotificationKind.summons, case,
+                          f"吹哨报到 {case.code}: {case.title}")
+        _webhook(ctx, WebhookEvent.summon, department.code)
+        if first and n == 0:
+            case.department_code, case.dispatched_at = department.code, ctx.now
+            case.sla_started_at, case.due_at, case.light = ctx.now, task.due_at, Light.green
+    ctx.step_details = {"department_codes": codes}
+    ctx.to_status = S.dispatched if first else case.status
+
+
+def do_merge(ctx: Context) -> None:
+    case = ctx.case
+    original = ctx.session.get(Case, ctx.body.original_case_id)
+    if original is None or original.id == case.id:
+        raise field_error(422, "original_case_id", "原案卷不存在")
+    if original.status in (S.cancelled, S.closed):
+        raise field_error(422, "original_case_id", "只能合并到未办结的案卷")
+    case.duplicate_of_id = original.id
+    case.cancel_reason = f"重复案卷, 已合并至 {original.code}"
+    case.closed_at = ctx.now
+    ctx.step_details = {"original_case_id": original.id}
+    # The original's timeline shows what was merged into it: linked both ways.
+    ctx.session.add(CaseStep(case_id=original.id, grid_code=original.grid_code, action="merged",
+                             from_status=original.status, to_status=original.status,
+                             actor=ctx.caller.actor.name,
+                             note=f"合并重复案卷 {case.code}", details={"duplicate_case_id": case.id}))
+
+
+APPROVAL_STAGES = (ApprovalStage.pending, ApprovalStage.community_accepted,
+                   ApprovalStage.street_reviewed, ApprovalStage.approved)
+# Which stage a reviewer's grant may decide: community (12 digits) accepts, street (9) reviews,
+# district (6) approves; the whole system may decide any.
+STAGE_FOR_CODE_LENGTH = {12: ApprovalStage.pending, 9: ApprovalStage.community_accepted,
+                         6: ApprovalStage.street_reviewed}
+
+
+def do_review_approval(ctx: Context) -> None:
+    case = ctx.case
+    if case.handling_type is not HandlingType.approval:
+        raise ProblemError(409, "只有审批类案卷需要逐级审批")
+    stage = case.approval_stage or ApprovalStage.pending
+    principal = ctx.caller.principal
+    if principal is not None:
+        grants = principal.grants_for("cases", "review-approval")
+        if not any(g.is_global or STAGE_FOR_CODE_LENGTH.get(len(g.area_code or "")) is stage
+                   for g in grants):
+            raise ProblemError(403, f"当前环节 ({stage.label}) 不由您审批")
+    if ctx.body.decision == "reject":
+        case.cancel_reason, case.closed_at = f"审批未通过: {ctx.body.note or ''}", ctx.now
+        ctx.to_status = S.cancelled
+        return
+    case.approval_stage = APPROVAL_STAGES[APPROVAL_STAGES.index(stage) + 1]
+    ctx.step_details = {"approval_stage": case.approval_stage.value}
+    if case.approval_stage is ApprovalStage.approved:
+        case.public_notice = ctx.body.publish
+        _close(ctx)
+    else:
+        ctx.to_status = case.status
+
+
+def _webhook(ctx: Context, event: WebhookEvent, department_code: str | None) -> None:
+    from backend.cases import webhooks
+
+    if department_code is not None:
+        webhooks.enqueue(ctx.session, event, ctx.case, department_code=department_code)
+
+
+OPEN_STATES = (S.reported, S.filed, S.dispatched, S.processing, S.handled)
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("file", "立案", (S.reported,), ActionBody, do_file),
+    Action("cancel", "作废", (S.reported, S.filed), NoteRequired, do_cancel),
+    Action("dispatch", "派遣", (S.filed,), DispatchBody, do_dispatch),
+    Action("accept", "受理", (S.dispatched, S.processing), TaskBody, do_accept),
+    Action("return", "回退", (S.dispatched, S.processing), NoteRequired, do_return),
+    Action("feedback", "处置反馈", (S.processing,), FeedbackBody, do_feedback),
+    Action("request-extension", "申请延期", (S.dispatched, S.processing), ExtensionBody,
+           do_request_extension),
+    Action("approve-extension", "批准延期", (S.dispatched, S.processing), ActionBody,
+           do_approve_extension),
+    Action("reject-extension", "驳回延期", (S.dispatched, S.processing), ActionBody,
+           do_reject_extension),
+    Action("verify", "核查任务", (S.handled, S.processing), TaskBody, do_verify),
+    Action("close", "核查结案", (S.handled,), ActionBody, do_close),
+    Action("rework", "返工", (S.handled,), NoteRequired, do_rework),
+    Action("handle-on-site", "现场处置", (S.reported,), NoteRequired, do_handle_on_site),
+    Action("evaluate", "评价", (S.closed,), EvaluateBody, do_evaluate),
+    Action("summon", "吹哨报到", (S.filed, S.dispatched, S.processing), SummonBody, do_summon),
+    Action("merge", "合并重复", (S.reported, S.filed), MergeBody, do_merge),
+    Action("review-approval", "逐级审批", (S.filed,), ReviewBody, do_review_approval),
+)}
+# Where an action leads when its handler does not decide (None: the status stays).
+DEFAULT_TARGET = {
+    "file": S.filed, "cancel": S.cancelled, "dispatch": S.dispatched, "close": S.closed,
+    "handle-on-site": S.closed, "merge": S.cancelled,
+}
+
+
+def allowed_actions(status: CaseStatus) -> list[str]:
+    return [name for name, action in ACTIONS.items() if status in action.allowed_from]
+
+
+def parse_body(action: Action, raw: dict[str, Any] | None) -> BaseModel:
+    try:
+        return action.body.model_validate(raw or {})
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body",
+                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors) from None
+
+
+def perform(
+    session: Session, case_id: int, action_name: str, raw_body: dict[str, Any] | None,
+    caller: crud.Caller, if_match: str | None = None, now: dt.datetime | None = None,
+    commit: bool = True,
+) -> Case:
+    """Take one action on one case: check, change, log, notify — all or nothing."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise ProblemError(404, f"未知的操作 '{action_name}', 可用: {', '.join(ACTIONS)}")
+    case = crud.get_row(session, CASES, case_id, caller, action.name)
+    crud.check_if_match(case, if_match)
+    if case.status not in action.allowed_from:
+        allowed = allowed_actions(case.status)
+        raise ProblemError(
+            409, f"案卷当前状态为{case.status.label}, 不能{action.label}; 可执行: {', '.join(allowed)}",
+            [FieldError("action", f"allowed: {', '.join(allowed)}")])
+    body = parse_body(action, raw_body)
+    ctx = Context(session, caller, case, body, now or utcnow())
+    before = case.status
+    action.apply(ctx)
+    after = ctx.to_status or DEFAULT_TARGET.get(action.name) or before
+    case.status = after
+    case.updated_at = ctx.now  # every step is an edit of the case: its version moves
+    session.add(CaseStep(
+        case_id=case.id, grid_code=case.grid_code, action=action.name, from_status=before,
+        to_status=after, actor=caller.actor.name,
+        department_code=ctx.task.department_code if ctx.task else case.department_code,
+        task_id=ctx.task.id if ctx.task else None, note=getattr(body, "note", None),
+        details=ctx.step_details or {},
+    ))
+    audit.record(session, caller.actor, action.name, CASES.name, case.id, case.grid_code,
+                 {"status": (before.value, after.value)} | {
+                     k: (None, v) for k, v in (ctx.step_details or {}).items()})
+    session.flush()
+    if commit:
+        session.commit()
+    return case
+
+
+def steps(session: Session, case: Case) -> list[CaseStep]:
+    return list(session.execute(
+        select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.id)).scalars())
+
+
+def count_open(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(Case)
+                           .where(Case.status.in_(OPEN_STATES))).scalar_one()
+
+
+def tasks(session: Session, case: Case) -> list[CaseTask]:
+    return list(session.execute(
+        select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)).scalars())
