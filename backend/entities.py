@@ -10,7 +10,7 @@ from backend.ledgers import service as _ledgers  # noqa: F401
 
 ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
-    "departments", "case-categories", "cases", "patrols", "visits", "work-logs",
+    "departments", "case-categories", "calendar-days", "cases", "patrols", "visits", "work-logs",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):
