@@ -66,7 +66,8 @@ CASE_CATEGORIES = register(EntitySpec(
     default_sort="code", validate=validate_category,
 ))
 # Corrections to the official calendar the deadlines count on; the SLA code rereads the table
-# whenever it changes (backend/cases/sla.py). A row is the word on its date: to move it, delete it.
+# whenever it changes (backend/cases/sla.py). A row decides its own date, which never changes:
+# a correction for another date is another row.
 CALENDAR_DAYS = register(EntitySpec(
     name="calendar-days", model=CalendarDay, create_schema=CalendarDayCreate, label="工作日历",
     label_en="calendar days", scope_column=None, immutable=("day",), default_sort="day",
