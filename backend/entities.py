@@ -10,7 +10,8 @@ from backend.ledgers import service as _ledgers  # noqa: F401
 
 ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
-    "departments", "case-categories", "routing-rules", "cases", "patrols", "visits", "work-logs",
+    "departments", "case-categories", "calendar-days", "routing-rules", "cases", "patrols",
+    "visits", "work-logs",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):

@@ -16,10 +16,9 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import holidays
 import shapely
 from faker import Faker
 from shapely.geometry import shape
@@ -39,6 +38,7 @@ from backend.cases.models import (
 )
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.service import case_code
+from backend.cases.sla import WorkingCalendar
 from backend.config import get_settings
 from backend.db import BEIJING, Database, utcnow
 from backend.identity.service import DemoLayout, create_demo_accounts
@@ -166,7 +166,6 @@ WORK_LOG_NOTES = ["协助环卫清理卫生死角", "调解邻里纠纷一起", 
                   "督促商户落实门前三包", "跟进已上报案件处置情况"]
 PATROL_QUIET_NOTES = ["未发现问题", "网格内秩序良好, 未发现问题", "提醒沿街商户落实门前三包",
                       "检查消防通道, 畅通"]
-WORK_PERIODS = ((dt.time(8, 30), dt.time(12, 0)), (dt.time(13, 30), dt.time(18, 0)))  # local
 
 
 @dataclass(frozen=True)
@@ -200,54 +199,6 @@ class Step:
     actor: str
     note: str
     department_code: str | None = None
-
-
-@dataclass
-class WorkingCalendar:
-    """Working days of the official calendar: weekends, public holidays and the 调休 make-up
-    working weekends (from the holidays package).
-
-    Just enough to put plausible deadlines on demo cases; the case workflow brings its own
-    calendar service.
-    """
-
-    years: range
-    _cache: dict[dt.date, bool] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._holidays = holidays.China(years=self.years)
-
-    def is_working_day(self, day: dt.date) -> bool:
-        if day not in self._cache:
-            self._cache[day] = self._holidays.is_working_day(day)
-        return self._cache[day]
-
-    def deadline_after(self, start: dt.datetime, value: int, unit: DeadlineUnit) -> dt.datetime:
-        """When a limit of `value` `unit`s that starts at `start` runs out (UTC)."""
-        if unit is DeadlineUnit.hours:
-            return start + dt.timedelta(hours=value)
-        local = start.astimezone(BEIJING)
-        if unit is DeadlineUnit.working_days:
-            # Counted from the next working day; the limit ends when that day's office closes.
-            day, counted = local.date(), 0
-            while counted < value:
-                day += dt.timedelta(days=1)
-                counted += self.is_working_day(day)
-            return dt.datetime.combine(day, WORK_PERIODS[-1][1], BEIJING).astimezone(dt.UTC)
-        remaining = dt.timedelta(hours=value)
-        day, cursor = local.date(), local
-        while True:
-            if self.is_working_day(day):
-                for begin, end in WORK_PERIODS:
-                    period_start = max(dt.datetime.combine(day, begin, BEIJING), cursor)
-                    period_end = dt.datetime.combine(day, end, BEIJING)
-                    if period_start >= period_end:
-                        continue
-                    if remaining <= period_end - period_start:
-                        return (period_start + remaining).astimezone(dt.UTC)
-                    remaining -= period_end - period_start
-            day += dt.timedelta(days=1)
-            cursor = dt.datetime.combine(day, dt.time(0), BEIJING)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -313,7 +264,7 @@ class DemoBuilder:
         self.fake.seed_instance(seed)
         self.now = now
         self.today = now.astimezone(BEIJING).date()
-        self.calendar = WorkingCalendar(range(self.today.year - 2, self.today.year + 2))
+        self.calendar = WorkingCalendar()  # the official calendar: the demo has no corrections
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
         # Reference data and the ledgers were entered in one campaign a little over a year ago.
         self.setup_time = now - dt.timedelta(days=420)
@@ -1033,7 +984,7 @@ class DemoBuilder:
         else:
             steps.append(Step("file", S.reported, S.filed, at, dispatcher, "符合立案条件, 予以立案"))
             dispatched = at + dt.timedelta(minutes=r.randint(5, 60))
-            due = self.calendar.deadline_after(dispatched, category["deadline_value"], unit)
+            due = self.calendar.due_at(dispatched, category["deadline_value"], unit)
             limit = f"{category['deadline_value']}{DeadlineUnit(unit).label}"
             steps.append(Step("dispatch", S.filed, S.dispatched, dispatched, dispatcher,
                               f"派遣处置, 时限{limit}", department))

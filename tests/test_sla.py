@@ -17,9 +17,10 @@ from pydantic import ValidationError
 
 from backend.cases import sla
 from backend.cases.models import DeadlineUnit, Light
-from backend.cases.sla import WorkingCalendar, WorkingHours, light_for, time_left
+from backend.cases.sla import WorkingCalendar, WorkingHours, current_calendar, light_for, time_left
 from backend.config import Settings
 from backend.db import BEIJING
+from tests.builders import ok
 
 DAYS, WORKING_HOURS, HOURS = (DeadlineUnit.working_days, DeadlineUnit.working_hours,
                               DeadlineUnit.hours)
@@ -258,3 +259,62 @@ def test_office_hours_and_the_yellow_share_are_settings():
     for bad in (0, 1.5):
         with pytest.raises(ValidationError):
             Settings(secret_key="x" * 40, yellow_share=bad)
+
+
+# --- the calendar-days table, through the API ---------------------------------------------
+
+
+def test_calendar_days_posted_by_the_admin_override_the_library(app, client):
+    def calendar() -> WorkingCalendar:
+        with app.state.db.session() as session:
+            return current_calendar(session)
+
+    before = calendar()
+    assert calendar() is before  # unchanged table: the same calendar, not read again
+
+    # Tue 1 Dec 2026, an ordinary working day, made a holiday.
+    holiday = ok(client.post("/api/v1/calendar-days", json={
+        "day": "2026-12-01", "is_working_day": False, "note": "区政府安排放假"}), 201)
+    # Sat 5 Dec 2026, an ordinary Saturday, made a working day.
+    ok(client.post("/api/v1/calendar-days", json={
+        "day": "2026-12-05", "is_working_day": True, "note": "补班"}), 201)
+
+    after = calendar()
+    assert not after.is_working_day(dt.date(2026, 12, 1))
+    assert after.is_working_day(dt.date(2026, 12, 5))
+    # Mon 30 Nov 10:00 + 2 working days: Tue 1 Dec off → Wed 2 day 1, Thu 3 day 2.
+    assert after.due_at(bj(2026, 11, 30, 10), 2, DAYS) == bj(2026, 12, 3, 18)
+    # Fri 4 Dec 10:00 + 1 working day: Saturday 5 Dec, now a working day.
+    assert after.due_at(bj(2026, 12, 4, 10), 1, DAYS) == bj(2026, 12, 5, 18)
+    # Mon 30 Nov 17:00 + 2 working hours: Mon 17–18, Tue off, Wed 2 Dec 08:30–09:30.
+    assert after.due_at(bj(2026, 11, 30, 17), 2, WORKING_HOURS) == bj(2026, 12, 2, 9, 30)
+
+    # Corrections take effect at once: the holiday taken back, then the row deleted.
+    ok(client.patch(f"/api/v1/calendar-days/{holiday['id']}", json={"is_working_day": True}))
+    assert calendar().due_at(bj(2026, 11, 30, 10), 2, DAYS) == bj(2026, 12, 2, 18)
+    ok(client.delete(f"/api/v1/calendar-days/{holiday['id']}"), 204)
+    assert dt.date(2026, 12, 1) not in calendar().overrides
+    assert calendar().is_working_day(dt.date(2026, 12, 5))
+
+
+def test_a_calendar_day_is_one_row_per_date_and_keeps_its_date(client):
+    row = ok(client.post("/api/v1/calendar-days", json={
+        "day": "2026-10-10", "is_working_day": True, "note": "国庆调休上班"}), 201)
+    duplicate = client.post("/api/v1/calendar-days", json={"day": "2026-10-10",
+                                                           "is_working_day": False})
+    assert duplicate.status_code == 409, duplicate.text
+    moved = client.patch(f"/api/v1/calendar-days/{row['id']}", json={"day": "2026-10-11"})
+    assert moved.status_code == 422, moved.text
+    listed = ok(client.get("/api/v1/calendar-days"))
+    assert [item["day"] for item in listed["items"]] == ["2026-10-10"]
+
+
+def test_dispatchers_and_leaders_read_the_calendar_and_only_admins_change_it(client, as_user):
+    ok(client.post("/api/v1/calendar-days", json={"day": "2026-12-01", "is_working_day": False}),
+       201)
+    for reader in ("dispatcher", "leader"):
+        assert ok(as_user(reader).get("/api/v1/calendar-days"))["total"] == 1
+        refused = as_user(reader).post("/api/v1/calendar-days", json={
+            "day": "2026-12-02", "is_working_day": False})
+        assert refused.status_code == 403, (reader, refused.text)
+    assert as_user("member").get("/api/v1/calendar-days").status_code == 403

@@ -55,6 +55,17 @@ class CaseCategoryCreate(CreateSchema):
     is_active: bool = True
 
 
+class CalendarDayCreate(CreateSchema):
+    """A day the official calendar gets wrong or does not know yet (see backend/cases/sla.py)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "day": "2026-10-10", "is_working_day": True, "note": "国庆调休上班"}]})
+
+    day: Annotated[dt.date, Field(title="日期")]
+    is_working_day: Annotated[bool, Field(title="是否工作日")]
+    note: Annotated[str | None, Field(max_length=100, title="说明")] = None
+
+
 class CaseCreate(CreateSchema):
     """A new report. Its status starts at `reported`; the workflow moves it from there.
 

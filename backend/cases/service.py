@@ -13,8 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.api.crud import EntitySpec, register
 from backend.api.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
-from backend.cases.models import Case, CaseCategory, CaseTask, Department, RoutingRule
+from backend.cases.models import CalendarDay, Case, CaseCategory, CaseTask, Department, RoutingRule
 from backend.cases.schemas import (
+    CalendarDayCreate,
     CaseCategoryCreate,
     CaseCreate,
     DepartmentCreate,
@@ -114,6 +115,13 @@ CASE_CATEGORIES = register(EntitySpec(
     name="case-categories", model=CaseCategory, create_schema=CaseCategoryCreate,
     label="案件分类", label_en="case categories", scope_column=None, immutable=("code",),
     default_sort="code", validate=validate_category,
+))
+# Corrections to the official calendar the deadlines count on; the SLA code rereads the table
+# whenever it changes (backend/cases/sla.py). A row decides its own date, which never changes:
+# a correction for another date is another row.
+CALENDAR_DAYS = register(EntitySpec(
+    name="calendar-days", model=CalendarDay, create_schema=CalendarDayCreate, label="工作日历",
+    label_en="calendar days", scope_column=None, immutable=("day",), default_sort="day",
 ))
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
