@@ -171,10 +171,10 @@ def test_a_scoped_reporter_names_the_grid_with_the_point(client, as_user):
     assert problem_fields(response, 422) == ["grid_code"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crud.create_row checks the row's scope before the prepare_write hook fills grid_code, so "
-    "a caller scoped to an area gets 403 when it leaves grid_code to the map"))
 def test_a_scoped_reporter_may_leave_the_grid_to_the_map(client, as_user):
     make_world(client)
     case = ok(as_user("member").post("/api/v1/cases", json=case_body(lat=35.935, lng=114.175)), 201)
     assert case["grid_code"] == GRID
+    # ... but the map does not let it report into a grid it does not keep.
+    response = as_user("member").post("/api/v1/cases", json=case_body(lat=35.935, lng=114.185))
+    assert response.status_code == 403

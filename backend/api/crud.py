@@ -331,11 +331,14 @@ def _validate_schema(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prepare(
-    session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any], existing: Any
+    session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any],
+    existing: Any, caller: Caller,
 ) -> None:
     """Every check before a write; `changed` is what is new, `data` the whole row after it."""
     if spec.prepare_write is not None:
-        spec.prepare_write(session, changed, existing)
+        spec.prepare_write(session, changed, existing)  # may fill in the grid (cases: the map)
+        data.update(changed)
+    _check_row_scope(caller, spec, "create" if existing is None else "update", data)
     _check_column_limits(spec, changed)
     _check_foreign_keys(session, spec, changed)
     if spec.validate is not None:
@@ -372,8 +375,7 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
     require(caller, spec, "create")
     data = payload.model_dump()
     _inherit_from_parent(session, spec, data)
-    _check_row_scope(caller, spec, "create", data)
-    _prepare(session, spec, data, data, None)
+    _prepare(session, spec, data, data, None, caller)
     obj = spec.model(**data)
     session.add(obj)
     session.flush()
@@ -426,8 +428,7 @@ def update_row(
                if name in data and (not hasattr(obj, name) or getattr(obj, name) != data[name])}
     if not changed:
         return obj
-    _check_row_scope(caller, spec, "update", data)
-    _prepare(session, spec, data, changed, obj)
+    _prepare(session, spec, data, changed, obj, caller)
     before = {name: getattr(obj, name) for name in changed if hasattr(obj, name)}
     old_scope = spec.scope_of(obj)
     for name, value in changed.items():
