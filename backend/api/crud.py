@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON, String, Text, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
 from backend.api.errors import FieldError, ProblemError, field_error, not_found
@@ -92,6 +92,10 @@ class EntitySpec:
     # Turns validated input into columns just before a write (e.g. a password into its hash).
     prepare_write: Callable[[Session, dict[str, Any], Any], None] | None = None
     after_create: Callable[[Session, Any], None] | None = None
+    # Fields computed at read time (name -> (type, zh label)) and the function adding them to
+    # full rows (a case's live light and time left); `fields=` lists do not include them.
+    computed_fields: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    compute: Callable[[Session, list[dict[str, Any]]], None] | None = None
     # Refuses a delete the domain forbids (e.g. the last administrator), by raising.
     before_delete: Callable[[Session, Any], None] | None = None
     read_schema: type[BaseModel] = field(init=False)
@@ -102,7 +106,8 @@ class EntitySpec:
         examples = (self.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
         example = examples[0] if examples else {}
         self.read_schema = read_schema_for(
-            self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii)
+            self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii),
+            computed=self.computed_fields,
         )
         self.update_schema = partial_schema(self.create_schema, f"{self.model.__name__}Update")
         self.list_item_schema = partial_schema(self.read_schema, f"{self.model.__name__}ListItem")
@@ -203,6 +208,8 @@ def list_rows(
     stmt, conditions = _select_page(spec, query, caller)
     stmt = stmt.order_by(*query.order_by).limit(query.limit).offset(query.offset)
     rows = [present(caller, spec, dict(row)) for row in session.execute(stmt).mappings()]
+    if spec.compute is not None and query.fields is None:
+        spec.compute(session, rows)
     total = None
     if query.count:
         count_stmt = select(func.count()).select_from(spec.model.__table__).where(*conditions)
@@ -218,8 +225,19 @@ def iter_rows(session: Session, spec: EntitySpec, query: ListQuery, caller: Call
     stmt = stmt.order_by(*query.order_by).offset(query.offset)
     if limit is not None:
         stmt = stmt.limit(limit)
+    batch: list[dict[str, Any]] = []
     for row in session.execute(stmt.execution_options(yield_per=1000)).mappings():
-        yield present(caller, spec, dict(row))
+        batch.append(present(caller, spec, dict(row)))
+        if len(batch) == 1000:
+            yield from _computed(session, spec, query, batch)
+            batch = []
+    yield from _computed(session, spec, query, batch)
+
+
+def _computed(session: Session, spec: EntitySpec, query: ListQuery, rows: list[dict]):
+    if spec.compute is not None and query.fields is None:
+        spec.compute(session, rows)
+    return rows
 
 
 def get_row(session: Session, spec: EntitySpec, row_id: int, caller: Caller,
@@ -237,7 +255,10 @@ def get_row(session: Session, spec: EntitySpec, row_id: int, caller: Caller,
 
 
 def show(caller: Caller, spec: EntitySpec, obj: Any) -> dict[str, Any]:
-    return present(caller, spec, row_dict(obj, spec.columns))
+    row = present(caller, spec, row_dict(obj, spec.columns))
+    if spec.compute is not None:
+        spec.compute(object_session(obj), [row])
+    return row
 
 
 # --- checks shared by create and update ----------------------------------------------------

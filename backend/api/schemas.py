@@ -47,7 +47,7 @@ def column_label(column: Column) -> str:
 
 def read_schema_for(
     model: type[DeclarativeBase], example: dict[str, Any], hidden: tuple[str, ...] = (),
-    nullable: set[str] | None = None,
+    nullable: set[str] | None = None, computed: dict[str, tuple[Any, str]] | None = None,
 ) -> type[BaseModel]:
     """Read schema: every column of the table, typed as stored, titled with its zh-CN label.
 
@@ -66,6 +66,8 @@ def read_schema_for(
         if (column.nullable or column.name in (nullable or ())) and py_type is not Any:
             py_type = Optional[py_type]  # noqa: UP045 - built at run time
         fields[column.name] = (py_type, Field(title=column_label(column), description=description))
+    for name, (py_type, label) in (computed or {}).items():
+        fields[name] = (py_type, Field(title=label, description=f"{label} (读取时计算)"))
     config = ConfigDict(
         title=f"{model.__name__}Read",
         json_schema_extra={"examples": [example]},

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.cases.models import Case, CaseCategory, CaseStatus, CaseStep, DeadlineUnit, Light, WebhookEvent
+from backend.cases.models import Case, CaseCategory, CaseStep, DeadlineUnit, Light, WebhookEvent
+from backend.cases.service import RUNNING_STATUSES
 from backend.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
 log = logging.getLogger(__name__)
-# The clock runs from dispatch until the departments have handled the case.
-RUNNING = (CaseStatus.dispatched, CaseStatus.processing)
 
 
 @dataclass
@@ -66,7 +65,7 @@ def tick(session: Session, now: dt.datetime | None = None, yellow_share: float |
         select(Case.id, Case.sla_started_at, Case.due_at, Case.light, Case.escalation_level,
                CaseCategory.deadline_unit)
         .join(CaseCategory, CaseCategory.code == Case.category_code)
-        .where(Case.status.in_(RUNNING), Case.due_at.is_not(None),
+        .where(Case.status.in_(RUNNING_STATUSES), Case.due_at.is_not(None),
                Case.sla_started_at.is_not(None))
     ).all()
     result.scanned = len(rows)

@@ -13,7 +13,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.api.crud import EntitySpec, register
 from backend.api.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
-from backend.cases.models import CalendarDay, Case, CaseCategory, CaseTask, Department, RoutingRule
+from backend.cases.models import (
+    CalendarDay,
+    Case,
+    CaseCategory,
+    CaseStatus,
+    CaseTask,
+    Department,
+    RoutingRule,
+)
 from backend.cases.schemas import (
     CalendarDayCreate,
     CaseCategoryCreate,
@@ -106,6 +114,29 @@ def case_of_department(code: str):
     return or_(Case.department_code == code, summoned)
 
 
+# The deadline clock runs from dispatch until the departments have handled the case.
+RUNNING_STATUSES = (CaseStatus.dispatched, CaseStatus.processing)
+
+
+def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Every case read shows its light and time left as of now, not as of the last tick."""
+    from backend.cases.sla import current_calendar, light_for, time_left
+
+    running = [r for r in rows if r.get("status") in RUNNING_STATUSES and r.get("due_at")
+               and r.get("sla_started_at")]
+    units = {}
+    if running:
+        calendar = current_calendar(session)
+        units = dict(session.execute(select(CaseCategory.code, CaseCategory.deadline_unit)).tuples())
+    now = utcnow()
+    for row in rows:
+        row["time_left_seconds"] = None
+    for row in running:
+        row["time_left_seconds"] = round(time_left(row["due_at"], now))
+        row["light"] = light_for(calendar, row["sla_started_at"], row["due_at"],
+                                 units[row["category_code"]], now)
+
+
 DEPARTMENTS = register(EntitySpec(
     name="departments", model=Department, create_schema=DepartmentCreate, label="职能部门",
     label_en="departments", scope_column="area_code", scope_lineage=True,
@@ -127,6 +158,7 @@ CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
     department_column="department_code", department_scope=case_of_department,
     pii={"reporter_phone": "phone"},
+    computed_fields={"time_left_seconds": (int | None, "剩余时间(秒)")}, compute=case_clock,
     default_sort="-reported_at", validate=validate_case,
     read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",
                   "filed_at": "2026-11-28T08:35:00Z", "dispatched_at": "2026-11-28T08:40:00Z",
