@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Without Redis, each worker checks the policy generation this often (seconds).
     policy_poll_seconds: float = 2.0
-
+    # Each worker's webhook sender looks for due deliveries this often (seconds); off: none
+    # is sent by the API processes (then run `gridlink webhooks deliver`, e.g. from cron).
+    webhooks_enabled: bool = True
+    webhook_poll_seconds: float = 1.0
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:
