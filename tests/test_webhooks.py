@@ -32,6 +32,7 @@ from backend.cases.webhooks import (
 from backend.db import utcnow
 from tests.builders import COUNTY, GRID, SANITATION, ok
 from tests.servers import eventually, free_port
+from tests.test_cli import gridlink
 from tests.world import make_world
 
 SECRET = "hw01-secret-7f3c9a1e5b2d4f60"
@@ -280,6 +281,16 @@ def test_the_apps_background_sender_delivers_on_its_own(app, client, world, rece
     finally:
         sender.stop()
     assert receiver.requests[0].headers["X-GridLink-Event"] == "dispatch"
+
+
+def test_the_command_line_delivers_what_is_due(settings, app, client, world, receiver):
+    add_webhook(client, receiver.url)
+    (queued,) = queue(app, make_case(client, app)["id"], event=WebhookEvent.red)
+    result = gridlink(settings, "webhooks", "deliver")
+    assert result.returncode == 0, result.stderr
+    assert "1 webhook deliveries sent" in result.stdout
+    assert receiver.requests[0].headers["X-GridLink-Event"] == "red"
+    assert delivery(app, queued.id).status is DeliveryStatus.succeeded
 
 
 # --- queueing ------------------------------------------------------------------------------
