@@ -31,7 +31,7 @@ from backend.cases.webhooks import (
 )
 from backend.db import utcnow
 from tests.builders import COUNTY, GRID, SANITATION, ok
-from tests.servers import eventually, free_port
+from tests.servers import ROOT, eventually, free_port
 from tests.test_cli import gridlink
 from tests.world import make_world
 
@@ -183,6 +183,15 @@ def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, clie
     assert set(payload["case"]) == set(webhooks.CASE_FIELDS)
     # Departments get no personal data: neither the reporter's phone nor name.
     assert REPORTER_PHONE not in request.body.decode() and "李秀英" not in request.body.decode()
+
+    # The README's snippet verifies it too, and tells a tampered body.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Webhooks", 1)[1]
+    snippet = readme.split("```python", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README
+    signature = request.headers["X-GridLink-Signature"]
+    assert namespace["verify"](request.body, signature, SECRET)
+    assert not namespace["verify"](request.body.replace(b"dispatch", b"cancel"), signature, SECRET)
 
     done = delivery(app, queued.id)
     assert done.status is DeliveryStatus.succeeded and done.attempts == 1
