@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from backend.api.errors import install_error_handlers
 from backend.api.routes import build_router
+from backend.cases.webhooks import WebhookSender
 from backend.config import Settings, get_settings
 from backend.db import Database
 from backend.entities import ENTITIES
@@ -46,7 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start_policy(app)
         ticker = TickScheduler(database, app.state.settings.sla_tick_seconds)
         ticker.start()
+        # This lifespan's own sender: a second lifespan on the same app (test tools start
+        # one) replaces app.state's, and each must still stop the thread it started.
+        sender = start_webhooks(app)
         yield
+        if sender is not None:
+            sender.stop()
         ticker.stop()
         app.state.policy_sync.stop()
         database.dispose()
@@ -101,3 +107,13 @@ def start_policy(app: FastAPI) -> None:
     app.state.policy_sync.start()
     log.info("policy ready (generation %s, sync via %s)", engine.generation,
              "redis" if app.state.settings.redis_url else "polling")
+
+
+def start_webhooks(app: FastAPI) -> WebhookSender | None:
+    """Send queued webhook deliveries in the background (every worker: claims keep it once)."""
+    settings: Settings = app.state.settings
+    app.state.webhook_sender = None
+    if settings.webhooks_enabled:
+        app.state.webhook_sender = WebhookSender(app.state.db, settings.webhook_poll_seconds)
+        app.state.webhook_sender.start()
+    return app.state.webhook_sender

@@ -32,9 +32,11 @@ def migrate() -> None:
 users_app = typer.Typer(help="User accounts", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for partner systems", no_args_is_help=True)
 policy_app = typer.Typer(help="The permission policy", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Department webhooks", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="apikeys")
 app.add_typer(policy_app, name="policy")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
@@ -151,6 +153,24 @@ def policy_matrix(
         path.write_text(replace_in(path.read_text(encoding="utf-8"), matrix), encoding="utf-8")
     else:
         typer.echo(matrix)
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver() -> None:
+    """Send every webhook delivery due now (what each API worker does every second)."""
+    from backend.cases.webhooks import BATCH, deliver_due
+    from backend.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        total = 0
+        while (sent := deliver_due(database)) > 0:
+            total += sent
+            if sent < BATCH:
+                break
+    finally:
+        database.dispose()
+    typer.echo(f"{total} webhook deliveries sent")
 
 
 @app.command()

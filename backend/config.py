@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Without Redis, each worker checks the policy generation this often (seconds).
     policy_poll_seconds: float = 2.0
+    # Each worker's webhook sender looks for due deliveries this often (seconds); off: none
+    # is sent by the API processes (then run `gridlink webhooks deliver`, e.g. from cron).
+    webhooks_enabled: bool = True
+    webhook_poll_seconds: float = 1.0
     # Office hours the working-hours deadlines count, Beijing time, e.g. 08:30-12:00,13:30-18:00.
     work_periods: str = DEFAULT_WORK_PERIODS
     # The share of a case's allowed time used that turns its light yellow.

@@ -4,14 +4,15 @@ from backend.api.crud import REGISTRY
 from backend.areas import service as _areas  # noqa: F401
 from backend.audit import service as _audit  # noqa: F401
 from backend.cases import service as _cases  # noqa: F401
+from backend.cases import webhooks as _webhooks  # noqa: F401
 from backend.fieldwork import service as _fieldwork  # noqa: F401
 from backend.identity import service as _identity  # noqa: F401
 from backend.ledgers import service as _ledgers  # noqa: F401
 
 ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
-    "departments", "case-categories", "calendar-days", "routing-rules", "cases", "patrols",
-    "visits", "work-logs",
+    "departments", "case-categories", "calendar-days", "routing-rules", "cases", "webhooks",
+    "webhook-deliveries", "patrols", "visits", "work-logs",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):

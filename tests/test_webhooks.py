@@ -1,0 +1,439 @@
+"""Department webhooks: signed events to a real HTTP receiver, retries, the delivery log.
+
+The receiver is a small http.server on 127.0.0.1 answering scripted status codes. Time is
+driven by passing `now` to deliver_due, so that retries an hour apart take no time at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from backend.cases import webhooks
+from backend.cases.models import Case, DeliveryStatus, WebhookDelivery, WebhookEvent
+from backend.cases.webhooks import (
+    MAX_ATTEMPTS,
+    WebhookSender,
+    deliver_due,
+    enqueue,
+    sign,
+)
+from backend.db import utcnow
+from tests.builders import COUNTY, GRID, SANITATION, ok
+from tests.servers import ROOT, eventually, free_port
+from tests.test_cli import gridlink
+from tests.world import make_world
+
+SECRET = "hw01-secret-7f3c9a1e5b2d4f60"
+OTHER = "YL01"  # a second department, 园林绿化所
+REPORTER_PHONE = "13987654321"
+
+
+# --- a receiver: a department's system ------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def payload(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    url: str
+    # Status codes to answer, in order; 200 once the script has run out.
+    script: list[int] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    port = free_port()
+    state = Receiver(url=f"http://127.0.0.1:{port}/gridlink/events")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                state.requests.append(Received(self.path, dict(self.headers), body))
+                status = state.script.pop(0) if state.script else 200
+            answer = "好的".encode() if status < 300 else "服务暂不可用".encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_background_sender(app, server):
+    """These tests drive deliveries themselves (deliver_due with `now`), so the app's own
+    sender must not take them first; one test runs a sender of its own."""
+    sender = app.state.webhook_sender
+    if sender is not None:
+        sender.stop()
+    yield
+    if sender is not None:
+        sender.start()
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def make_case(client, app, department_code: str | None = SANITATION) -> dict:
+    """A case through the API, handed to a department in the database (dispatching is the
+    workflow's, which comes later)."""
+    case = ok(client.post("/api/v1/cases", json={
+        "source": "hotline_12345", "category_code": "07011", "title": "新华街88号院门口积存垃圾",
+        "address": "鹤山区新华街88号", "lat": 35.9352, "lng": 114.1751, "grid_code": GRID,
+        "reporter_name": "李秀英", "reporter_phone": REPORTER_PHONE}), 201)
+    with app.state.db.session() as session:
+        session.get(Case, case["id"]).department_code = department_code
+        session.commit()
+    return case
+
+
+def add_webhook(client, url: str, department_code: str = SANITATION, **extra) -> dict:
+    return ok(client.post("/api/v1/webhooks", json={
+        "department_code": department_code, "url": url, "secret": SECRET} | extra), 201)
+
+
+def queue(app, case_id: int, event=WebhookEvent.dispatch, **kwargs) -> list[WebhookDelivery]:
+    """What a workflow step does: enqueue inside its transaction, then commit."""
+    with app.state.db.session() as session:
+        deliveries = enqueue(session, event, session.get(Case, case_id), **kwargs)
+        session.commit()
+        return deliveries
+
+
+def delivery(app, delivery_id: int) -> WebhookDelivery:
+    with app.state.db.session() as session:
+        return session.get(WebhookDelivery, delivery_id)
+
+
+def delivery_count(app) -> int:
+    with app.state.db.session() as session:
+        return session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one()
+
+
+def soon() -> dt.datetime:
+    return utcnow() + dt.timedelta(seconds=1)
+
+
+@pytest.fixture
+def world(client):
+    world = make_world(client)
+    ok(client.post("/api/v1/departments", json={
+        "code": OTHER, "name": "鹤山区园林绿化所", "kind": "greening", "area_code": COUNTY}), 201)
+    return world
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, client, world,
+                                                                        receiver):
+    add_webhook(client, receiver.url)
+    case = make_case(client, app)
+    (queued,) = queue(app, case["id"], extra={"note": "请于今日14:40前处置"})
+
+    assert deliver_due(app.state.db, now=soon()) == 1
+
+    (request,) = receiver.requests
+    assert request.path == "/gridlink/events"
+    expected = "sha256=" + hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-GridLink-Signature"] == expected == sign(request.body, SECRET)
+    assert request.headers["X-GridLink-Event"] == "dispatch"
+    assert request.headers["X-GridLink-Delivery"] == queued.delivery_key
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["User-Agent"].startswith("GridLink")
+
+    payload = request.payload
+    assert payload["id"] == queued.delivery_key and payload["event"] == "dispatch"
+    assert payload["department_code"] == SANITATION and payload["note"] == "请于今日14:40前处置"
+    assert payload["occurred_at"].endswith("Z")
+    assert payload["case"]["code"] == case["code"]
+    assert payload["case"]["title"] == "新华街88号院门口积存垃圾"
+    assert set(payload["case"]) == set(webhooks.CASE_FIELDS)
+    # Departments get no personal data: neither the reporter's phone nor name.
+    assert REPORTER_PHONE not in request.body.decode() and "李秀英" not in request.body.decode()
+
+    # The README's snippet verifies it too, and tells a tampered body.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Webhooks", 1)[1]
+    snippet = readme.split("```python", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README
+    signature = request.headers["X-GridLink-Signature"]
+    assert namespace["verify"](request.body, signature, SECRET)
+    assert not namespace["verify"](request.body.replace(b"dispatch", b"cancel"), signature, SECRET)
+
+    done = delivery(app, queued.id)
+    assert done.status is DeliveryStatus.succeeded and done.attempts == 1
+    assert done.last_status_code == 200 and done.delivered_at is not None
+    assert done.next_attempt_at is None
+    # Sent once: nothing is due any more.
+    assert deliver_due(app.state.db, now=soon() + dt.timedelta(hours=1)) == 0
+
+
+def test_a_failing_receiver_gets_retries_with_growing_delays_until_it_answers(
+        app, client, world, receiver):
+    receiver.script = [500, 500, 200]
+    add_webhook(client, receiver.url)
+    (queued,) = queue(app, make_case(client, app)["id"])
+
+    now = soon()
+    assert deliver_due(app.state.db, now=now) == 1
+    first = delivery(app, queued.id)
+    assert first.status is DeliveryStatus.pending and first.attempts == 1
+    assert first.last_status_code == 500 and first.last_error == "HTTP 500: 服务暂不可用"
+    first_delay = first.next_attempt_at - now
+    assert dt.timedelta(seconds=10) <= first_delay <= dt.timedelta(seconds=11)
+
+    # Not yet due: nothing is sent before its time.
+    assert deliver_due(app.state.db, now=now + dt.timedelta(seconds=5)) == 0
+
+    now = first.next_attempt_at
+    assert deliver_due(app.state.db, now=now) == 1
+    second = delivery(app, queued.id)
+    assert second.attempts == 2 and second.status is DeliveryStatus.pending
+    assert second.next_attempt_at - now > first_delay  # the backoff grows
+
+    assert deliver_due(app.state.db, now=second.next_attempt_at) == 1
+    third = delivery(app, queued.id)
+    assert third.status is DeliveryStatus.succeeded and third.attempts == 3
+    assert third.last_status_code == 200 and third.last_error is None
+    # The same delivery, three times: one id, one signature per body.
+    assert len(receiver.requests) == 3
+    assert {r.headers["X-GridLink-Delivery"] for r in receiver.requests} == {queued.delivery_key}
+
+
+def test_an_unreachable_receiver_ends_failed_after_the_last_attempt(app, client, world):
+    add_webhook(client, f"http://127.0.0.1:{free_port()}/nobody-listens")
+    (queued,) = queue(app, make_case(client, app)["id"])
+
+    now, delays = soon(), []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_due(app.state.db, now=now) == 1
+        row = delivery(app, queued.id)
+        assert row.attempts == attempt and row.last_status_code is None
+        assert "ConnectError" in row.last_error
+        if attempt < MAX_ATTEMPTS:
+            assert row.status is DeliveryStatus.pending
+            delays.append(row.next_attempt_at - now)
+            now = row.next_attempt_at
+    assert row.status is DeliveryStatus.failed and row.next_attempt_at is None
+    assert delays == sorted(delays) and delays[-1] > 30 * delays[0]
+    # Failed for good: never sent again.
+    assert deliver_due(app.state.db, now=now + dt.timedelta(days=1)) == 0
+
+
+def test_two_senders_at_once_send_each_delivery_exactly_once(app, client, world, receiver):
+    add_webhook(client, receiver.url)
+    add_webhook(client, receiver.url + "?copy=2")
+    for _ in range(5):
+        queue(app, make_case(client, app)["id"])
+    assert delivery_count(app) == 10
+
+    now, start = soon(), threading.Barrier(3)
+    counts = []
+
+    def sender():
+        start.wait()
+        counts.append(deliver_due(app.state.db, now=now))
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    keys = [r.headers["X-GridLink-Delivery"] for r in receiver.requests]
+    assert sum(counts) == 10 and len(keys) == 10 and len(set(keys)) == 10
+    with app.state.db.session() as session:
+        statuses = set(session.execute(select(WebhookDelivery.status)).scalars())
+    assert statuses == {DeliveryStatus.succeeded}
+
+
+def test_the_apps_background_sender_delivers_on_its_own(app, client, world, receiver):
+    add_webhook(client, receiver.url)
+    queue(app, make_case(client, app)["id"])
+    sender = WebhookSender(app.state.db, poll_seconds=0.1)
+    sender.start()
+    try:
+        eventually(lambda: len(receiver.requests) == 1)
+    finally:
+        sender.stop()
+    assert receiver.requests[0].headers["X-GridLink-Event"] == "dispatch"
+
+
+def test_the_command_line_delivers_what_is_due(settings, app, client, world, receiver):
+    add_webhook(client, receiver.url)
+    (queued,) = queue(app, make_case(client, app)["id"], event=WebhookEvent.red)
+    result = gridlink(settings, "webhooks", "deliver")
+    assert result.returncode == 0, result.stderr
+    assert "1 webhook deliveries sent" in result.stdout
+    assert receiver.requests[0].headers["X-GridLink-Event"] == "red"
+    assert delivery(app, queued.id).status is DeliveryStatus.succeeded
+
+
+# --- queueing ------------------------------------------------------------------------------
+
+
+def test_enqueue_writes_nothing_without_an_active_webhook(app, client, world, receiver):
+    add_webhook(client, receiver.url, is_active=False)
+    case = make_case(client, app)
+    assert queue(app, case["id"]) == []
+    # A case no department holds yet, and a department with no webhook at all.
+    assert queue(app, make_case(client, app, department_code=None)["id"]) == []
+    assert queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER) == []
+    assert delivery_count(app) == 0
+
+
+def test_enqueue_does_no_network_io_and_is_undone_with_the_step(app, client, world, receiver,
+                                                                 monkeypatch):
+    add_webhook(client, receiver.url)
+    case = make_case(client, app)
+
+    def no_network(*_args, **_kwargs):
+        raise AssertionError("enqueue must not touch the network")
+
+    monkeypatch.setattr(httpx.Client, "send", no_network)
+    monkeypatch.setattr(httpx.AsyncClient, "send", no_network)
+    started = time.monotonic()
+    with app.state.db.session() as session:
+        (queued,) = enqueue(session, WebhookEvent.yellow, session.get(Case, case["id"]))
+        assert queued.status is DeliveryStatus.pending and queued.attempts == 0
+        session.rollback()  # the step failed: its event goes with it (the outbox)
+    assert time.monotonic() - started < 1
+    monkeypatch.undo()
+    assert receiver.requests == [] and delivery_count(app) == 0
+
+
+def test_a_summon_goes_to_the_summoned_department(app, client, world, receiver):
+    add_webhook(client, receiver.url, department_code=OTHER)
+    case = make_case(client, app)
+    (queued,) = queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER)
+    assert queued.department_code == OTHER
+    assert queued.payload["department_code"] == OTHER
+    assert queued.payload["case"]["department_code"] == SANITATION  # who handles the case
+
+
+def test_extra_cannot_replace_the_envelope(app, client, world, receiver):
+    add_webhook(client, receiver.url)
+    case = make_case(client, app)
+    with pytest.raises(ValueError, match="case"):
+        queue(app, case["id"], extra={"case": {"title": "别的"}})
+    assert delivery_count(app) == 0
+
+
+# --- the API: webhooks and the delivery log ---------------------------------------------------
+
+
+def test_the_secret_is_write_only(app, client, world, receiver):
+    hook = add_webhook(client, receiver.url)
+    assert "secret" not in hook
+    patched = ok(client.patch(f"/api/v1/webhooks/{hook['id']}",
+                              json={"secret": "a-rotated-secret-0123456789"}))
+    queue(app, make_case(client, app)["id"])
+    deliver_due(app.state.db, now=soon())
+    # The sender signs with the rotated secret.
+    (request,) = receiver.requests
+    assert request.headers["X-GridLink-Signature"] == sign(request.body,
+                                                           "a-rotated-secret-0123456789")
+
+    answers = [
+        json.dumps(patched),
+        client.get("/api/v1/webhooks").text,
+        client.get(f"/api/v1/webhooks/{hook['id']}").text,
+        client.get("/api/v1/webhooks", params={"format": "csv"}).text,
+        client.get("/api/v1/webhook-deliveries").text,
+        client.get("/api/v1/audit-log", params={"entity": "webhooks"}).text,
+    ]
+    for text in answers:
+        assert SECRET not in text and "a-rotated-secret" not in text
+    # Nor can it be probed through a filter.
+    assert client.get("/api/v1/webhooks", params={"secret": SECRET}).status_code == 400
+
+
+def test_webhook_urls_and_secrets_are_validated(client, world):
+    good = {"department_code": SANITATION, "url": "https://huanwei.example.gov.cn/events",
+            "secret": SECRET}
+    for url in ("ftp://huanwei.example.gov.cn/x", "javascript:alert(1)", "huanwei.example.gov.cn",
+                "http://", "https://huan wei.example.gov.cn/x", "http://a.cn:99999/x",
+                "http://a.cn:0/x", "http://a.cn:abc/x"):
+        answer = client.post("/api/v1/webhooks", json=good | {"url": url})
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["errors"][0]["field"] == "url"
+    short = client.post("/api/v1/webhooks", json=good | {"secret": "too-short"})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "secret"
+    nobody = client.post("/api/v1/webhooks", json=good | {"department_code": "XX99"})
+    assert nobody.status_code == 422
+    ok(client.post("/api/v1/webhooks", json=good | {"url": "http://10.1.2.3:8080/hook"}), 201)
+
+
+def test_only_admins_manage_webhooks(client, as_user, world):
+    for user in ("dept-sanitation", "dispatcher", "leader"):
+        assert as_user(user).get("/api/v1/webhooks").status_code == 403
+        answer = as_user(user).post("/api/v1/webhooks", json={
+            "department_code": SANITATION, "url": "https://a.example.cn/", "secret": SECRET})
+        assert answer.status_code == 403
+
+
+def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client, as_user, world,
+                                                                     receiver):
+    receiver.script = [503]
+    add_webhook(client, receiver.url)
+    add_webhook(client, receiver.url, department_code=OTHER)
+    case = make_case(client, app)
+    (ours,) = queue(app, case["id"])
+    deliver_due(app.state.db, now=soon())
+    (theirs,) = queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER)
+
+    everything = ok(client.get("/api/v1/webhook-deliveries"))
+    assert {row["department_code"] for row in everything["items"]} == {SANITATION, OTHER}
+    assert everything["total"] == 2
+
+    department = as_user("dept-sanitation")
+    (row,) = ok(department.get("/api/v1/webhook-deliveries"))["items"]
+    assert row["id"] == ours.id and row["event"] == "dispatch" and row["status"] == "pending"
+    assert row["attempts"] == 1 and row["last_status_code"] == 503
+    assert row["last_error"] == "HTTP 503: 服务暂不可用" and row["next_attempt_at"] is not None
+    assert row["payload"]["case"]["code"] == case["code"]
+    assert REPORTER_PHONE not in json.dumps(row)
+    assert department.get(f"/api/v1/webhook-deliveries/{theirs.id}").status_code == 404
+    assert ok(department.get(f"/api/v1/webhook-deliveries/{ours.id}"))["attempts"] == 1
+    # The log is the sender's: nobody writes it through the API.
+    assert department.post("/api/v1/webhook-deliveries", json={}).status_code == 405
+    assert client.delete(f"/api/v1/webhook-deliveries/{ours.id}").status_code == 405
+
+    # A dispatcher may read the log, but deliveries carry no area code, so its area grant
+    # matches none of them (only a department's grant or the admin's does).
+    answer = as_user("dispatcher").get("/api/v1/webhook-deliveries")
+    assert answer.status_code == 200 and answer.json()["items"] == []
+    assert as_user("chief").get("/api/v1/webhook-deliveries").status_code == 403
