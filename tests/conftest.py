@@ -173,7 +173,7 @@ def empty_all_tables(app, baseline: dict | None = None) -> None:
     if baseline is not None:
         with app.state.db.session() as session:
             rules = sorted(session.execute(select(PolicyRule.role, PolicyRule.obj, PolicyRule.act)
-                                           ).tuples())
+                                           ).all())
             if [tuple(r) for r in rules] != baseline["rules"]:
                 install_default_policy(app.state.db, replace=True)
             elif identity_changed:

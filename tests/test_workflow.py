@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import COUNTY, GRID, SANITATION, make_areas, ok
+from tests.builders import COUNTY, GRID, SANITATION, ok
 from tests.world import make_world
 
 
@@ -86,7 +86,7 @@ def test_a_stale_if_match_answers_412_and_changes_nothing(as_user, world):
 def test_each_role_takes_only_its_own_actions(as_user, world):
     case = report(as_user("member"), world)
     assert act(as_user("member"), case, "file", 403)["status"] == 403
-    assert act(as_user("dept-sanitation"), case, "file", 404)["status"] == 404  # not its case
+    assert act(as_user("dept-sanitation"), case, "file", 403)["status"] == 403  # not its job
     assert act(as_user("leader"), case, "file", 403)["status"] == 403
     assert act(as_user("chief2"), case, "handle-on-site", 404, note="x")["status"] == 404
     act(as_user("dispatcher"), case, "file")
@@ -152,9 +152,21 @@ def test_cancel_needs_a_reason(as_user, world):
     assert case["status"] == "cancelled" and case["cancel_reason"] == "非管辖范围的无效上报"
 
 
-def test_the_community_summons_several_departments_to_one_case(as_user, world):
+def department_user(client, anonymous, code: str) -> dict[str, str]:
+    user = ok(client.post("/api/v1/users", json={
+        "username": f"dept-{code.lower()}", "password": "department-password",
+        "display_name": f"{code} 部门"}), 201)
+    ok(client.post("/api/v1/role-assignments", json={
+        "user_id": user["id"], "role": "department", "department_code": code}), 201)
+    token = ok(anonymous.post("/api/v1/auth/token", data={
+        "username": f"dept-{code.lower()}", "password": "department-password"}))["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_community_summons_several_departments_to_one_case(client, anonymous, as_user, world):
     secretary, dispatcher = as_user("secretary"), as_user("dispatcher")
     sanitation = as_user("dept-sanitation")
+    greening = department_user(client, anonymous, "YL01")
     case = act(dispatcher, report(as_user("member"), world), "file")
     case = act(secretary, case, "summon", department_codes=[SANITATION, "YL01"],
                instructions="倒伏树木压住垃圾箱, 请环卫、园林同时到场")
@@ -162,13 +174,14 @@ def test_the_community_summons_several_departments_to_one_case(as_user, world):
     tasks = ok(secretary.get(f"/api/v1/cases/{case['id']}/tasks"))
     assert [(t["department_code"], t["is_primary"]) for t in tasks] == [(SANITATION, True),
                                                                           ("YL01", False)]
-    # Greening has no account in the demo: the dispatcher acts on its task for it.
     act(sanitation, case, "accept")
     case = act(sanitation, case, "feedback", note="垃圾箱已更换")
     assert case["status"] == "processing"  # greening is still at work
-    act(dispatcher, case, "accept", task_id=tasks[1]["id"])
-    case = act(dispatcher, case, "feedback", task_id=tasks[1]["id"], note="树木已移除")
-    assert case["status"] == "handled"
+    assert ok(anonymous.get(f"/api/v1/cases/{case['id']}", headers=greening))["id"] == case["id"]
+    url = f"/api/v1/cases/{case['id']}/actions"
+    assert anonymous.post(f"{url}/accept", json={}, headers=greening).status_code == 200
+    response = anonymous.post(f"{url}/feedback", json={"note": "树木已移除"}, headers=greening)
+    assert response.status_code == 200 and response.json()["status"] == "handled"
     assert act(dispatcher, case, "close")["status"] == "closed"
 
 
@@ -196,7 +209,6 @@ def test_routing_rules_pick_the_department_by_category_and_area(client, as_user,
 
 
 def test_an_approval_case_climbs_community_street_and_district(client, as_user, world, anonymous):
-    make_areas  # the world has the street 410602001 already
     street = ok(client.post("/api/v1/users", json={
         "username": "street-dispatcher", "password": "street-password-1",
         "display_name": "街道受理员"}), 201)
@@ -209,7 +221,8 @@ def test_an_approval_case_climbs_community_street_and_district(client, as_user, 
     secretary, district = as_user("secretary"), as_user("dispatcher")
     case = report(as_user("member"), world, handling_type="approval", title="申请临时占道")
     case = act(district, case, "file")
-    act(district, case, "review-approval", 403, decision="approve")  # not the district's turn yet
+    problem = act(district, case, "review-approval", 403, decision="approve")
+    assert "待社区受理" in problem["detail"]  # not the district's turn yet
     case = act(secretary, case, "review-approval", decision="approve")
     assert case["approval_stage"] == "community_accepted"
     response = anonymous.post(f"/api/v1/cases/{case['id']}/actions/review-approval",

@@ -115,6 +115,6 @@ def grid_index(session: Session) -> GridIndex:
     cached = _INDEXES.get(database)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    index = GridIndex.build(list(session.execute(select(Grid.code, Grid.boundary)).tuples()))
+    index = GridIndex.build(list(session.execute(select(Grid.code, Grid.boundary)).all()))
     _INDEXES[database] = (stamp, index)
     return index

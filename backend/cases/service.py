@@ -21,6 +21,7 @@ from backend.cases.models import (
     CaseTask,
     Department,
     RoutingRule,
+    TaskStatus,
 )
 from backend.cases.schemas import (
     CalendarDayCreate,
@@ -110,7 +111,8 @@ def after_intake(session: Session, case: Case) -> None:
 def case_of_department(code: str):
     """Cases a department works on: dispatched to it, or it was summoned to (a task of its own)."""
     summoned = select(CaseTask.id).where(CaseTask.case_id == Case.id,
-                                         CaseTask.department_code == code).exists()
+                                         CaseTask.department_code == code,
+                                         CaseTask.status != TaskStatus.returned).exists()
     return or_(Case.department_code == code, summoned)
 
 
@@ -127,7 +129,7 @@ def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     units = {}
     if running:
         calendar = current_calendar(session)
-        units = dict(session.execute(select(CaseCategory.code, CaseCategory.deadline_unit)).tuples())
+        units = dict(session.execute(select(CaseCategory.code, CaseCategory.deadline_unit)).all())
     now = utcnow()
     for row in rows:
         row["time_left_seconds"] = None

@@ -333,8 +333,8 @@ def do_rework(ctx: Context) -> None:
     case.rework_count += 1
     case.handled_at = None
     for task in _tasks(ctx):
-        if task.status is TaskStatus.handled:
-            task.status, task.handled_at = TaskStatus.processing, None
+        if task.status is TaskStatus.handled:  # back to the department, to accept again
+            task.status, task.handled_at, task.accepted_at = TaskStatus.dispatched, None, None
     notify.department(ctx.session, case.department_code, NotificationKind.rework, case,
                       f"案卷 {case.code} 核查未通过, 需返工: {ctx.body.note}")
     _webhook(ctx, WebhookEvent.rework, case.department_code)
