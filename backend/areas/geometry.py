@@ -68,7 +68,8 @@ class GridIndex:
     @classmethod
     def build(cls, grids: list[tuple[str, dict[str, Any]]]) -> GridIndex:
         """From (grid code, GeoJSON polygon) pairs; pairs without a polygon are left out."""
-        mapped = sorted((code, boundary) for code, boundary in grids if boundary)
+        mapped = sorted(((code, boundary) for code, boundary in grids if boundary),
+                        key=lambda pair: pair[0])
         return cls([code for code, _ in mapped], [shape(boundary) for _, boundary in mapped])
 
     def __len__(self) -> int:

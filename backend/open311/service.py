@@ -10,6 +10,7 @@ Spec: http://wiki.open311.org/GeoReport_v2 (and /Service_Discovery).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -37,14 +38,6 @@ XML_TYPE = "text/xml"  # the specification's, and what discovery announces
 # "Default query limit is a span of 90 days or first 1000 requests returned, whichever is smallest."
 MAX_SPAN = dt.timedelta(days=90)
 MAX_REQUESTS = 1000
-
-SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords",
-                  "group")
-REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code",
-                  "description", "agency_responsible", "service_notice", "requested_datetime",
-                  "updated_datetime", "expected_datetime", "address", "address_id", "zipcode",
-                  "lat", "long", "media_url")
-CREATED_FIELDS = ("service_request_id", "service_notice", "account_id")
 
 CLOSED_STATUSES = (CaseStatus.closed, CaseStatus.cancelled)
 OPEN311_STATUS = {status: "open" for status in OPEN_STATUSES} | {
@@ -232,7 +225,7 @@ def find_requests(session: Session, *, service_request_id: str | None = None,
         if unknown:
             raise Open311Error(400, f"status 只能是 open 或 closed, 而非 {', '.join(unknown)}")
         if wanted and set(wanted) != {"open", "closed"}:
-            statuses = OPEN_STATUSES if wanted[0] == "open" else CLOSED_STATUSES
+            statuses = OPEN_STATUSES if "open" in wanted else CLOSED_STATUSES
             conditions.append(Case.status.in_(statuses))
     stmt = (_select_requests(*conditions).order_by(Case.reported_at.desc(), Case.id.desc())
             .limit(size).offset(offset))
@@ -265,7 +258,7 @@ def _number(name: str, value: str | None) -> float:
         number = float(value or "")
     except ValueError:
         raise Open311Error(400, f"{name} 应为数字 (WGS84 经纬度), 而非 '{value}'") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise Open311Error(400, f"{name} 应为有限的数字")
     return number
 
