@@ -20,6 +20,7 @@ from backend.identity.principals import PrincipalCache
 from backend.notifications.router import router as notifications_router
 from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
+from backend.open311.router import mount as mount_open311
 from rbac.enforcer import PolicyEngine, install_default_policy
 from rbac.sync import PolicySync
 
@@ -88,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(api)
+    # Open311 GeoReport v2 for citizens' apps and partner systems, outside /api/v1: the spec's
+    # paths, formats and error bodies, not ours.
+    mount_open311(app)
 
     from admin.panel import mount_admin
 

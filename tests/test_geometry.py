@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sqlalchemy import update
+
+from backend.areas import geometry
 from backend.areas.geometry import GridIndex, grid_index
+from backend.areas.models import Grid
 from tests.builders import COMMUNITY, GRID, OTHER_GRID, ok, square
 from tests.world import make_world
 
@@ -90,6 +94,20 @@ def test_the_index_is_cached_and_rebuilt_when_a_boundary_changes(app, client):
     assert locate(app, 114.175, 35.935) == COMMUNITY + "008"
     assert client.delete(f"/api/v1/grids/{eighth['id']}").status_code == 204
     assert locate(app, 114.175, 35.935) is None
+
+
+def test_changes_from_another_worker_are_found_by_the_stamp(app, client, monkeypatch):
+    make_world(client)
+    monkeypatch.setattr(geometry, "RECHECK_SECONDS", 3600)
+    assert locate(app, 114.175, 35.935) == GRID
+    # Another worker, or a bulk insert: no session of this process saw the write.
+    with app.state.db.engine.begin() as conn:
+        conn.execute(update(Grid.__table__).where(Grid.__table__.c.code == GRID)
+                     .values(boundary=square(114.17, 35.95)))
+    assert locate(app, 114.175, 35.935) == GRID  # trusted until the next check
+    monkeypatch.setattr(geometry, "RECHECK_SECONDS", 0)
+    assert locate(app, 114.175, 35.935) is None
+    assert locate(app, 114.175, 35.955) == GRID
 
 
 # --- case intake ------------------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Grid
@@ -65,7 +68,8 @@ class GridIndex:
     @classmethod
     def build(cls, grids: list[tuple[str, dict[str, Any]]]) -> GridIndex:
         """From (grid code, GeoJSON polygon) pairs; pairs without a polygon are left out."""
-        mapped = sorted((code, boundary) for code, boundary in grids if boundary)
+        mapped = sorted(((code, boundary) for code, boundary in grids if boundary),
+                        key=lambda pair: pair[0])
         return cls([code for code, _ in mapped], [shape(boundary) for _, boundary in mapped])
 
     def __len__(self) -> int:
@@ -99,22 +103,64 @@ class GridIndex:
         return sorted(self.codes[int(j)] for j in hits if j != i)
 
 
-# One index per database, kept until the grid table changes.
-_INDEXES: dict[str, tuple[tuple[Any, ...], GridIndex]] = {}
+# How long a worker trusts its index before asking the database whether the grids changed.
+# The ask is an aggregate over the whole grid table (no index covers updated_at), and the rows
+# carry their boundaries: with 1,000 grids it costs milliseconds on SQLite, more than the
+# lookup itself (benchmarks/grid_lookup.py). Writes through this process are seen at once.
+RECHECK_SECONDS = 1.0
+
+
+@dataclass
+class _Cached:
+    stamp: tuple[Any, ...]
+    index: GridIndex
+    checked_at: float
+
+
+# One index per database (tests and tools run several apps in one process).
+_INDEXES: dict[str, _Cached] = {}
+
+
+def _database(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
 
 
 def grid_index(session: Session) -> GridIndex:
     """The process-wide GridIndex of this session's database, rebuilt when the grids changed.
 
-    The check is one aggregate over the grid table: any insert or update moves
-    max(updated_at), any delete the count. Each worker process keeps its own copy, so a
-    boundary changed through another worker is seen on the next lookup here.
+    A commit that wrote grids in this process drops the index at once (the session events
+    below). Changes from elsewhere (another worker, the seed's bulk inserts) are found by the
+    stamp, count and max(updated_at) of the grid table: an insert or update moves the latter, a
+    delete the former. The stamp is read at most once every RECHECK_SECONDS, so another
+    worker's boundary change reaches this one within about a second.
     """
-    stamp = tuple(session.execute(select(func.count(Grid.id), func.max(Grid.updated_at))).one())
-    database = session.get_bind().url.render_as_string(hide_password=True)
+    database = _database(session)
     cached = _INDEXES.get(database)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+    now = time.monotonic()
+    if cached is not None and now - cached.checked_at < RECHECK_SECONDS:
+        return cached.index
+    stamp = tuple(session.execute(select(func.count(Grid.id), func.max(Grid.updated_at))).one())
+    if cached is not None and cached.stamp == stamp:
+        cached.checked_at = now
+        return cached.index
     index = GridIndex.build(list(session.execute(select(Grid.code, Grid.boundary)).all()))
-    _INDEXES[database] = (stamp, index)
+    _INDEXES[database] = _Cached(stamp, index, now)
     return index
+
+
+@event.listens_for(Session, "after_flush")
+def _note_grid_writes(session: Session, _context: Any) -> None:
+    # Still the pre-flush state here: what this flush wrote.
+    if any(isinstance(obj, Grid) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info["grids_written"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_index_after_grid_writes(session: Session) -> None:
+    if session.info.pop("grids_written", False):
+        _INDEXES.pop(_database(session), None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_writes(session: Session) -> None:
+    session.info.pop("grids_written", None)
