@@ -23,7 +23,9 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_db(request: Request) -> Database:
+# Plain reads of app.state: async, so FastAPI does not send each to the threadpool (about
+# 1 ms a request on SQLite, benchmarks/RESULTS.md).
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
@@ -32,7 +34,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 

@@ -199,7 +199,12 @@ def parse_list_query(
             continue
         sorted_by.add(name)
         column = columns[name]
-        query.order_by.append(column.desc() if descending else column.asc())
+        ordered = column.desc() if descending else column.asc()
+        if column.nullable:
+            # NULLs last ascending, first descending, on every database (SQLite's default
+            # differs from PostgreSQL's): `sort=due_at` opens with the most urgent cases.
+            ordered = ordered.nulls_first() if descending else ordered.nulls_last()
+        query.order_by.append(ordered)
     if "id" not in sorted_by:  # a total order, so that pages never overlap or skip rows
         query.order_by.append(columns["id"].asc())
 
