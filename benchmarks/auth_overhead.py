@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,8 +29,8 @@ from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.results import machine, write_section  # noqa: E402
 DATA = ROOT / "benchmarks" / "data"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## Authorization overhead (auth_overhead.py)"
 SECRET = "benchmark-secret-key-of-at-least-32-bytes"
 
@@ -155,11 +154,6 @@ def measure(args) -> list[dict]:
     return rows
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
 def record(args, rows: list[dict]) -> None:
@@ -176,16 +170,7 @@ def record(args, rows: list[dict]) -> None:
     ]
     table += [f"| {r['caller']} | {r['with']:.2f} | {r['without']:.2f} | {r['overhead']:+.1f} % | "
               f"{r['p95_with']:.2f} | {r['p95_without']:.2f} |" for r in rows]
-    section = "\n".join(table) + "\n"
-    text_now = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    marker = f"{SECTION} — {args.db}"
-    if marker in text_now:
-        before, _, rest = text_now.partition(marker)
-        after = rest.split("\n## ", 1)
-        text_now = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-    else:
-        text_now = text_now.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text_now, encoding="utf-8")
+    write_section(f"{SECTION} — {args.db}", "\n".join(table) + "\n")
 
 
 def main() -> None:

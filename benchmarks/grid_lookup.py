@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -35,7 +33,7 @@ from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+from benchmarks.results import machine, write_section  # noqa: E402
 SECTION = "## Point-to-grid lookup (grid_lookup.py)"
 # The map: about the size of 鹤山区's town centre, whatever the number of grids.
 LNG0, LAT0, SIDE = 114.10, 35.90, 0.12
@@ -157,11 +155,6 @@ def measure(args) -> list[dict]:
     return rows
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
 
 
 def record(args, rows: list[dict]) -> None:
@@ -189,15 +182,7 @@ def record(args, rows: list[dict]) -> None:
               "with the table (a full scan of rows carrying their boundaries), hence the "
               "once-a-second limit; rebuilding the index after a change costs the build time "
               "once, on the next lookup."]
-    section = "\n".join(table) + "\n"
-    text_now = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION in text_now:
-        before, _, rest = text_now.partition(SECTION)
-        after = rest.split("\n## ", 1)
-        text_now = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-    else:
-        text_now = text_now.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text_now, encoding="utf-8")
+    write_section(SECTION, "\n".join(table) + "\n")
 
 
 def main() -> None:
