@@ -30,6 +30,8 @@ def uvicorn_worker(settings, **overrides):
         "PYTHONPATH": str(ROOT),
         "GRIDLINK_DATABASE_URL": settings.database_url,
         "GRIDLINK_SECRET_KEY": settings.secret_key,
+        "GRIDLINK_WEBHOOKS_ENABLED": "false",  # deliveries belong to the tests that drive them
+        "GRIDLINK_SLA_TICK_SECONDS": "0",
     } | {f"GRIDLINK_{k.upper()}": str(v) for k, v in overrides.items()}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
