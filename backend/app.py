@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        start_policy(app)
+        sync = start_policy(app)
         ticker = TickScheduler(database, app.state.settings.sla_tick_seconds)
         ticker.start()
         # This lifespan's own sender: a second lifespan on the same app (test tools start
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if sender is not None:
             sender.stop()
         ticker.stop()
-        app.state.policy_sync.stop()
+        sync.stop()  # the one this lifespan started, even if another lifespan replaced it
         database.dispose()
 
     app = FastAPI(
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def start_policy(app: FastAPI) -> None:
+def start_policy(app: FastAPI) -> PolicySync:
     """Load the policy (installing the default one on a new database) and keep it in sync."""
     database: Database = app.state.db
     install_default_policy(database)
@@ -111,6 +111,7 @@ def start_policy(app: FastAPI) -> None:
     app.state.policy_sync.start()
     log.info("policy ready (generation %s, sync via %s)", engine.generation,
              "redis" if app.state.settings.redis_url else "polling")
+    return app.state.policy_sync
 
 
 def start_webhooks(app: FastAPI) -> WebhookSender | None:
