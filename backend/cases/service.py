@@ -83,7 +83,7 @@ def locate_case(session: Session, changed: dict[str, Any], existing: Case | None
 
 
 def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | None) -> None:
-    # The real code needs the id, which exists only after the insert: hold a unique placeholder.
+    # The real code needs the id, which exists only after the insert: hold a unique stand-in.
     if existing is None:
         data["code"] = "tmp" + secrets.token_hex(8)
 
