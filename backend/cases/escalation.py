@@ -9,6 +9,7 @@ twice, warn and escalate once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -54,13 +55,10 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
 
 def tick(session: Session, now: dt.datetime | None = None, yellow_share: float | None = None
          ) -> TickResult:
-    from backend.cases import webhooks
-    from backend.cases.sla import current_calendar, light_for
+    from backend.cases.sla import current_calendar
 
     started = time.perf_counter()
-    now = now or utcnow()
-    calendar = current_calendar(session)
-    result = TickResult()
+    run = _Tick(session, now or utcnow(), current_calendar(session), yellow_share)
     rows = session.execute(
         select(Case.id, Case.sla_started_at, Case.due_at, Case.light, Case.escalation_level,
                CaseCategory.deadline_unit)
@@ -68,10 +66,35 @@ def tick(session: Session, now: dt.datetime | None = None, yellow_share: float |
         .where(Case.status.in_(RUNNING_STATUSES), Case.due_at.is_not(None),
                Case.sla_started_at.is_not(None))
     ).all()
-    result.scanned = len(rows)
-    for case_id, started_at, due_at, old_light, level, unit in rows:
-        kwargs = {} if yellow_share is None else {"yellow_share": yellow_share}
-        light = light_for(calendar, started_at, due_at, DeadlineUnit(unit), now, **kwargs)
+    run.result.scanned = len(rows)
+    with session.no_autoflush:  # one flush at the end, not one before every lookup
+        for row in rows:
+            run.case(*row)
+    session.commit()
+    run.result.seconds = time.perf_counter() - started
+    return run.result
+
+
+class _Tick:
+    """One tick: its clock, calendar, and who hears of what, looked up once per department
+    and grid (a first tick over a backlog changes thousands of lights)."""
+
+    def __init__(self, session: Session, now: dt.datetime, calendar, yellow_share) -> None:
+        self.session, self.now, self.calendar = session, now, calendar
+        self.light_options = {} if yellow_share is None else {"yellow_share": yellow_share}
+        self.result = TickResult()
+        self.department_users = functools.cache(
+            lambda code: notify.department_users(session, code))
+        self.dispatchers = functools.cache(lambda grid: notify.covering_dispatchers(session, grid))
+        self.escalate_to = functools.cache(lambda grid: escalation_recipients(session, grid))
+
+    def case(self, case_id, started_at, due_at, old_light, level, unit) -> None:
+        from backend.cases import webhooks
+        from backend.cases.sla import light_for
+
+        session, now, result = self.session, self.now, self.result
+        light = light_for(self.calendar, started_at, due_at, DeadlineUnit(unit), now,
+                          **self.light_options)
         changed = light is not old_light and session.execute(
             update(Case).where(Case.id == case_id, Case.light.is_(None) if old_light is None
                                else Case.light == old_light)
@@ -82,8 +105,9 @@ def tick(session: Session, now: dt.datetime | None = None, yellow_share: float |
             kind = NotificationKind.yellow if light is Light.yellow else NotificationKind.red
             title = (f"{'即将超期' if light is Light.yellow else '已超期'} {case.code}: {case.title}")
             dedupe = f"{due_at.isoformat()}"
-            notify.department(session, case.department_code, kind, case, title, dedupe=dedupe)
-            notify.dispatchers(session, case, kind, title, dedupe=dedupe)
+            notify.send(session, self.department_users(case.department_code), kind, case, title,
+                        dedupe=dedupe)
+            notify.send(session, self.dispatchers(case.grid_code), kind, case, title, dedupe=dedupe)
             webhooks.enqueue(session, WebhookEvent.yellow if light is Light.yellow
                              else WebhookEvent.red, case, department_code=case.department_code)
             if light is Light.yellow:
@@ -99,13 +123,10 @@ def tick(session: Session, now: dt.datetime | None = None, yellow_share: float |
                                  from_status=case.status, to_status=case.status, actor="system",
                                  department_code=case.department_code,
                                  note="超期未处置, 提级督办", details={"due_at": due_at.isoformat()}))
-            notify.send(session, escalation_recipients(session, case.grid_code),
+            notify.send(session, self.escalate_to(case.grid_code),
                         NotificationKind.escalation, case, f"督办 {case.code}: {case.title} 已超期",
                         dedupe=due_at.isoformat())
             result.escalated += 1
-    session.commit()
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 class TickScheduler:

@@ -39,13 +39,17 @@ def send(session: Session, user_ids: list[int], kind: NotificationKind, case: Ca
     return sent
 
 
+def department_users(session: Session, department_code: str | None) -> list[int]:
+    if department_code is None:
+        return []
+    return _active_users(session, RoleAssignment.role == Role.department,
+                         RoleAssignment.department_code == department_code)
+
+
 def department(session: Session, department_code: str | None, kind: NotificationKind,
                case: Case, title: str, dedupe: str | None = None) -> int:
-    if department_code is None:
-        return 0
-    users = _active_users(session, RoleAssignment.role == Role.department,
-                          RoleAssignment.department_code == department_code)
-    return send(session, users, kind, case, title, dedupe=dedupe)
+    return send(session, department_users(session, department_code), kind, case, title,
+                dedupe=dedupe)
 
 
 def covering_dispatchers(session: Session, code: str, exact_level: bool = False) -> list[int]:
