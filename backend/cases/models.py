@@ -342,6 +342,9 @@ class WebhookDelivery(TableBase):
     webhook_id: Mapped[int] = mapped_column(
         ForeignKey("webhook.id", ondelete="CASCADE"), index=True, comment="回调")
     department_code: Mapped[str] = mapped_column(String(20), index=True, comment="部门")
+    # The case's grid: dispatchers see the deliveries of their area's cases.
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                                  comment="网格编码")
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("case.id", ondelete="SET NULL"), index=True, comment="案卷")
     event: Mapped[WebhookEvent] = mapped_column(enum_column_type(WebhookEvent), comment="事件")

@@ -117,7 +117,7 @@ WEBHOOKS = register(EntitySpec(
 ))
 WEBHOOK_DELIVERIES = register(EntitySpec(
     name="webhook-deliveries", model=WebhookDelivery, create_schema=WebhookDeliveryShape,
-    label="回调投递记录", label_en="webhook deliveries", scope_column="department_code",
+    label="回调投递记录", label_en="webhook deliveries", scope_column="grid_code",
     department_column="department_code", read_only=True, default_sort="-id",
 ))
 
@@ -164,7 +164,8 @@ def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | Non
         payload = {"id": key, "event": event.value, "occurred_at": occurred_at,
                    "department_code": department, "case": summary} | extra
         deliveries.append(WebhookDelivery(
-            webhook_id=hook.id, department_code=department, case_id=case.id, event=event,
+            webhook_id=hook.id, department_code=department, grid_code=case.grid_code,
+            case_id=case.id, event=event,
             delivery_key=key, payload=payload, status=DeliveryStatus.pending, attempts=0,
             next_attempt_at=now,
         ))
