@@ -35,10 +35,7 @@ def column_python_type(column: Column) -> Any:
         return col_type.enum_class
     if isinstance(col_type, JSON):
         return Any
-    try:
-        return col_type.python_type
-    except NotImplementedError:  # pragma: no cover - every column type we use has one
-        return Any
+    return col_type.python_type
 
 
 def column_label(column: Column) -> str:
