@@ -1,67 +1,142 @@
 """Logging in to the panel with the API's accounts, passwords and login throttling.
 
-Until the panel is scoped row by row (its own issue), only administrators with the whole
-system in scope may enter: a panel that showed everything to everyone would leak.
+The session cookie holds only the user id and the account stamp (a digest of the password
+hash and the active flag): changing a password or disabling the account ends every panel
+session at its next request, as it does for API tokens. Each request resolves the user to the
+same `Principal` the API uses (and the same per-process cache), so the panel can never grant
+more than the policy does.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from sqladmin.authentication import AuthenticationBackend
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.api.crud import Caller
 from backend.api.errors import ProblemError
+from backend.audit.writer import Actor
 from backend.db import Database
 from backend.identity import security, service
-from backend.identity.service import load_principal
-from backend.identity.models import User
+from rbac.scope import Principal
+
+SESSION_COOKIE = "gridlink_admin"
+
+
+@dataclass(frozen=True)
+class PanelUser:
+    principal: Principal
+    caller: Caller
+
+
+# The user of the request being served. SQLAdmin calls some hooks without the request (form
+# scaffolding, value formatting, the delete lookup); they read it from here. It is set by
+# `authenticate`, which SQLAdmin awaits at the start of every protected route.
+_current: ContextVar[PanelUser | None] = ContextVar("gridlink_panel_user", default=None)
+
+
+def current_user() -> PanelUser:
+    user = _current.get()
+    if user is None:  # a hook ran outside an authenticated request: refuse, never fall open
+        raise ProblemError(401, "请先登录管理台")
+    return user
+
+
+class SecureCookieOverHttps:
+    """Adds `Secure` to the session cookie when the request came over HTTPS (behind a proxy,
+    run uvicorn with --proxy-headers), so the same deployment works on http://localhost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                cookies = headers.getlist("set-cookie")
+                if cookies:
+                    del headers["set-cookie"]
+                    for cookie in cookies:
+                        secure = cookie.startswith(SESSION_COOKIE) and "secure" not in cookie.lower()
+                        headers.append("set-cookie", f"{cookie}; Secure" if secure else cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_secure)
 
 
 class PanelAuth(AuthenticationBackend):
     def __init__(self, app, database: Database, secret_key: str) -> None:
-        super().__init__(secret_key=secret_key, session_cookie="gridlink_admin",
-                         same_site="lax", https_only=False, max_age=8 * 3600)
-        self.app = app  # the API's app, whose policy and principals the panel shares
+        super().__init__(secret_key=secret_key)
+        # Our own session settings: HttpOnly (Starlette's default), SameSite=Lax, 8 hours.
+        from starlette.middleware.sessions import SessionMiddleware
+
+        self.middlewares = [
+            Middleware(SecureCookieOverHttps),
+            Middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
+                       same_site="lax", https_only=False, max_age=8 * 3600),
+        ]
+        self.app = app  # the API's app, whose policy and principal cache the panel shares
         self.database = database
+        self.templates = None  # set by mount_admin: the login page is re-rendered on lockout
 
-    def _may_enter(self, session, user: User, request: Request) -> bool:
-        principal = load_principal(session, self.app.state.policy, user)
-        return any(g.role == "admin" and g.is_global for g in principal.grants)
-
-    def _login(self, request: Request, username: str, password: str) -> dict | None:
+    def _login(self, request: Request, username: str, password: str) -> dict:
         client = request.client.host if request.client else None
         with self.database.session() as session:
-            try:
-                user = service.authenticate(session, username, password, client)
-            except ProblemError:
-                return None
-            if not self._may_enter(session, user, request):
-                return None
+            user = service.authenticate(session, username, password, client)
+            principal = service.load_principal(session, self.app.state.policy, user)
+            if not principal.grants:
+                raise ProblemError(403, "该账号没有任何角色, 请联系管理员授权")
             return {"user_id": user.id,
                     "stamp": security.account_stamp(user.password_hash, user.is_active)}
 
-    async def login(self, request: Request) -> bool:
+    async def login(self, request: Request):
         form = await request.form()
-        identity = await run_in_threadpool(
-            self._login, request, str(form.get("username", "")), str(form.get("password", "")))
-        if identity is None:
-            return False
+        try:
+            identity = await run_in_threadpool(
+                self._login, request, str(form.get("username", "")), str(form.get("password", "")))
+        except ProblemError as exc:
+            if exc.status == 401 or self.templates is None:
+                return False  # SQLAdmin's own "invalid credentials": no hint which part was wrong
+            # Locked out (429) or no role (403): say so, rather than "wrong password".
+            return await self.templates.TemplateResponse(
+                request, "sqladmin/login.html", {"error": exc.detail}, status_code=exc.status)
+        request.session.clear()
         request.session.update(identity)
         return True
 
     async def logout(self, request: Request) -> bool:
         request.session.clear()
+        _current.set(None)
         return True
-
-    def _still_valid(self, request: Request, user_id: int, stamp: str) -> bool:
-        with self.database.session() as session:
-            user = session.get(User, user_id)
-            return (user is not None and user.is_active
-                    and security.account_stamp(user.password_hash, user.is_active) == stamp
-                    and self._may_enter(session, user, request))
 
     async def authenticate(self, request: Request) -> bool:
         user_id, stamp = request.session.get("user_id"), request.session.get("stamp")
         if not isinstance(user_id, int) or not isinstance(stamp, str):
             return False
-        return await run_in_threadpool(self._still_valid, request, user_id, stamp)
+        principals = self.app.state.principals
+        known, principal = principals.cached_for_user(user_id, stamp)
+        if not known:
+            principal = await run_in_threadpool(principals.load_for_user, user_id, stamp)
+        if principal is None or not principal.grants:
+            request.session.clear()
+            return False
+        client = request.client.host if request.client else None
+        request_id = getattr(request.state, "request_id", None)
+        user = PanelUser(principal, Caller(principal, Actor(principal.username, request_id, client)))
+        request.state.panel_user = user
+        _current.set(user)
+        return True
+
+    async def get_user_id(self, request: Request) -> str | None:
+        user_id = request.session.get("user_id")
+        return str(user_id) if user_id is not None else None

@@ -1,44 +1,36 @@
-"""The SQLAdmin panel: one view per registered entity, labelled in Chinese.
+"""The SQLAdmin panel: one scoped view per registered entity, in Chinese first.
 
-Thin for now and read-only: until the panel writes through the same CRUD service as the API
-(with its validation, scope and audit), it must not be a second, unchecked way to write.
-Role scoping, forms, workflow actions and import/export come with the admin-panel issue.
+Who sees which view, button and row comes from the same Casbin policy and scopes as the API
+(`admin/views.py`); writes go through the same CRUD service; logins through the same accounts
+and throttling (`admin/auth.py`).
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from sqladmin import Admin, ModelView
+from pathlib import Path
 
+from fastapi import FastAPI
+from sqladmin import Admin
+
+from admin import i18n
 from admin.auth import PanelAuth
-from backend.api.schemas import column_label
+from admin.views import PolicyAuthorization, view_for
 from backend.db import Database
 from backend.entities import ENTITIES
 
-
-def _view_for(spec) -> type[ModelView]:
-    model = spec.model
-    columns = list(model.__table__.columns)
-    attrs = {
-        "name": spec.label,
-        "name_plural": spec.label,
-        "column_list": [c.name for c in columns][:8],
-        "column_labels": {c.name: column_label(c) for c in columns},
-        "column_searchable_list": [c.name for c in columns if c.name in ("name", "code", "title")],
-        "column_default_sort": [("id", True)],
-        "page_size": 50,
-        "can_create": False,
-        "can_edit": False,
-        "can_delete": False,
-    }
-    return type(f"{model.__name__}Admin", (ModelView,), attrs, model=model)
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
+    auth = PanelAuth(app, database, secret_key)
     admin = Admin(app, engine=database.engine, title="GridLink 网格联动 管理台", base_url="/admin",
-                  authentication_backend=PanelAuth(app, database, secret_key))
+                  authentication_backend=auth, authorization_backend=PolicyAuthorization(),
+                  i18n_config=i18n.install(), templates_dir=str(TEMPLATES))
+    auth.templates = admin.templates
     for spec in ENTITIES.values():
-        if spec.hidden or spec.pii:
-            continue  # accounts and personal data wait for the scoped, masked panel
-        admin.add_view(_view_for(spec))
+        admin.add_view(view_for(spec, database))
+    for item in admin._menu.items:  # a group with nothing the user may open is not shown
+        if item.children:
+            item.is_accessible = lambda request, item=item: any(
+                child.is_accessible(request) for child in item.children)
     return admin

@@ -59,24 +59,32 @@ class PrincipalCache:
         claims = security.read_token(self.secret_key, token, "access")
         if claims is None:
             return True, None
-        cached = self._users.get(claims.user_id)
-        if cached is None:
-            return False, None
-        return True, cached.principal if cached.stamp == claims.stamp else None
+        return self.cached_for_user(claims.user_id, claims.stamp)
 
     def load_for_token(self, token: str) -> Principal | None:
         claims = security.read_token(self.secret_key, token, "access")
         if claims is None:
             return None
+        return self.load_for_user(claims.user_id, claims.stamp)
+
+    # --- panel sessions (a signed cookie holding the user id and account stamp) --------------
+
+    def cached_for_user(self, user_id: int, stamp: str) -> tuple[bool, Principal | None]:
+        cached = self._users.get(user_id)
+        if cached is None:
+            return False, None
+        return True, cached.principal if cached.stamp == stamp else None
+
+    def load_for_user(self, user_id: int, stamp: str) -> Principal | None:
         with self.database.session() as session:
-            user = session.get(User, claims.user_id)
+            user = session.get(User, user_id)
             if user is None or not user.is_active:
                 return None
             entry = _CachedUser(security.account_stamp(user.password_hash, user.is_active),
                                 load_principal(session, self.engine, user))
         with self._lock:
-            self._users[claims.user_id] = entry
-        return entry.principal if entry.stamp == claims.stamp else None
+            self._users[user_id] = entry
+        return entry.principal if entry.stamp == stamp else None
 
     # --- API keys --------------------------------------------------------------------------
 

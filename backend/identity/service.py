@@ -160,7 +160,7 @@ def check_throttle(session: Session, username: str) -> None:
     if len(failures) >= MAX_FAILURES:
         retry_at = failures[-MAX_FAILURES] + FAILURE_WINDOW
         seconds = max(int((retry_at - now).total_seconds()) + 1, 1)
-        raise ProblemError(429, f"登录失败次数过多, 请 {seconds // 60 + 1} 分钟后再试",
+        raise ProblemError(429, f"登录失败次数过多, 请 {-(-seconds // 60)} 分钟后再试",
                            headers={"Retry-After": str(seconds)})
 
 

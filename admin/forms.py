@@ -1,0 +1,286 @@
+"""Panel forms built from the API's own input schemas, so a field means the same in both.
+
+A form only collects and shapes what the user typed (text to numbers, dates, lists, JSON); the
+checks that matter (ID-number checksum, codes, GeoJSON, scope, uniqueness, references) run in
+the CRUD service when the row is written, and its messages are put back next to their fields.
+
+Foreign keys are searchable pickers (select2 over the panel's lookup route), scoped like every
+list: a grid chief's grid picker offers only their grids and starts on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import types
+import typing
+from contextvars import ContextVar
+from typing import Any
+
+from markupsafe import Markup
+from pydantic import BaseModel
+from sqlalchemy import String, cast, or_, select
+from starlette.concurrency import run_in_threadpool
+from wtforms import Form, fields, validators, widgets
+from wtforms.widgets import html_params
+
+from admin.i18n import Text, humanize, say
+from backend.api.crud import REGISTRY, EntitySpec
+from backend.labels import LabeledEnum
+from rbac.scope import scope_condition
+
+# The form of the request being served: the write reports the service's field errors into it.
+_current_form: ContextVar[PanelForm | None] = ContextVar("gridlink_panel_form", default=None)
+
+
+class PanelForm(Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _current_form.set(self)
+
+
+def report_errors(errors: list[tuple[str, str]]) -> list[str]:
+    """Put the service's messages next to their fields; returns those with no field here."""
+    form = _current_form.get()
+    unplaced = []
+    for name, msg in errors:
+        top = name.split(".")[0]
+        field = form._fields.get(top) if form is not None else None
+        if field is None:
+            unplaced.append(f"{name}: {msg}")
+            continue
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(msg)
+    return unplaced
+
+
+# --- the types the API's schemas use, seen through Optional and Annotated --------------------
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(base type, optional) of an annotation such as Optional[Annotated[str, ...]]."""
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            annotation = args[0]
+        else:
+            return annotation, optional
+
+
+def _enum_choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
+    return [(m.value, Text(m.label, m.value) if isinstance(m, LabeledEnum) else m.value)
+            for m in enum_cls]
+
+
+# --- searchable pickers over the panel's lookup route ----------------------------------------
+
+SEARCHED = ("code", "name", "title", "room", "head_name", "username", "display_name", "address",
+            "url")
+
+
+def describe(spec: EntitySpec, row: Any) -> str:
+    parts = [str(getattr(row, n)) for n in SEARCHED if getattr(row, n, None) not in (None, "")]
+    return " ".join(parts[:3]) or f"#{row.id}"
+
+
+class ScopedLookup:
+    """What SQLAdmin's ajax route asks for a picker: rows of `target` the user may read."""
+
+    def __init__(self, database, target: EntitySpec, key: str) -> None:
+        self.database, self.target, self.key = database, target, key
+
+    def _rows(self, caller, term: str, limit: int = 20) -> list[Any]:
+        model = self.target.model
+        principal = caller.principal
+        if principal is not None and not principal.can(self.target.name, "read"):
+            return []
+        columns = [model.__table__.c[n] for n in SEARCHED if n in model.__table__.c]
+        key = model.__table__.c[self.key]
+        stmt = select(model).where(or_(cast(key, String) == term,
+                                       *(c.ilike(f"%{term}%") for c in columns)))
+        scope = scope_condition(principal, self.target, "read") if principal else None
+        if scope is not None:
+            stmt = stmt.where(scope)
+        with self.database.session() as session:
+            return list(session.execute(stmt.order_by(key).limit(limit)).scalars())
+
+    async def get_list(self, request, term: str) -> list[Any]:
+        return await run_in_threadpool(self._rows, request.state.panel_user.caller, term[:100])
+
+    def format(self, row: Any) -> dict[str, Any]:
+        return {"id": getattr(row, self.key), "text": describe(self.target, row)}
+
+    def label_for(self, caller, value: Any) -> dict[str, Any] | None:
+        rows = self._rows(caller, str(value), limit=50)
+        match = next((r for r in rows if str(getattr(r, self.key)) == str(value)), None)
+        return self.format(match) if match is not None else None
+
+
+class LookupWidget:
+    """A select2 picker: options come from the lookup route as the user types."""
+
+    async def __call__(self, field: LookupField, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        kwargs["data-role"] = "select2-ajax"
+        kwargs["data-allow-blank"] = "1" if field.allow_blank else ""
+        kwargs["placeholder"] = say("输入关键字搜索", "Type to search")
+        if field.data not in (None, ""):
+            from admin.auth import current_user
+
+            shown = await run_in_threadpool(field.loader.label_for, current_user().caller,
+                                            field.data)
+            kwargs["data-json"] = json.dumps([shown or {"id": field.data, "text": str(field.data)}],
+                                             ensure_ascii=False)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}></select>")
+
+
+class LookupField(fields.Field):
+    widget = LookupWidget()
+
+    def __init__(self, label=None, validators=None, loader: ScopedLookup | None = None,
+                 allow_blank: bool = True, integer: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.loader, self.allow_blank, self.integer = loader, allow_blank, integer
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        if raw in ("", "__None"):
+            self.data = None
+        elif self.integer:
+            try:
+                self.data = int(raw)
+            except ValueError:
+                self.data = None
+                raise ValueError(say("请选择有效的记录", "Choose a valid record")) from None
+        else:
+            self.data = raw
+
+
+class JSONField(fields.TextAreaField):
+    """GeoJSON boundaries and member lists: edited as JSON text, checked by the service."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return json.dumps(self.data, ensure_ascii=False, indent=1) if self.data is not None else ""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = json.loads(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(say(f"不是有效的 JSON: {exc}", f"Not valid JSON: {exc}")) from None
+
+
+class BlankIsNone(fields.StringField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip() or None
+
+
+# --- building a form class ----------------------------------------------------------------
+
+
+def label_for(spec: EntitySpec, name: str, info: Any = None) -> Text:
+    column = spec.model.__table__.c.get(name)
+    zh = (column.comment if column is not None and column.comment else None) or (
+        info.title if info is not None and info.title else None) or (
+        info.description.split(",")[0] if info is not None and info.description else name)
+    return Text(zh, humanize(name))
+
+
+def _foreign_target(spec: EntitySpec, name: str) -> tuple[EntitySpec, str] | None:
+    column = spec.model.__table__.c.get(name)
+    if column is None or not column.foreign_keys:
+        return None
+    target_column = next(iter(column.foreign_keys)).column
+    for candidate in REGISTRY.values():
+        if candidate.model.__table__ is target_column.table:
+            return candidate, target_column.name
+    return None
+
+
+def field_for(database, spec: EntitySpec, name: str, info: Any, required: bool,
+              default: Any = None) -> Any:
+    """One WTForms field for one input field of the API's schema."""
+    base, optional = _unwrap(info.annotation)
+    label = label_for(spec, name, info)
+    checks = [validators.InputRequired()] if required and base is not bool else [
+        validators.Optional()]
+    description = info.description or ""
+    target = _foreign_target(spec, name)
+    if target is not None:
+        loader = ScopedLookup(database, target[0], target[1])
+        return LookupField(label, checks, loader=loader, allow_blank=not required,
+                           integer=base is int, default=default, description=description), loader
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        choices = ([] if required else [("", "—")]) + _enum_choices(base)
+        return fields.SelectField(label, checks, choices=choices, default=default,
+                                  coerce=lambda v: v or None, description=description), None
+    if typing.get_origin(base) is list:
+        (item,) = typing.get_args(base) or (str,)
+        item, _ = _unwrap(item)
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return fields.SelectMultipleField(label, [validators.Optional()],
+                                              choices=_enum_choices(item), default=default or [],
+                                              description=description), None
+        return JSONField(label, [validators.Optional()], description=description), None
+    if base is dict or typing.get_origin(base) is dict or (
+            isinstance(base, type) and issubclass(base, BaseModel)):
+        return JSONField(label, checks, description=description), None
+    if base is bool:
+        return fields.BooleanField(label, [validators.Optional()], default=default), None
+    if base is int:
+        return fields.IntegerField(label, checks, default=default, description=description), None
+    if base is float:
+        return fields.FloatField(label, checks, default=default, description=description), None
+    if base is dt.datetime:
+        return fields.DateTimeLocalField(label, checks, default=default,
+                                         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"],
+                                         description=description), None
+    if base is dt.date:
+        return fields.DateField(label, checks, default=default, description=description), None
+    if name in ("description", "note", "content", "findings", "route", "review_note"):
+        return fields.TextAreaField(label, checks, default=default, description=description,
+                                    widget=widgets.TextArea()), None
+    if name == "password":
+        return fields.PasswordField(label, checks, description=description), None
+    return BlankIsNone(label, checks, default=default, description=description), None
+
+
+def build_form(database, spec: EntitySpec, schema: type[BaseModel], names: list[str],
+               defaults: dict[str, Any], required: bool = True) -> tuple[type[PanelForm], dict]:
+    """A form class over `names` of `schema` and the lookups its pickers use."""
+    attrs: dict[str, Any] = {}
+    lookups: dict[str, ScopedLookup] = {}
+    for name in names:
+        info = schema.model_fields[name]
+        field, loader = field_for(database, spec, name, info, required and info.is_required(),
+                                  defaults.get(name))
+        attrs[name] = field
+        if loader is not None:
+            lookups[name] = loader
+    return type(f"{spec.model.__name__}PanelForm", (PanelForm,), attrs), lookups
+
+
+def to_payload(form_data: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Form values to the API's input: empty text is no value; enums stay their values."""
+    payload = {}
+    for name in names:
+        value = form_data.get(name)
+        if isinstance(value, str) and value.strip() == "":
+            value = None
+        payload[name] = value
+    return payload

@@ -1,0 +1,329 @@
+"""One SQLAdmin view per registered entity, scoped, masked and written through the CRUD service.
+
+SQLAdmin reaches rows along several paths (list and its count, search, sort, details, the edit
+form and its POST, single and bulk delete, export, the pickers' lookups). Every one of them
+goes through a query built here with the user's scope as a WHERE clause, so a row outside it
+is simply not found (404), whatever id is typed into the URL. Writes never touch the session
+SQLAdmin holds: they call `backend.api.crud` with the panel user as the caller, which checks,
+validates, audits and commits exactly as the API does.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, String, Text as TextType, cast, false, func, or_, select
+from sqlalchemy.sql import Select
+from sqladmin import ModelView
+from sqladmin.authorization import Action, AuthorizationBackend
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from wtforms import fields
+
+from admin import forms
+from admin.auth import PanelUser, current_user
+from admin.i18n import Text, english, humanize, say
+from backend.api import crud
+from backend.api.errors import FieldError, ProblemError
+from backend.db import MAX_ID, Database, TagList
+from backend.labels import LabeledEnum
+from rbac.masking import MASKS
+from rbac.scope import row_in_scope, scope_condition
+
+# SQLAdmin's actions, in the policy's words.
+POLICY_ACTION = {
+    Action.LIST: "read", Action.DETAILS: "read", Action.CREATE: "create", Action.EDIT: "update",
+    Action.DELETE: "delete", Action.EXPORT: "export", Action.IMPORT: "create",
+}
+
+# Menu groups, in the order the people keeping the ledgers think of them.
+CATEGORIES = {
+    "areas": ("区域与网格", "Areas and grids"), "grids": ("区域与网格", "Areas and grids"),
+    "buildings": ("人房信息", "People and houses"), "households": ("人房信息", "People and houses"),
+    "residents": ("人房信息", "People and houses"),
+    "organizations": ("组织与单位", "Organisations"),
+    "cases": ("案卷办理", "Cases"), "webhooks": ("案卷办理", "Cases"),
+    "webhook-deliveries": ("案卷办理", "Cases"),
+    "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
+    "work-logs": ("巡查走访", "Field work"),
+    "departments": ("基础数据", "Reference data"), "case-categories": ("基础数据", "Reference data"),
+    "routing-rules": ("基础数据", "Reference data"), "calendar-days": ("基础数据", "Reference data"),
+    "users": ("用户与权限", "Users, roles and policy"),
+    "role-assignments": ("用户与权限", "Users, roles and policy"),
+    "policy-rules": ("用户与权限", "Users, roles and policy"),
+    "audit-log": ("审计日志", "Audit log"),
+}
+ICONS = {
+    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all", "buildings": "fa-solid fa-building",
+    "households": "fa-solid fa-house", "residents": "fa-solid fa-user",
+    "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
+    "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
+    "audit-log": "fa-solid fa-clipboard-list",
+}
+LIST_COLUMNS = 8
+CREATE_FORM, EDIT_FORM = ["__create__"], ["__edit__"]  # tells scaffold_form which one is asked
+
+
+class PanelError(Exception):
+    """What the create/edit page shows above the form (SQLAdmin renders str(exc))."""
+
+
+class PolicyAuthorization(AuthorizationBackend):
+    """SQLAdmin asks "may this user do X on view Y (and this row)?"; the Casbin policy answers,
+    with the row's scope when there is a row."""
+
+    def has_permission(self, request: Request, identity: str, action: str,
+                       obj: Any | None = None) -> bool:
+        user: PanelUser | None = getattr(request.state, "panel_user", None)
+        spec = crud.REGISTRY.get(identity)
+        if user is None or spec is None:
+            return False
+        principal = user.principal
+        if action.startswith("action:"):
+            return view_action_allowed(spec, action.removeprefix("action:"), principal)
+        policy_action = POLICY_ACTION.get(action)
+        if policy_action is None or not principal.can(spec.name, policy_action):
+            return False
+        if obj is not None:
+            values = {c: getattr(obj, c, None) for c in spec.model.__table__.columns.keys()}
+            return row_in_scope(principal, spec, policy_action, values)
+        return True
+
+
+# Custom actions of a view (cases: the workflow) decide for themselves who may use them.
+VIEW_ACTIONS: dict[tuple[str, str], Callable[[Any], bool]] = {}
+
+
+def view_action_allowed(spec: crud.EntitySpec, slug: str, principal) -> bool:
+    check = VIEW_ACTIONS.get((spec.name, slug))
+    return check is not None and check(principal)
+
+
+def _is_plain(column) -> bool:
+    return not isinstance(column.type, JSON | TagList | TextType) or column.name == "key_groups"
+
+
+class EntityView(ModelView):
+    spec: ClassVar[crud.EntitySpec]
+    database: ClassVar[Database]
+
+    page_size = 50
+    page_size_options = [20, 50, 100, 200]
+    export_types = ["csv"]
+    export_max_rows = 100_000
+    can_view_details = True
+    form_create_rules = CREATE_FORM
+    form_edit_rules = EDIT_FORM
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._form_ajax_refs = {}
+
+    # --- scope on every path ----------------------------------------------------------------
+
+    def _scoped(self, stmt: Select, action: str) -> Select:
+        principal = current_user().principal
+        if not principal.can(self.spec.name, action):
+            return stmt.where(false())
+        condition = scope_condition(principal, self.spec, action)
+        return stmt if condition is None else stmt.where(condition)
+
+    def _stmt_by_identifier(self, identifier: str) -> Select:
+        # Any text can be typed into the URL: a non-number or an id beyond the column's range
+        # finds nothing (404), rather than reaching the database as an error.
+        try:
+            row_id = int(identifier)
+        except (TypeError, ValueError):
+            return select(self.model).where(false())
+        if not 1 <= row_id <= MAX_ID:
+            return select(self.model).where(false())
+        return select(self.model).where(self.model.id == row_id)
+
+    def list_query(self, request: Request) -> Select:
+        return self._scoped(select(self.model), "read")
+
+    def count_query(self, request: Request) -> Select:
+        return self._scoped(select(func.count(self.model.id)).select_from(self.model), "read")
+
+    def form_details_query(self, request: Request) -> Select:
+        return self._scoped(self._stmt_by_identifier(request.path_params["pk"]), "read")
+
+    def form_edit_query(self, request: Request) -> Select:
+        return self._scoped(self._stmt_by_identifier(request.path_params["pk"]), "update")
+
+    async def get_object_for_delete(self, value: Any) -> Any:
+        return await self._get_object_by_pk(
+            self._scoped(self._stmt_by_identifier(str(value)), "delete"))
+
+    # A row the scoped query did not find is not the user's: refuse, even where SQLAdmin
+    # would treat "no row" as "the page's buttons".
+    async def check_can_view_details(self, request: Request, model: Any) -> bool:
+        return model is not None and await super().check_can_view_details(request, model)
+
+    async def check_can_edit(self, request: Request, model: Any) -> bool:
+        return model is not None and await super().check_can_edit(request, model)
+
+    async def check_can_delete(self, request: Request, model: Any) -> bool:
+        return model is not None and await super().check_can_delete(request, model)
+
+    def _sees_pii(self) -> bool:
+        principal = current_user().principal
+        return not self.spec.pii or principal.sees_pii(self.spec.name)
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        table = self.model.__table__
+        names = list(self.column_searchable_list)
+        if self._sees_pii():  # who may see ID numbers and phones may also look them up
+            names += [n for n in self.spec.pii if self.spec.pii[n] != "hide"]
+        term = term[:100]
+        return stmt.where(or_(false(), *(cast(table.c[n], String).ilike(f"%{term}%")
+                                         for n in names)))
+
+    # --- what the user sees of a value --------------------------------------------------------
+
+    async def get_prop_value(self, obj: Any, prop: str) -> Any:
+        value = getattr(obj, prop, None)
+        if prop in self.spec.pii and not self._sees_pii():
+            return MASKS[self.spec.pii[prop]](value)
+        return shown_value(value)
+
+    # --- forms --------------------------------------------------------------------------------
+
+    def _form_names(self, editing: bool) -> list[str]:
+        spec = self.spec
+        names = [n for n in spec.create_schema.model_fields if n not in spec.derived]
+        if editing:
+            names = [n for n in names if n not in spec.immutable]
+        if not self._sees_pii():
+            names = [n for n in names if n not in spec.pii]
+        return names
+
+    def _defaults(self) -> dict[str, Any]:
+        """A grid chief's new rows start in their own grid."""
+        grids = [g.area_code for g in current_user().principal.grants_for(self.spec.name, "create")
+                 if g.area_code and len(g.area_code) == 15]
+        return {"grid_code": grids[0]} if len(grids) == 1 else {}
+
+    async def scaffold_form(self, rules: builtins.list[str] | None = None):
+        editing = rules == EDIT_FORM
+        names = self._form_names(editing)
+        form_class, lookups = forms.build_form(
+            self.database, self.spec, self.spec.create_schema, names,
+            {} if editing else self._defaults())
+        if editing:
+            form_class.version = fields.HiddenField()
+        self._form_ajax_refs = lookups
+        return form_class
+
+    async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
+        data = {n: getattr(obj, n, None) for n in self._form_names(True)
+                if n not in self.spec.hidden and n != "password"}
+        data["version"] = obj.version
+        return data
+
+    # --- writes: the CRUD service, in a session of its own ------------------------------------
+
+    def _write(self, work: Callable[[Any, crud.Caller], Any]) -> Any:
+        caller = current_user().caller
+        with self.database.session() as session:
+            try:
+                return work(session, caller)
+            except ProblemError as exc:
+                session.rollback()
+                unplaced = forms.report_errors([(e.field, e.msg) for e in exc.errors])
+                if exc.errors and not unplaced:
+                    raise PanelError(say("请更正标出的字段", "Please correct the marked fields"))
+                raise PanelError(exc.detail) from None
+
+    async def insert_model(self, request: Request, data: dict) -> Any:
+        payload = forms.to_payload(data, self._form_names(False))
+
+        def create(session, caller):
+            obj = crud.create_row(session, self.spec, validated(self.spec, payload), caller)
+            session.expunge(obj)
+            return obj
+
+        return await run_in_threadpool(self._write, create)
+
+    async def update_model(self, request: Request, pk: str, data: dict) -> Any:
+        names = self._form_names(True)
+        patch = forms.to_payload(data, names)
+        for name in names:  # secrets left blank stay as they are
+            if (name == "password" or name in self.spec.hidden) and patch.get(name) is None:
+                patch.pop(name)
+        version = str(data.get("version") or "") or None
+
+        def update(session, caller):
+            obj = crud.get_row(session, self.spec, _row_id(pk), caller, "update")
+            obj = crud.update_row(session, self.spec, obj, patch, version, caller)
+            session.expunge(obj)
+            return obj
+
+        return await run_in_threadpool(self._write, update)
+
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        def delete(session, caller):
+            obj = crud.get_row(session, self.spec, _row_id(pk), caller, "delete")
+            crud.delete_row(session, self.spec, obj, None, caller)
+
+        await run_in_threadpool(self._write, delete)
+
+
+def _row_id(pk: Any) -> int:
+    try:
+        row_id = int(pk)
+    except (TypeError, ValueError):
+        row_id = 0
+    return row_id if 1 <= row_id <= MAX_ID else 0  # 0 is nobody's: the service answers 404
+
+
+def validated(spec: crud.EntitySpec, payload: dict[str, Any]):
+    from pydantic import ValidationError
+
+    try:
+        return spec.create_schema.model_validate(payload)
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body",
+                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors) from None
+
+
+def shown_value(value: Any) -> Any:
+    """Enumerations by their label in the user's language, tag lists joined."""
+    if isinstance(value, LabeledEnum):
+        return value.value if english() else value.label
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return "、".join(str(shown_value(v)) for v in value)
+    return value
+
+
+def view_for(spec: crud.EntitySpec, database: Database) -> type[EntityView]:
+    columns = [c for name, c in spec.columns.items()]
+    listed = [c.name for c in columns if _is_plain(c) and c.name not in ("version", "updated_at")]
+    sortable = sorted(spec.sortable - set(spec.pii))
+    searchable = [n for n in forms.SEARCHED if n in spec.columns and n not in spec.pii]
+    descending = spec.default_sort.startswith("-")
+    category = CATEGORIES.get(spec.name, ("其他", "Other"))
+    attrs = {
+        "spec": spec,
+        "database": database,
+        "name": Text(spec.label, spec.label_en),
+        "name_plural": Text(spec.label, spec.label_en),
+        "category": Text(*category),
+        "icon": ICONS.get(spec.name, "fa-solid fa-table"),
+        "column_list": listed[:LIST_COLUMNS],
+        "column_details_list": [c.name for c in columns],
+        "column_export_list": [c.name for c in columns],
+        "column_labels": {c.name: Text(c.comment or c.name, humanize(c.name)) for c in columns},
+        "column_sortable_list": sortable,
+        "column_searchable_list": searchable,
+        "column_default_sort": [(spec.default_sort.lstrip("-"), descending)],
+        "can_create": not spec.read_only,
+        "can_edit": not spec.read_only,
+        "can_delete": not spec.read_only,
+    }
+    view = type(f"{spec.model.__name__}Panel", (EntityView,), attrs, model=spec.model)
+    view.identity = spec.name  # SQLAdmin's metaclass names it after the model; ours is the API's
+    return view

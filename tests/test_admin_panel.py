@@ -1,0 +1,206 @@
+"""The data-entry panel, over HTTP: every path SQLAdmin has is scoped to the user's rows.
+
+`chief` keeps grid 007, `chief2` grid 001 of another community; `dept-sanitation` is a
+department that must never see residents. Rows are made through the API, then looked at and
+changed through the panel as a browser would (session cookie, forms).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.builders import (DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_areas,
+                            make_household, make_resident, ok)
+
+
+def panel_login(app, username: str) -> TestClient:
+    browser = TestClient(app, follow_redirects=False)
+    response = browser.post("/admin/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code in (302, 303), response.text
+    return browser
+
+
+@pytest.fixture
+def world(client):
+    """Two grids in two communities, a household and a resident in each."""
+    make_areas(client)
+    mine = make_household(client, GRID)
+    theirs = make_household(client, OTHER_GRID, room="2单元202")
+    return {
+        "household": mine, "resident": make_resident(client, mine, seq=1, phone="13812345678"),
+        "other_household": theirs, "other_resident": make_resident(client, theirs, seq=2),
+    }
+
+
+@pytest.fixture
+def chief(server, app):
+    return panel_login(app, "chief")
+
+
+def test_the_panel_asks_for_a_login(server, app):
+    response = TestClient(app, follow_redirects=False).get("/admin/")
+    assert response.status_code in (302, 303, 307)
+    assert "/admin/login" in response.headers["location"]
+
+
+def test_a_grid_chief_logs_in_sees_a_chinese_menu_of_what_their_role_may_read_and_logs_out(
+        chief):
+    cookie = chief.cookies
+    page = chief.get("/admin/")
+    assert page.status_code == 200
+    assert "居民" in page.text and "人房信息" in page.text
+    # Not theirs to see: accounts, the policy, the audit log.
+    assert "用户与权限" not in page.text and "审计日志" not in page.text
+    assert chief.get("/admin/users/list").status_code == 403
+    chief.get("/admin/logout")
+    assert chief.get("/admin/").status_code in (302, 303, 307)
+    assert cookie is not None
+
+
+def test_the_session_cookie_is_httponly_and_samesite(server, app):
+    browser = TestClient(app, follow_redirects=False)
+    response = browser.post("/admin/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+
+
+def test_the_session_cookie_is_secure_over_https(server, app):
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    response = browser.post("/admin/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_wrong_passwords_are_throttled_like_the_api(server, app):
+    browser = TestClient(app, follow_redirects=False)
+    for _ in range(5):
+        response = browser.post("/admin/login", data={"username": "member", "password": "nope"})
+        assert response.status_code == 400
+    response = browser.post("/admin/login", data={"username": "member", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+    assert "15 分钟后再试" in response.text  # says why, and when to come back
+
+
+def test_the_chief_lists_only_residents_of_their_grid(world, chief):
+    page = chief.get("/admin/residents/list")
+    assert page.status_code == 200
+    assert world["resident"]["id_number"] in page.text  # chiefs see personal data
+    assert world["other_resident"]["id_number"] not in page.text
+    assert "共 1 条" in page.text  # the count is scoped too
+    searched = chief.get("/admin/residents/list",
+                         params={"search": world["other_resident"]["id_number"]})
+    assert "共 0 条" in searched.text
+
+
+def test_the_chief_cannot_reach_another_grids_resident_by_url(world, app, chief):
+    other = world["other_resident"]["id"]
+    assert chief.get(f"/admin/residents/details/{other}").status_code in (403, 404)
+    assert chief.get(f"/admin/residents/edit/{other}").status_code in (403, 404)
+    response = chief.post(f"/admin/residents/edit/{other}", data={"name": "改名"})
+    assert response.status_code in (403, 404)
+    for junk in ("abc", "0", "-1", "99999999999999999999"):
+        assert chief.get(f"/admin/residents/details/{junk}").status_code in (403, 404), junk
+    admin = panel_login(app, "admin")
+    assert "改名" not in admin.get(f"/admin/residents/details/{other}").text
+
+
+def test_deleting_out_of_scope_rows_changes_nothing(world, app, client):
+    secretary = panel_login(app, "secretary")  # may delete, but only in their community
+    other = world["other_resident"]["id"]
+    secretary.delete("/admin/residents/delete", params={"pks": str(other)})
+    secretary.delete("/admin/residents/delete", params={"pks": f"{world['resident']['id']},{other}"})
+    assert client.get(f"/api/v1/residents/{other}").status_code == 200
+    assert client.get(f"/api/v1/residents/{world['resident']['id']}").status_code == 200
+
+
+def test_a_department_sees_no_residents_at_all(world, app):
+    department = panel_login(app, "dept-sanitation")
+    assert "居民" not in department.get("/admin/").text
+    assert department.get("/admin/residents/list").status_code == 403
+    rid = world["resident"]["id"]
+    assert department.get(f"/admin/residents/details/{rid}").status_code in (403, 404)
+    assert department.get("/admin/residents/export/csv").status_code == 403
+    assert department.get("/admin/households/ajax/lookup",
+                          params={"name": "building_id", "term": "3"}).status_code == 403
+
+
+def test_a_member_sees_residents_masked(world, app):
+    member = panel_login(app, "member")
+    page = member.get("/admin/residents/list")
+    assert page.status_code == 200
+    assert world["resident"]["id_number"] not in page.text
+    assert world["resident"]["id_number"][:6] in page.text  # masked, not removed
+    details = member.get(f"/admin/residents/details/{world['resident']['id']}")
+    assert "13812345678" not in details.text
+    # Nor can they search by an ID number they may not see.
+    found = member.get("/admin/residents/list", params={"search": world["resident"]["id_number"]})
+    assert "共 0 条" in found.text or world["resident"]["name"] not in found.text
+
+
+def test_the_chief_creates_a_resident_in_their_grid(world, chief, client):
+    form = chief.get("/admin/residents/create")
+    assert form.status_code == 200 and "公民身份号码" in form.text
+    response = chief.post("/admin/residents/create", data={
+        "household_id": str(world["household"]["id"]), "grid_code": GRID, "name": "王秀兰",
+        "id_number": id_number(3, sex="female"), "residence_type": "registered", "save": "保存"})
+    assert response.status_code == 302, response.text
+    listed = ok(client.get("/api/v1/residents", params={"name": "王秀兰"}))
+    assert listed["total"] == 1 and listed["items"][0]["grid_code"] == GRID
+    audit = ok(client.get("/api/v1/audit-log", params={"entity": "residents", "action": "create",
+                                                       "actor": "chief"}))
+    assert audit["total"] == 1
+
+
+def test_a_bad_id_number_is_refused_next_to_the_field_and_nothing_is_written(world, chief, client):
+    bad = id_number(4)[:-1] + ("0" if id_number(4)[-1] != "0" else "1")
+    response = chief.post("/admin/residents/create", data={
+        "household_id": str(world["household"]["id"]), "grid_code": GRID, "name": "赵强",
+        "id_number": bad, "residence_type": "registered", "save": "保存"})
+    assert response.status_code == 400
+    assert "校验码" in response.text and "is-invalid" in response.text
+    assert ok(client.get("/api/v1/residents", params={"name": "赵强"}))["total"] == 0
+
+
+def test_the_chief_cannot_create_a_row_in_another_grid(world, chief, client):
+    response = chief.post("/admin/buildings/create", data={
+        "grid_code": OTHER_GRID, "name": "9号楼", "address": "红旗街1号", "save": "保存"})
+    assert response.status_code == 400
+    assert "管辖范围" in response.text
+    assert ok(client.get("/api/v1/buildings", params={"name": "9号楼"}))["total"] == 0
+
+
+def test_the_grid_picker_offers_only_the_chiefs_grids(world, chief):
+    found = chief.get("/admin/buildings/ajax/lookup", params={"name": "grid_code", "term": "4106"})
+    codes = [item["id"] for item in found.json()["results"]]
+    assert codes == [GRID]
+    form = chief.get("/admin/buildings/create")
+    assert GRID in form.text  # starts on the chief's own grid
+
+
+def test_the_household_picker_is_scoped(world, chief):
+    found = chief.get("/admin/residents/ajax/lookup", params={"name": "household_id", "term": "单元"})
+    ids = [item["id"] for item in found.json()["results"]]
+    assert ids == [world["household"]["id"]]
+
+
+def test_the_chief_edits_a_resident_and_a_stale_form_is_refused(world, chief, client):
+    rid = world["resident"]["id"]
+    form = chief.get(f"/admin/residents/edit/{rid}")
+    assert form.status_code == 200
+    data = {"household_id": str(world["household"]["id"]), "grid_code": GRID, "name": "刘志刚",
+            "id_number": world["resident"]["id_number"], "residence_type": "registered",
+            "version": "1", "save": "保存"}
+    assert chief.post(f"/admin/residents/edit/{rid}", data=data).status_code == 302
+    assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == "刘志刚"
+    stale = chief.post(f"/admin/residents/edit/{rid}", data=data | {"name": "刘志明"})
+    assert stale.status_code == 400 and "已被修改" in stale.text
+    assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == "刘志刚"
+
+
+def test_the_panel_switches_to_english(chief):
+    english = chief.get("/admin/residents/list", params={"lang": "en"})
+    assert "Residents" in english.text or "residents" in english.text
+    assert "Id number" in english.text
+    assert "公民身份号码" not in english.text
+    chinese = chief.get("/admin/residents/list", params={"lang": "zh"})
+    assert "公民身份号码" in chinese.text
