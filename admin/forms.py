@@ -201,78 +201,89 @@ def label_for(spec: EntitySpec, name: str, info: Any = None) -> Text:
     return Text(zh, humanize(name))
 
 
-def _foreign_target(spec: EntitySpec, name: str) -> tuple[EntitySpec, str] | None:
-    column = spec.model.__table__.c.get(name)
-    if column is None or not column.foreign_keys:
-        return None
-    target_column = next(iter(column.foreign_keys)).column
-    for candidate in REGISTRY.values():
-        if candidate.model.__table__ is target_column.table:
-            return candidate, target_column.name
-    return None
+def lookups_for(database, spec: EntitySpec) -> dict[str, ScopedLookup]:
+    """A picker per foreign key of the entity (grid_code → grids, household_id → households)."""
+    lookups = {}
+    for column in spec.model.__table__.columns:
+        if not column.foreign_keys:
+            continue
+        target_column = next(iter(column.foreign_keys)).column
+        for candidate in REGISTRY.values():
+            if candidate.model.__table__ is target_column.table:
+                lookups[column.name] = ScopedLookup(database, candidate, target_column.name)
+    return lookups
 
 
-def field_for(database, spec: EntitySpec, name: str, info: Any, required: bool,
-              default: Any = None) -> Any:
+class CommaListField(fields.StringField):
+    """A short list (department codes, photo links) typed as one line, comma separated."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0] if valuelist else ""
+        self.data = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,
+              lookups: dict[str, ScopedLookup]) -> Any:
     """One WTForms field for one input field of the API's schema."""
     base, optional = _unwrap(info.annotation)
     label = label_for(spec, name, info)
     checks = [validators.InputRequired()] if required and base is not bool else [
         validators.Optional()]
     description = info.description or ""
-    target = _foreign_target(spec, name)
-    if target is not None:
-        loader = ScopedLookup(database, target[0], target[1])
-        return LookupField(label, checks, loader=loader, allow_blank=not required,
-                           integer=base is int, default=default, description=description), loader
+    if name in lookups:
+        return LookupField(label, checks, loader=lookups[name], allow_blank=not required,
+                           integer=base is int, default=default, description=description)
     if isinstance(base, type) and issubclass(base, enum.Enum):
         choices = ([] if required else [("", "—")]) + _enum_choices(base)
         return fields.SelectField(label, checks, choices=choices, default=default,
-                                  coerce=lambda v: v or None, description=description), None
+                                  coerce=lambda v: v or None, description=description)
     if typing.get_origin(base) is list:
         (item,) = typing.get_args(base) or (str,)
         item, _ = _unwrap(item)
         if isinstance(item, type) and issubclass(item, enum.Enum):
             return fields.SelectMultipleField(label, [validators.Optional()],
                                               choices=_enum_choices(item), default=default or [],
-                                              description=description), None
-        return JSONField(label, [validators.Optional()], description=description), None
+                                              description=description)
+        if item is str:
+            return CommaListField(label, checks, description=description)
+        return JSONField(label, [validators.Optional()], description=description)
     if base is dict or typing.get_origin(base) is dict or (
             isinstance(base, type) and issubclass(base, BaseModel)):
-        return JSONField(label, checks, description=description), None
+        return JSONField(label, checks, description=description)
     if base is bool:
-        return fields.BooleanField(label, [validators.Optional()], default=default), None
+        return fields.BooleanField(label, [validators.Optional()], default=default)
     if base is int:
-        return fields.IntegerField(label, checks, default=default, description=description), None
+        return fields.IntegerField(label, checks, default=default, description=description)
     if base is float:
-        return fields.FloatField(label, checks, default=default, description=description), None
+        return fields.FloatField(label, checks, default=default, description=description)
     if base is dt.datetime:
         return fields.DateTimeLocalField(label, checks, default=default,
                                          format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"],
-                                         description=description), None
+                                         description=description)
     if base is dt.date:
-        return fields.DateField(label, checks, default=default, description=description), None
+        return fields.DateField(label, checks, default=default, description=description)
     if name in ("description", "note", "content", "findings", "route", "review_note"):
         return fields.TextAreaField(label, checks, default=default, description=description,
-                                    widget=widgets.TextArea()), None
+                                    widget=widgets.TextArea())
     if name == "password":
-        return fields.PasswordField(label, checks, description=description), None
-    return BlankIsNone(label, checks, default=default, description=description), None
+        return fields.PasswordField(label, checks, description=description)
+    return BlankIsNone(label, checks, default=default, description=description)
 
 
-def build_form(database, spec: EntitySpec, schema: type[BaseModel], names: list[str],
-               defaults: dict[str, Any], required: bool = True) -> tuple[type[PanelForm], dict]:
-    """A form class over `names` of `schema` and the lookups its pickers use."""
-    attrs: dict[str, Any] = {}
-    lookups: dict[str, ScopedLookup] = {}
-    for name in names:
-        info = schema.model_fields[name]
-        field, loader = field_for(database, spec, name, info, required and info.is_required(),
-                                  defaults.get(name))
-        attrs[name] = field
-        if loader is not None:
-            lookups[name] = loader
-    return type(f"{spec.model.__name__}PanelForm", (PanelForm,), attrs), lookups
+def build_form(spec: EntitySpec, schema: type[BaseModel], names: list[str],
+               defaults: dict[str, Any], lookups: dict[str, ScopedLookup]) -> type[PanelForm]:
+    """A form class over `names` of `schema` (the API's input schema of the entity or action)."""
+    attrs = {
+        name: field_for(spec, name, schema.model_fields[name],
+                        schema.model_fields[name].is_required(), defaults.get(name), lookups)
+        for name in names
+    }
+    return type(f"{schema.__name__}Form", (PanelForm,), attrs)
 
 
 def to_payload(form_data: dict[str, Any], names: list[str]) -> dict[str, Any]:

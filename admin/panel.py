@@ -14,7 +14,8 @@ from sqladmin import Admin
 
 from admin import i18n
 from admin.auth import PanelAuth
-from admin.views import PolicyAuthorization, view_for
+from admin.cases import CaseWorkflowView
+from admin.views import EntityView, PolicyAuthorization, view_for
 from backend.db import Database
 from backend.entities import ENTITIES
 
@@ -28,7 +29,8 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
                   i18n_config=i18n.install(), templates_dir=str(TEMPLATES))
     auth.templates = admin.templates
     for spec in ENTITIES.values():
-        admin.add_view(view_for(spec, database))
+        base = CaseWorkflowView if spec.name == "cases" else EntityView
+        admin.add_view(view_for(spec, database, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown
         if item.children:
             item.is_accessible = lambda request, item=item: any(

@@ -119,7 +119,9 @@ class EntityView(ModelView):
 
     def __init__(self) -> None:
         super().__init__()
-        self._form_ajax_refs = {}
+        # SQLAdmin's lookup route serves the pickers from here; each lookup is scoped to the
+        # user asking when it runs.
+        self._form_ajax_refs = forms.lookups_for(self.database, self.spec)
 
     # --- scope on every path ----------------------------------------------------------------
 
@@ -209,12 +211,10 @@ class EntityView(ModelView):
     async def scaffold_form(self, rules: builtins.list[str] | None = None):
         editing = rules == EDIT_FORM
         names = self._form_names(editing)
-        form_class, lookups = forms.build_form(
-            self.database, self.spec, self.spec.create_schema, names,
-            {} if editing else self._defaults())
+        form_class = forms.build_form(self.spec, self.spec.create_schema, names,
+                                      {} if editing else self._defaults(), self._form_ajax_refs)
         if editing:
             form_class.version = fields.HiddenField()
-        self._form_ajax_refs = lookups
         return form_class
 
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
@@ -256,7 +256,7 @@ class EntityView(ModelView):
         version = str(data.get("version") or "") or None
 
         def update(session, caller):
-            obj = crud.get_row(session, self.spec, _row_id(pk), caller, "update")
+            obj = crud.get_row(session, self.spec, parse_row_id(pk), caller, "update")
             obj = crud.update_row(session, self.spec, obj, patch, version, caller)
             session.expunge(obj)
             return obj
@@ -265,13 +265,13 @@ class EntityView(ModelView):
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         def delete(session, caller):
-            obj = crud.get_row(session, self.spec, _row_id(pk), caller, "delete")
+            obj = crud.get_row(session, self.spec, parse_row_id(pk), caller, "delete")
             crud.delete_row(session, self.spec, obj, None, caller)
 
         await run_in_threadpool(self._write, delete)
 
 
-def _row_id(pk: Any) -> int:
+def parse_row_id(pk: Any) -> int:
     try:
         row_id = int(pk)
     except (TypeError, ValueError):
@@ -299,7 +299,8 @@ def shown_value(value: Any) -> Any:
     return value
 
 
-def view_for(spec: crud.EntitySpec, database: Database) -> type[EntityView]:
+def view_for(spec: crud.EntitySpec, database: Database,
+             base: type[EntityView] = EntityView) -> type[EntityView]:
     columns = [c for name, c in spec.columns.items()]
     listed = [c.name for c in columns if _is_plain(c) and c.name not in ("version", "updated_at")]
     sortable = sorted(spec.sortable - set(spec.pii))
@@ -324,6 +325,6 @@ def view_for(spec: crud.EntitySpec, database: Database) -> type[EntityView]:
         "can_edit": not spec.read_only,
         "can_delete": not spec.read_only,
     }
-    view = type(f"{spec.model.__name__}Panel", (EntityView,), attrs, model=spec.model)
+    view = type(f"{spec.model.__name__}Panel", (base,), attrs, model=spec.model)
     view.identity = spec.name  # SQLAdmin's metaclass names it after the model; ours is the API's
     return view

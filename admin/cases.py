@@ -1,0 +1,113 @@
+"""Working a case from the panel: the same workflow service the API and the CLI call.
+
+A case's page offers "办理" (act); it lists the actions its status allows and the user's role
+may take, each with the fields its API body has (a dispatch picks the department, a rework
+needs its reason), and shows the timeline. Taking one calls `workflow.perform`, which checks,
+logs the step, notifies and audits in one transaction; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqladmin import action, expose
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin import forms
+from admin.auth import current_user
+from admin.i18n import Text, english, say
+from admin.views import VIEW_ACTIONS, EntityView, PanelError, parse_row_id
+from backend.api import crud
+from backend.api.errors import ProblemError
+from backend.cases import workflow
+from backend.db import BEIJING
+
+WORKFLOW_SLUG = "workflow"
+
+
+def _may_work_cases(principal) -> bool:
+    return any(principal.can("cases", name) for name in workflow.ACTIONS)
+
+
+VIEW_ACTIONS[("cases", WORKFLOW_SLUG)] = _may_work_cases
+
+
+class CaseWorkflowView(EntityView):
+    def _action_form(self, name: str):
+        body = workflow.ACTIONS[name].body
+        return forms.build_form(self.spec, body, list(body.model_fields), {}, self._form_ajax_refs)
+
+    def _page(self, case_id: int) -> dict[str, Any]:
+        caller = current_user().caller
+        principal = caller.principal
+        with self.database.session() as session:
+            case = crud.get_row(session, self.spec, case_id, caller)  # 404 outside the scope
+            steps = workflow.steps(session, case)
+            session.expunge_all()
+        names = [n for n in workflow.allowed_actions(case.status) if principal.can("cases", n)]
+        return {"case": case, "steps": steps, "actions": names}
+
+    @action(name=WORKFLOW_SLUG, label=Text("办理", "Act on it"), add_in_list=False,
+            add_in_detail=True)
+    async def open_workflow(self, request: Request) -> Response:
+        pk = request.query_params.get("pks", "").split(",")[0]
+        return RedirectResponse(request.url_for("admin:view-cases-workflow_page", pk=pk or "0"),
+                                status_code=302)
+
+    @expose("/{pk}/workflow", methods=["GET", "POST"])
+    async def workflow_page(self, request: Request) -> Response:
+        if not _may_work_cases(current_user().principal):
+            raise HTTPException(status_code=403)
+        case_id = parse_row_id(request.path_params["pk"])
+        try:
+            page = await run_in_threadpool(self._page, case_id)
+        except ProblemError as exc:
+            return await self.templates.TemplateResponse(
+                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
+                status_code=exc.status)
+        chosen, error, status = None, None, 200
+        if request.method == "POST":
+            data = await request.form()
+            chosen = str(data.get("action", ""))
+            if chosen not in page["actions"]:
+                error, status = say("当前不能执行该操作", "That action is not available now"), 409
+            else:
+                form = self._action_form(chosen)(data)
+                if form.validate():
+                    try:
+                        await run_in_threadpool(self._perform, case_id, chosen, form.data,
+                                                str(data.get("version", "")) or None)
+                        return RedirectResponse(
+                            request.url_for("admin:details", identity="cases", pk=case_id),
+                            status_code=302)
+                    except PanelError as exc:
+                        error = str(exc)
+                status = 400
+                page["failed_form"] = form
+        action_forms = [
+            (name, workflow.ACTIONS[name],
+             page.get("failed_form") if name == chosen and "failed_form" in page
+             else self._action_form(name)())
+            for name in page["actions"]
+        ]
+        context = {"model_view": self, "case": page["case"], "steps": page["steps"],
+                   "action_forms": action_forms, "error": error, "chosen": chosen,
+                   "title": say(f"办理案卷 {page['case'].code}", f"Case {page['case'].code}"),
+                   "english": english(), "local_time": _local_time}
+        return await self.templates.TemplateResponse(request, "gridlink/workflow.html", context,
+                                                     status_code=status)
+
+    def _perform(self, case_id: int, name: str, values: dict[str, Any], version: str | None):
+        body = {k: v for k, v in values.items() if v not in (None, "", [])}
+
+        def act(session, caller):
+            workflow.perform(session, case_id, name, body, caller, if_match=version)
+
+        self._write(act)
+
+
+def _local_time(moment) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
