@@ -131,6 +131,7 @@ class LookupWidget:
         kwargs["data-role"] = "select2-ajax"
         kwargs["data-allow-blank"] = "1" if field.allow_blank else ""
         kwargs["placeholder"] = say("输入关键字搜索", "Type to search")
+        kwargs["style"] = "width: 100%"  # select2 takes the width of the element it replaces
         if field.data not in (None, ""):
             from admin.auth import current_user
 
@@ -229,7 +230,16 @@ class CommaListField(fields.StringField):
 
 def field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,
               lookups: dict[str, ScopedLookup]) -> Any:
-    """One WTForms field for one input field of the API's schema."""
+    """One WTForms field for one input field of the API's schema, styled like SQLAdmin's."""
+    field = _field_for(spec, name, info, required, default, lookups)
+    css = {fields.BooleanField: "form-check-input", fields.SelectField: "form-select",
+           fields.SelectMultipleField: "form-select"}.get(field.field_class, "form-control")
+    field.kwargs["render_kw"] = {"class": css} | (field.kwargs.get("render_kw") or {})
+    return field
+
+
+def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,
+               lookups: dict[str, ScopedLookup]) -> Any:
     base, optional = _unwrap(info.annotation)
     label = label_for(spec, name, info)
     checks = [validators.InputRequired()] if required and base is not bool else [

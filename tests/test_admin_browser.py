@@ -1,0 +1,104 @@
+"""A grid chief at work in a real browser (Debian's headless Chromium, driven over WebDriver).
+
+Logs in, creates a resident through the form (picking the household in the search box), finds
+them in the list, fails to open another grid's resident by URL, logs out. Screenshots of each
+stage go to var/test-artifacts/ (or $GRIDLINK_TEST_ARTIFACTS) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.builders import DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_areas, \
+    make_household, make_resident, ok
+from tests.servers import ROOT, uvicorn_worker
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(os.environ.get("GRIDLINK_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--window-size=1400,1200", "--lang=zh-CN"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"admin-{name}.png"))
+
+
+def test_a_grid_chief_enters_a_resident_in_the_browser(client, settings, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    make_areas(client)
+    household = make_household(client, GRID, room="3单元301")
+    theirs = make_resident(client, make_household(client, OTHER_GRID, room="9单元909"), seq=2)
+    wait = WebDriverWait(browser, 15)
+
+    with uvicorn_worker(settings) as url:
+        browser.get(f"{url}/admin/login")
+        browser.find_element(By.NAME, "username").send_keys("chief")
+        browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+        shot(browser, "1-login")
+        browser.find_element(By.NAME, "password").send_keys(Keys.ENTER)
+        wait.until(seen.presence_of_element_located((By.LINK_TEXT, "退出登录")))
+
+        browser.get(f"{url}/admin/residents/create")
+        browser.find_element(By.NAME, "name").send_keys("王秀兰")
+        browser.find_element(By.NAME, "id_number").send_keys(id_number(7, sex="female"))
+        Select(browser.find_element(By.NAME, "residence_type")).select_by_value("registered")
+        # The household picker searches as one types, within the chief's grid only.
+        household_box = browser.find_element(
+            By.CSS_SELECTOR, "select[name=household_id] + .select2 .select2-selection")
+        household_box.click()
+        search = wait.until(seen.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".select2-container--open .select2-search__field")))
+        search.send_keys("3单元")
+        option = wait.until(seen.element_to_be_clickable(
+            (By.XPATH, "//li[contains(@class,'select2-results__option') and contains(., '3单元301')]")))
+        option.click()
+        shot(browser, "2-create-form")
+        save = browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=save]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", save)
+        save.click()
+
+        wait.until(seen.url_contains("/admin/residents/list"))
+        assert "王秀兰" in browser.page_source
+        shot(browser, "3-list")
+        created = ok(client.get("/api/v1/residents", params={"name": "王秀兰"}))["items"][0]
+        assert created["household_id"] == household["id"] and created["grid_code"] == GRID
+
+        browser.get(f"{url}/admin/residents/details/{theirs['id']}")
+        assert theirs["id_number"] not in browser.page_source
+        assert "404" in browser.page_source or "403" in browser.page_source
+        shot(browser, "4-other-grid-refused")
+
+        browser.get(f"{url}/admin/")
+        browser.find_element(By.LINK_TEXT, "退出登录").click()
+        wait.until(seen.url_contains("/admin/login"))
+        shot(browser, "5-logged-out")
+        browser.get(f"{url}/admin/residents/list")
+        assert "/admin/login" in browser.current_url
