@@ -20,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 from pydantic import BaseModel
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, and_, cast, or_, select, true
 from starlette.concurrency import run_in_threadpool
 from wtforms import Form, fields, validators, widgets
 from wtforms.widgets import html_params
@@ -85,6 +85,28 @@ SEARCHED = ("code", "name", "title", "room", "head_name", "username", "display_n
             "url")
 
 
+# Searched by prefix (people type the start of a name, an ID number, a code): answered from the
+# column's index. Other text (addresses, titles) is searched anywhere in it.
+PREFIX_SEARCHED = {"code", "name", "username", "id_number", "phone", "grid_code"}
+
+
+def search_condition(column, term: str):
+    if column.name not in PREFIX_SEARCHED:
+        return cast(column, String).ilike(f"%{_escape_like(term)}%", escape="\\")
+    if not term:
+        return true()
+    # A range the b-tree answers (exact under binary/C collation), and LIKE to keep it exact
+    # under any other.
+    prefix = column.like(f"{_escape_like(term)}%", escape="\\")
+    if ord(term[-1]) >= 0x10FFFF:
+        return prefix
+    return and_(column >= term, column < term[:-1] + chr(ord(term[-1]) + 1), prefix)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def describe(spec: EntitySpec, row: Any) -> str:
     parts = [str(getattr(row, n)) for n in SEARCHED if getattr(row, n, None) not in (None, "")]
     return " ".join(parts[:3]) or f"#{row.id}"
@@ -104,7 +126,7 @@ class ScopedLookup:
         columns = [model.__table__.c[n] for n in SEARCHED if n in model.__table__.c]
         key = model.__table__.c[self.key]
         stmt = select(model).where(or_(cast(key, String) == term,
-                                       *(c.ilike(f"%{term}%") for c in columns)))
+                                       *(search_condition(c, term) for c in columns)))
         scope = scope_condition(principal, self.target, "read") if principal else None
         if scope is not None:
             stmt = stmt.where(scope)
