@@ -32,7 +32,7 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
     auth.templates = admin.templates
     for spec in ENTITIES.values():
         base = CaseWorkflowView if spec.name == "cases" else EntityView
-        admin.add_view(view_for(spec, database, base))
+        admin.add_view(view_for(spec, database, app.state, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown
         if item.children:
             item.is_accessible = lambda request, item=item: any(

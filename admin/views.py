@@ -116,6 +116,7 @@ def _is_plain(column) -> bool:
 class EntityView(ModelView):
     spec: ClassVar[crud.EntitySpec]
     database: ClassVar[Database]
+    api_state: ClassVar[Any]  # the API app's state: its policy sync, shared with the panel
 
     page_size = 50
     page_size_options = [20, 50, 100, 200]
@@ -248,7 +249,10 @@ class EntityView(ModelView):
         caller = current_user().caller
         with self.database.session() as session:
             try:
-                return work(session, caller)
+                result = work(session, caller)
+                if self.spec.changes_policy:  # roles and rules: this and every worker reload now
+                    self.api_state.policy_sync.notify()
+                return result
             except ProblemError as exc:
                 session.rollback()
                 unplaced = forms.report_errors([(e.field, e.msg) for e in exc.errors])
@@ -318,7 +322,7 @@ def shown_value(value: Any) -> Any:
     return value
 
 
-def view_for(spec: crud.EntitySpec, database: Database,
+def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
              base: type[EntityView] = EntityView) -> type[EntityView]:
     columns = [c for name, c in spec.columns.items()]
     listed = [c.name for c in columns if _is_plain(c) and c.name not in ("version", "updated_at")]
@@ -335,6 +339,7 @@ def view_for(spec: crud.EntitySpec, database: Database,
     attrs = {
         "spec": spec,
         "database": database,
+        "api_state": api_state,
         "name": Text(spec.label, spec.label_en),
         "name_plural": Text(spec.label, spec.label_en),
         "category": Text(*category),

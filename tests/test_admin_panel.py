@@ -204,3 +204,36 @@ def test_the_panel_switches_to_english(chief):
     assert "公民身份号码" not in english.text
     chinese = chief.get("/admin/residents/list", params={"lang": "zh"})
     assert "公民身份号码" in chinese.text
+
+
+def test_an_administrator_grants_a_role_in_the_panel_and_it_applies_at_once(
+        world, app, accounts, as_user):
+    member = as_user("member")
+    rid = world["resident"]["id"]
+    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] != world["resident"]["id_number"]
+    admin = panel_login(app, "admin")
+    response = admin.post("/admin/role-assignments/create", data={
+        "user_id": str(accounts["member"]), "role": "grid_chief", "area_code": GRID, "save": "保存"})
+    assert response.status_code == 302, response.text
+    # The member now holds a chief's grant too: ID numbers are no longer masked for them.
+    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] == world["resident"]["id_number"]
+
+
+def test_edits_and_deletes_through_the_panel_are_audited_with_the_actor(world, app, client):
+    secretary = panel_login(app, "secretary")
+    rid = world["resident"]["id"]
+    response = secretary.delete("/admin/residents/delete", params={"pks": str(rid)})
+    assert response.status_code == 200
+    assert client.get(f"/api/v1/residents/{rid}").status_code == 404
+    audit = ok(client.get("/api/v1/audit-log", params={"entity": "residents", "action": "delete"}))
+    assert [(e["actor"], e["entity_id"]) for e in audit["items"]] == [("secretary", rid)]
+    # Personal data stays masked in the trail, whoever deleted it.
+    assert world["resident"]["id_number"] not in str(audit["items"][0])
+
+
+def test_a_delete_the_domain_refuses_is_reported_and_changes_nothing(world, app, client):
+    secretary = panel_login(app, "secretary")
+    hid = world["household"]["id"]  # a resident still lives there
+    response = secretary.delete("/admin/households/delete", params={"pks": str(hid)})
+    assert "error=" in response.text and "%E4%BB%8D%E8%A2%AB" in response.text  # 仍被…引用
+    assert client.get(f"/api/v1/households/{hid}").status_code == 200
