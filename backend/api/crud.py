@@ -297,37 +297,64 @@ def _referenced_label(table_name: str) -> str:
     return table_name
 
 
-def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
+class Lookups:
+    """How the write checks ask the database: one small query per question.
+
+    The checks themselves (which columns, what counts as a conflict, the messages) live in the
+    functions below and nowhere else; an import swaps in `BatchLookups`, which answers the same
+    questions from a few queries per thousand rows and knows the rows earlier in the same file.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def parent(self, link: ParentLink, key: Any) -> Any:
+        """The parent row (anything with the `link.copies` attribute), or None."""
+        return self.session.get(link.model, key)
+
+    def exists(self, target: Column, value: Any) -> bool:
+        return self.session.execute(select(target).where(target == value).limit(1)).first() is not None
+
+    def conflict(self, spec: EntitySpec, column: Column, value: Any, row_id: int | None) -> str | None:
+        """Why `value` cannot go into unique `column`, or None if it can."""
+        stmt = select(spec.model.id).where(column == value)
+        if row_id is not None:
+            stmt = stmt.where(spec.model.id != row_id)
+        return "已存在" if self.session.execute(stmt.limit(1)).first() is not None else None
+
+
+def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any],
+                        lookups: Lookups) -> None:
     table_columns = spec.model.__table__.columns
     for name, value in data.items():
         column = table_columns.get(name)
         if column is None or value is None or not column.foreign_keys:
             continue
         target = next(iter(column.foreign_keys)).column
-        if session.execute(select(target).where(target == value).limit(1)).first() is None:
+        if not lookups.exists(target, value):
             label = _referenced_label(target.table.name)
             raise field_error(422, name, f"{label} '{value}' 不存在")
 
 
-def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None):
+def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None,
+                  lookups: Lookups) -> None:
     table_columns = spec.model.__table__.columns
     for name, value in data.items():
         column = table_columns.get(name)
         if column is None or value is None or not column.unique:
             continue
-        stmt = select(spec.model.id).where(column == value)
-        if row_id is not None:
-            stmt = stmt.where(spec.model.id != row_id)
-        if session.execute(stmt.limit(1)).first() is not None:
+        why = lookups.conflict(spec, column, value, row_id)
+        if why is not None:
             shown = value if name not in spec.pii else MASKS[spec.pii[name]](value)
-            raise field_error(409, name, f"'{shown}' 已存在")
+            raise field_error(409, name, f"'{shown}' {why}")
 
 
-def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
+def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any],
+                         lookups: Lookups | None = None) -> None:
     link = spec.parent
     if link is None or data.get(link.fk) is None:
         return
-    parent = session.get(link.model, data[link.fk])
+    parent = (lookups or Lookups(session)).parent(link, data[link.fk])
     if parent is None:
         raise field_error(422, link.fk, f"{spec_for_model(link.model).label} '{data[link.fk]}' 不存在")
     inherited = getattr(parent, link.copies)
@@ -353,18 +380,19 @@ def _validate_schema(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
 
 def _prepare(
     session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any],
-    existing: Any, caller: Caller,
+    existing: Any, caller: Caller, lookups: Lookups | None = None,
 ) -> None:
     """Every check before a write; `changed` is what is new, `data` the whole row after it."""
+    lookups = lookups or Lookups(session)
     if spec.prepare_write is not None:
         spec.prepare_write(session, changed, existing)  # may fill in the grid (cases: the map)
         data.update(changed)
     _check_row_scope(caller, spec, "create" if existing is None else "update", data)
     _check_column_limits(spec, changed)
-    _check_foreign_keys(session, spec, changed)
+    _check_foreign_keys(session, spec, changed, lookups)
     if spec.validate is not None:
         spec.validate(session, data, existing)
-    _check_unique(session, spec, changed, existing.id if existing is not None else None)
+    _check_unique(session, spec, changed, existing.id if existing is not None else None, lookups)
 
 
 def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
@@ -392,20 +420,45 @@ def _finish_write(session: Session, spec: EntitySpec) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
+def check_new_row(session: Session, spec: EntitySpec, data: dict[str, Any], caller: Caller,
+                  lookups: Lookups | None = None) -> dict[str, Any]:
+    """Every check a new row passes before it is written, for the API and imports alike.
+
+    `data` is the create schema's output (model_dump); it comes back with what the row
+    inherits (its parent's grid code) and what `prepare_write` fills in. Raises ProblemError
+    (403 scope, 409 unique, 422 anything else) naming the field.
+    """
+    _inherit_from_parent(session, spec, data, lookups)
+    _prepare(session, spec, data, data, None, caller, lookups)
+    return data
+
+
+def validate_new_row(session: Session, spec: EntitySpec, raw: dict[str, Any], caller: Caller,
+                     lookups: Lookups | None = None) -> dict[str, Any]:
+    """A new row from untyped input (a spreadsheet row): the create schema, then every check."""
+    return check_new_row(session, spec, _validate_schema(spec, raw), caller, lookups)
+
+
+def insert_rows(session: Session, spec: EntitySpec, rows: list[dict[str, Any]],
+                caller: Caller) -> list[Any]:
+    """Inserts checked rows (check_new_row's output) with one audit entry each; no commit."""
+    objs = [spec.model(**data) for data in rows]
+    session.add_all(objs)
+    session.flush()
+    for obj in objs:
+        if spec.after_create is not None:
+            spec.after_create(session, obj)
+        after = row_dict(obj, spec.model.__table__.columns.keys())
+        audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
+                     _masked_changes(spec, {k: (None, v) for k, v in after.items()
+                                            if k not in SERVER_FIELDS}))
+    return objs
+
+
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
     require(caller, spec, "create")
-    data = payload.model_dump()
-    _inherit_from_parent(session, spec, data)
-    _prepare(session, spec, data, data, None, caller)
-    obj = spec.model(**data)
-    session.add(obj)
-    session.flush()
-    if spec.after_create is not None:
-        spec.after_create(session, obj)
-    after = row_dict(obj, spec.model.__table__.columns.keys())
-    audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
-                 _masked_changes(spec, {k: (None, v) for k, v in after.items()
-                                        if k not in SERVER_FIELDS}))
+    data = check_new_row(session, spec, payload.model_dump(), caller)
+    (obj,) = insert_rows(session, spec, [data], caller)
     _finish_write(session, spec)
     return obj
 
