@@ -433,10 +433,10 @@ def check_new_row(session: Session, spec: EntitySpec, data: dict[str, Any], call
     return data
 
 
-def validate_new_row(session: Session, spec: EntitySpec, raw: dict[str, Any], caller: Caller,
-                     lookups: Lookups | None = None) -> dict[str, Any]:
-    """A new row from untyped input (a spreadsheet row): the create schema, then every check."""
-    return check_new_row(session, spec, _validate_schema(spec, raw), caller, lookups)
+def parse_new_row(spec: EntitySpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """The create schema applied to untyped input (a spreadsheet row), as the API applies it to
+    a JSON body; then check_new_row. ProblemError 422 listing every field's error."""
+    return _validate_schema(spec, raw)
 
 
 def insert_rows(session: Session, spec: EntitySpec, rows: list[dict[str, Any]],
