@@ -38,6 +38,7 @@ from backend.api.filtering import ListQuery
 from backend.audit import writer as audit
 from backend.db import Database, utcnow
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
+from backend.ledgers import service as _ledgers  # noqa: F401 - registers the importable specs
 
 log = logging.getLogger(__name__)
 
@@ -330,11 +331,9 @@ def import_rows(
         try:
             scopes: list[str | None] = []
             for start in range(0, len(valid), CHUNK):
-                objs = crud.insert_rows(session, spec, valid[start:start + CHUNK], caller)
-                scopes.extend(spec.scope_of(obj) for obj in objs)
-                outcome.written += len(objs)
-                session.flush()  # the audit entries too, before
-                session.expunge_all()  # 50,000 rows leave the identity map
+                created = crud.insert_rows(session, spec, valid[start:start + CHUNK], caller)
+                scopes.extend(scope for _, scope in created)
+                outcome.written += len(created)
                 if progress is not None:
                     progress(outcome)
             audit.record(session, caller.actor, "import", spec.name, job_id, _common_scope(scopes), {
