@@ -370,3 +370,65 @@ def test_buildings_import_with_grid_codes_as_numbers(client, as_user):
     rows = ok(client.get("/api/v1/buildings"))["items"]
     assert [(r["name"], r["grid_code"], r["floors"]) for r in rows] == [("5号楼", GRID, 6)]
     assert COUNTY in GRID
+
+
+def test_a_conflict_at_write_time_fails_the_job_and_writes_nothing(app, client, household,
+                                                                   monkeypatch):
+    """Someone else took the ID number between the check and the write: the database's unique
+    index refuses, the job fails with nothing written (the check is skipped here to get there)."""
+    from backend.imports import service
+
+    ok(client.post("/api/v1/residents", json={"household_id": household["id"], "name": "刘志强",
+                                              "id_number": id_number(2, "female")}), 201)
+    monkeypatch.setattr(service.BatchLookups, "conflict", lambda *args: None)
+    content = xlsx_file([RESIDENT_HEADER, resident_row(household["id"], 1),
+                         resident_row(household["id"], 2)])
+    job = upload(client, "residents", content)
+    assert job["status"] == "failed" and job["written"] == 0 and "冲突" in job["detail"]
+    assert [r["name"] for r in residents(client)] == ["刘志强"]
+
+
+def test_a_job_whose_worker_died_reads_as_failed(app, client, household):
+    import datetime as dt
+
+    from backend.imports.models import ImportJob, ImportStatus
+
+    job = upload(client, "residents", xlsx_file([RESIDENT_HEADER,
+                                                 resident_row(household["id"], 1)]),
+                 mode="dry_run")
+    with app.state.db.session() as session:
+        row = session.get(ImportJob, job["id"])
+        row.status = ImportStatus.checking
+        row.updated_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        session.commit()
+    job = ok(client.get(f"/api/v1/imports/{job['id']}"))
+    assert job["status"] == "failed" and job["finished"] and "中断" in job["detail"]
+
+
+def test_the_service_as_the_admin_panel_calls_it(app, client, household):
+    """The panel calls the service with its own Caller: submit, poll, export."""
+    from backend.api.crud import Caller
+    from backend.imports import service
+
+    caller = Caller.system("admin-panel:admin")
+    content = xlsx_file([RESIDENT_HEADER, resident_row(household["id"], 1, "面板导入")])
+    view = service.submit(app.state.db, "residents", "C:\\Users\\书记\\居民.xlsx", content, caller)
+    assert view["finished"] and view["written"] == 1 and view["file_name"] == "居民.xlsx"
+    with app.state.db.session() as session:
+        assert service.job_view(service.get_job(session, view["id"], caller))["written"] == 1
+        data, media, name = service.export_file(session, "residents", caller,
+                                                {"name": "面板导入"})
+    assert media == XLSX and name == "residents.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.max_row == 3 and sheet.cell(3, 1).value is not None
+    entries = ok(client.get("/api/v1/audit-log", params={"action": "import"}))["items"]
+    assert entries[0]["actor"] == "admin-panel:admin"
+
+
+def test_many_errors_are_counted_and_the_list_is_capped(client, household):
+    rows = [resident_row(household["id"], n, 公民身份号码="410602198005170000")
+            for n in range(1, 1201)]
+    job = upload(client, "residents", csv_file([RESIDENT_HEADER] + rows), "a.csv",
+                 mode="dry_run")
+    assert job["rejected"] == 1200 and job["error_count"] == 1200
+    assert len(job["errors"]) == 1000 and job["errors_truncated"]

@@ -47,7 +47,8 @@ CSV_MEDIA = "text/csv; charset=utf-8"
 
 MAX_ROWS = 100_000  # data rows of one file; more: split it
 MAX_COLUMNS = 200
-MAX_UNZIPPED = 512 * 2**20  # an xlsx is a zip: refuse a "zip bomb" before opening it
+MAX_UNZIPPED = 256 * 2**20  # an xlsx is a zip: refuse a "zip bomb" before opening it
+XLSX_MAX_ROWS = 1_048_576 - 2  # Excel's last row, less our two header rows
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common
 INSTRUCTIONS_SHEET = "填写说明"
 # Excel keeps 15 significant digits; a longer number has lost its tail.

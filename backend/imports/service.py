@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from backend.api import crud, tabular
 from backend.api.errors import FieldError, ProblemError, not_found
-from backend.api.filtering import ListQuery
+from backend.api.filtering import ListQuery, parse_list_query
 from backend.audit import writer as audit
 from backend.db import Database, utcnow
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
@@ -414,12 +414,32 @@ def template(entity: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:
 
 def export_xlsx(session: Session, spec: crud.EntitySpec, query: ListQuery, caller: crud.Caller,
                 limit: int | None) -> bytes:
-    """A list as .xlsx: the rows of `crud.iter_rows` (scope and masking as the list)."""
+    """A list as .xlsx: the rows of `crud.iter_rows` (the list's scope and masking; needs the
+    `export` permission), Chinese headers and field names on top, so it can be imported again.
+    At most Excel's 1,048,574 data rows."""
     wanted = query.fields or list(spec.columns)
     by_field = {c.field: c for c in tabular.columns_for(spec)}
     columns = [by_field[name] for name in wanted if name in by_field]
+    limit = min(limit, tabular.XLSX_MAX_ROWS) if limit is not None else tabular.XLSX_MAX_ROWS
     rows = crud.iter_rows(session, spec, query, caller, limit)
     return tabular.write_xlsx(columns, rows, spec.label)
+
+
+def export_file(session: Session, entity: str, caller: crud.Caller,
+                params: Mapping[str, str] | None = None) -> tuple[bytes, str, str]:
+    """(content, media type, file name): an entity's list as .xlsx, filtered and sorted by
+    `params` in the list API's query language (e.g. {"grid_code__startswith": "410602001002",
+    "sort": "name"}), for callers other than the list route (the admin panel)."""
+    spec = crud.REGISTRY.get(entity)
+    if spec is None:
+        raise not_found("对象类型", entity)
+    crud.require(caller, spec, "read")
+    crud.require(caller, spec, "export")
+    filterable, sortable = spec.queryable(caller)
+    query = parse_list_query(params or {}, spec.columns, filterable, sortable, spec.default_sort,
+                             max_limit=tabular.XLSX_MAX_ROWS, default_limit=tabular.XLSX_MAX_ROWS)
+    limit = query.limit if params and "limit" in params else None
+    return export_xlsx(session, spec, query, caller, limit), tabular.XLSX_MEDIA, f"{spec.name}.xlsx"
 
 
 # --- jobs --------------------------------------------------------------------------------
