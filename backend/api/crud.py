@@ -459,6 +459,25 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
     return obj
 
 
+def _insert_with_ids(session: Session, table, rows: list[dict[str, Any]]) -> list[int]:
+    """One executemany INSERT; the new ids in the rows' order.
+
+    PostgreSQL: the ids are drawn from the table's sequence first and the INSERT is psycopg's
+    pipelined executemany; INSERT ... RETURNING in parameter order would go through
+    SQLAlchemy's insertmanyvalues at 5x the client CPU (benchmarks/RESULTS.md, imports).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(f'"{table.name}"', "id")
+        ids = list(session.execute(
+            select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
+        ).scalars())
+        session.execute(insert(table), [row | {"id": row_id} for row, row_id in zip(rows, ids)])
+        return ids
+    return list(session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).scalars())
+
+
 def insert_rows(session: Session, spec: EntitySpec, rows: list[dict[str, Any]],
                 caller: Caller) -> list[tuple[int, str | None]]:
     """Inserts rows that passed check_new_row, audited as create_row audits them; no commit.
@@ -474,9 +493,7 @@ def insert_rows(session: Session, spec: EntitySpec, rows: list[dict[str, Any]],
     table = spec.model.__table__
     defaults = {name: column.default.arg for name, column in table.columns.items()
                 if column.default is not None and column.default.is_scalar}
-    ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    ids = _insert_with_ids(session, table, rows)
     names = [name for name in table.columns.keys() if name not in SERVER_FIELDS]
     created = []
     entries = []
