@@ -262,7 +262,8 @@ def run(kind: str, rows_wanted: int, file_format: str, pg_admin_url: str) -> dic
 
         # 3. The same rows as a bare INSERT.
         with database.session() as session:
-            household_grid = dict(session.execute(text("SELECT id, grid_code FROM household")).all())
+            household_grid = dict(
+                session.execute(text("SELECT id, grid_code FROM household")).all())
         records = raw_records(rows, household_grid)
         clear(database)
         result["raw_s"] = raw_insert(database, records)
@@ -279,7 +280,8 @@ def section(results: list[dict], note: str) -> str:
         SECTION,
         "",
         f"Run {dt.date.today().isoformat()} ({note}); machine: {machine()}, 2 cores shared with "
-        "other sessions' test suites. `python benchmarks/import_residents.py --db sqlite|postgres`.",
+        "other sessions' test suites. "
+        "`python benchmarks/import_residents.py --db sqlite|postgres`.",
         "",
         "N residents in one file (20,000 households in 10 grids; household numbers given, grid "
         "inherited; valid GB 11643 ID numbers; 18 % with key-group tags), imported as a community "

@@ -51,7 +51,8 @@ def finished(client, job: dict, timeout: float = 60) -> dict:
 
 
 def residents(client, **params) -> list[dict]:
-    return ok(client.get("/api/v1/residents", params={"limit": 1000, "sort": "id"} | params))["items"]
+    query = {"limit": 1000, "sort": "id"} | params
+    return ok(client.get("/api/v1/residents", params=query))["items"]
 
 
 def resident_row(household_id: int | None, seq: int, name: str = "王芳", grid: str | None = None,

@@ -313,9 +313,11 @@ class Lookups:
         return self.session.get(link.model, key)
 
     def exists(self, target: Column, value: Any) -> bool:
-        return self.session.execute(select(target).where(target == value).limit(1)).first() is not None
+        found = self.session.execute(select(target).where(target == value).limit(1)).first()
+        return found is not None
 
-    def conflict(self, spec: EntitySpec, column: Column, value: Any, row_id: int | None) -> str | None:
+    def conflict(self, spec: EntitySpec, column: Column, value: Any,
+                 row_id: int | None) -> str | None:
         """Why `value` cannot go into unique `column`, or None if it can."""
         stmt = select(spec.model.id).where(column == value)
         if row_id is not None:

@@ -88,7 +88,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         "",
         response_model=page_schema,
         summary=f"{spec.label}列表 List {spec.label_en}",
-        description=f"筛选、排序、分页与导出 (format=csv 或 format=xlsx)。\n\n```\n{QUERY_DOC}\n```",
+        description=f"筛选、排序、分页与导出 (format=csv 或 xlsx)。\n\n```\n{QUERY_DOC}\n```",
         responses=problem_docs(400, 422) | {200: {"content": {"text/csv": {}, XLSX_MEDIA: {}}}},
         operation_id=f"list_{spec.name.replace('-', '_')}",
     )
@@ -119,8 +119,9 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         )
         if query.format == "xlsx":
             crud.require(caller, spec, "export")
+            xlsx_limit = query.limit if limit is not None else None
             return Response(
-                export_xlsx(session, spec, query, caller, query.limit if limit is not None else None),
+                export_xlsx(session, spec, query, caller, xlsx_limit),
                 media_type=XLSX_MEDIA,
                 headers={"Content-Disposition": f'attachment; filename="{spec.name}.xlsx"'},
             )

@@ -92,7 +92,7 @@ def _label(column) -> str:
 
 
 def _schema_enum(annotation: Any) -> type[LabeledEnum] | None:
-    """The enumeration inside a field's annotation: KeyGroup in list[KeyGroup], Sex in Sex | None."""
+    """The enumeration inside an annotation: KeyGroup in list[KeyGroup], Sex in Sex | None."""
     stack = [annotation]
     while stack:
         current = stack.pop()
@@ -115,8 +115,17 @@ def columns_for(spec, importing: bool = False) -> list[TabColumn]:
         py_type = column_python_type(col) if col is not None else str
         kind = _kind(py_type)
         enum = _schema_enum(info.annotation) if kind in ("enum", "tags") else None
-        result.append(TabColumn(name, _label(col) if col is not None else (info.title or name),
-                                kind, enum, info.is_required(), info.description or ""))
+        label = _label(col) if col is not None else (info.title or name)
+        notes = [info.description or ""]
+        if col is not None and col.foreign_keys and name.endswith("_id"):
+            parent = label.removesuffix("编号")
+            notes.append(f"系统中{parent}的编号: 见「{parent}」列表或其导出文件的「编号」列")
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if default not in (None, [], ""):
+            column = TabColumn(name, label, kind, enum)
+            notes.append(f"留空为「{display(column, default)}」")
+        result.append(TabColumn(name, label, kind, enum, info.is_required(),
+                                "; ".join(n for n in notes if n)))
     return result
 
 

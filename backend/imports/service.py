@@ -268,7 +268,8 @@ def _common_scope(codes: Iterable[str | None]) -> str | None:
 def import_rows(
     session: Session, spec: crud.EntitySpec, sheet: tabular.Sheet, caller: crud.Caller,
     mode: ImportMode = ImportMode.all_or_nothing, *, file_name: str = "", job_id: int | None = None,
-    progress: Progress | None = None, before_commit: Callable[[Session, Outcome], None] | None = None,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, Outcome], None] | None = None,
 ) -> Outcome:
     """Check every row of a parsed sheet and write them as `mode` says, in one transaction.
 
@@ -296,7 +297,7 @@ def import_rows(
         parsed: list[tuple[int, dict[str, Any]]] = []
         for number, cells in sheet.rows[start:start + CHUNK]:
             raw, problems = _row_input(columns, cells)
-            if number == sheet.header_row + 2 and _same(raw, example):
+            if _same(raw, example):
                 outcome.total -= 1
                 outcome.warnings.append(f"第 {number} 行与模板示例相同, 已跳过")
                 continue
@@ -336,10 +337,11 @@ def import_rows(
                 outcome.written += len(created)
                 if progress is not None:
                     progress(outcome)
-            audit.record(session, caller.actor, "import", spec.name, job_id, _common_scope(scopes), {
-                "file": (None, file_name), "mode": (None, mode.value),
-                "rows": (None, outcome.total), "written": (None, outcome.written),
-                "rejected": (None, outcome.rejected)})
+            audit.record(session, caller.actor, "import", spec.name, job_id,
+                         _common_scope(scopes), {
+                             "file": (None, file_name), "mode": (None, mode.value),
+                             "rows": (None, outcome.total), "written": (None, outcome.written),
+                             "rejected": (None, outcome.rejected)})
         except IntegrityError:
             session.rollback()
             raise ProblemError(409, "写入时发生数据冲突 (可能有人同时录入了相同的数据), "
