@@ -261,7 +261,8 @@ def test_the_audit_log_has_each_row_and_the_import(client, as_user, household):
     (imported,) = [e for e in entries if e["action"] == "import"]
     assert len(creates) == 2 and all(e["actor"] == "chief" for e in creates)
     assert creates[0]["changes"]["id_number"][1].startswith("410602********")
-    assert imported["actor"] == "chief" and imported["entity_id"] == job["id"]
+    assert imported["actor"] == "chief" and imported["entity_id"] is None
+    assert imported["changes"]["job"] == [None, job["id"]]
     assert imported["changes"]["file"] == [None, "七网格.xlsx"]
     assert imported["changes"]["written"] == [None, 2]
     assert imported["scope_code"] == GRID

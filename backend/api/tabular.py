@@ -53,6 +53,7 @@ HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common
 INSTRUCTIONS_SHEET = "填写说明"
 # Excel keeps 15 significant digits; a longer number has lost its tail.
 EXCEL_DIGITS = 15
+EXCEL_CELL_CHARS = 32767
 
 _BLANK = ("", None)
 
@@ -478,6 +479,8 @@ def _xlsx_safe(sheet, value: Any, number_format: str | None = None):
     """A cell that is data, never a formula: text starting with '=' stays text."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > EXCEL_CELL_CHARS:  # Excel refuses to open the file otherwise
+            value = value[:EXCEL_CELL_CHARS - 1] + "…"
         if value.startswith("=") or number_format:
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"

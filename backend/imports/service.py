@@ -337,9 +337,11 @@ def import_rows(
                 outcome.written += len(created)
                 if progress is not None:
                     progress(outcome)
-            audit.record(session, caller.actor, "import", spec.name, job_id,
+            # entity_id stays empty: the job's number is not a row of `spec`.
+            audit.record(session, caller.actor, "import", spec.name, None,
                          _common_scope(scopes), {
-                             "file": (None, file_name), "mode": (None, mode.value),
+                             "job": (None, job_id), "file": (None, file_name),
+                             "mode": (None, mode.value),
                              "rows": (None, outcome.total), "written": (None, outcome.written),
                              "rejected": (None, outcome.rejected)})
         except IntegrityError:
