@@ -414,8 +414,11 @@ def test_the_service_as_the_admin_panel_calls_it(app, client, household):
 
     caller = Caller.system("admin-panel:admin")
     content = xlsx_file([RESIDENT_HEADER, resident_row(household["id"], 1, "面板导入")])
-    view = service.submit(app.state.db, "residents", "C:\\Users\\书记\\居民.xlsx", content, caller)
+    seen = []
+    view = service.submit(app.state.db, "residents", "C:\\Users\\书记\\居民.xlsx", content, caller,
+                          progress=lambda outcome: seen.append(outcome.status.value))
     assert view["finished"] and view["written"] == 1 and view["file_name"] == "居民.xlsx"
+    assert seen[0] == "queued" and "writing" in seen and seen[-1] == "done"
     with app.state.db.session() as session:
         assert service.job_view(service.get_job(session, view["id"], caller))["written"] == 1
         data, media, name = service.export_file(session, "residents", caller,

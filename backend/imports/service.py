@@ -451,10 +451,14 @@ def export_file(session: Session, entity: str, caller: crud.Caller,
 
 def submit(db: Database, entity: str, file_name: str, content: bytes, caller: crud.Caller,
            mode: ImportMode | str = ImportMode.all_or_nothing, *,
-           inline_rows: int = INLINE_ROWS) -> dict[str, Any]:
+           inline_rows: int = INLINE_ROWS, progress: Progress | None = None) -> dict[str, Any]:
     """Start an import: parse the file (4xx at once if it is not a usable table), create its
     job and run it — within this call for up to `inline_rows` rows, else in the import thread.
-    Returns the job as `job_view` shows it; poll `get_job` until `finished`."""
+    Returns the job as `job_view` shows it; poll `get_job` until `finished`.
+
+    `progress`, if given, is called with the Outcome so far once the job exists (queued),
+    after every chunk of rows checked or written, and once finished (in the import thread
+    for a background job): for callers that push progress rather than poll."""
     spec = importable(entity)
     crud.require(caller, spec, "create")
     mode = ImportMode(mode)
@@ -469,10 +473,13 @@ def submit(db: Database, entity: str, file_name: str, content: bytes, caller: cr
         session.add(job)
         session.commit()
         job_id = job.id
+    if progress is not None:
+        progress(Outcome(total=len(sheet.rows), warnings=sheet.warnings,
+                         status=ImportStatus.queued))
     if len(sheet.rows) <= inline_rows:
-        run_job(db, job_id, spec, sheet, caller, mode, file_name)
+        run_job(db, job_id, spec, sheet, caller, mode, file_name, progress)
     else:
-        _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name)
+        _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name, progress)
     with db.session() as session:
         return job_view(session.get(ImportJob, job_id))
 
@@ -491,12 +498,15 @@ def _update_job(session: Session, job_id: int, values: dict[str, Any]) -> None:
 
 
 def run_job(db: Database, job_id: int, spec: crud.EntitySpec, sheet: tabular.Sheet,
-            caller: crud.Caller, mode: ImportMode, file_name: str = "") -> None:
+            caller: crud.Caller, mode: ImportMode, file_name: str = "",
+            notify: Progress | None = None) -> None:
     """Process a queued job to its end; never raises (a failure is the job's status)."""
     # SQLite has one writer: while the rows are written, progress waits for the commit.
     live_writes = db.engine.dialect.name != "sqlite"
 
     def progress(outcome: Outcome) -> None:
+        if notify is not None:
+            notify(outcome)
         if outcome.status is ImportStatus.writing and not live_writes and outcome.written:
             return
         with db.session() as tracking:
@@ -512,16 +522,21 @@ def run_job(db: Database, job_id: int, spec: crud.EntitySpec, sheet: tabular.She
 
     try:
         with db.session() as session:
-            import_rows(session, spec, sheet, caller, mode, file_name=file_name,
-                        job_id=job_id, progress=progress, before_commit=finish)
+            outcome = import_rows(session, spec, sheet, caller, mode, file_name=file_name,
+                                  job_id=job_id, progress=progress, before_commit=finish)
     except ProblemError as exc:
-        _fail(db, job_id, exc.detail)
+        _fail(db, job_id, exc.detail, notify)
     except Exception:
         log.exception("import job %s failed", job_id)
-        _fail(db, job_id, "服务器内部错误, 未写入任何数据; 请联系管理员")
+        _fail(db, job_id, "服务器内部错误, 未写入任何数据; 请联系管理员", notify)
+    else:
+        if notify is not None:
+            notify(outcome)
 
 
-def _fail(db: Database, job_id: int, detail: str) -> None:
+def _fail(db: Database, job_id: int, detail: str, notify: Progress | None = None) -> None:
+    if notify is not None:
+        notify(Outcome(total=0, status=ImportStatus.failed, detail=detail))
     try:
         with db.session() as session:
             _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,
