@@ -480,32 +480,37 @@ def _insert_with_ids(session: Session, table, rows: list[dict[str, Any]]) -> lis
     ).scalars())
 
 
-def insert_rows(session: Session, spec: EntitySpec, rows: list[dict[str, Any]],
-                caller: Caller) -> list[tuple[int, str | None]]:
-    """Inserts rows that passed check_new_row, audited as create_row audits them; no commit.
-
-    One executemany INSERT ... RETURNING for the rows and one for their audit entries (an
-    import's thousand rows at a time); returns (id, scope code) per row, in order. Entities
-    with an after_create hook (it needs the ORM object) are created with create_row.
-    """
+def prepare_rows(spec: EntitySpec, rows: list[dict[str, Any]],
+                 caller: Caller) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Rows that passed check_new_row, each with its audit entry made ready (the entry
+    create_row writes, personal data masked; the row's id filled in by insert_rows). Done
+    before the write, so that an import holds SQLite's write lock only to write."""
     if spec.after_create is not None or spec.changes_policy:
         raise ValueError(f"{spec.name}: rows are created one at a time (create_row)")
-    if not rows:
-        return []
     table = spec.model.__table__
     defaults = {name: column.default.arg for name, column in table.columns.items()
                 if column.default is not None and column.default.is_scalar}
-    ids = _insert_with_ids(session, table, rows)
     names = [name for name in table.columns.keys() if name not in SERVER_FIELDS]
-    created = []
-    entries = []
-    for row_id, data in zip(ids, rows, strict=True):
+    prepared = []
+    for data in rows:
         after = {name: data[name] if name in data else defaults.get(name) for name in names}
         scope = after.get(spec.scope_column) if spec.scope_column else None
-        created.append((row_id, scope))
-        entries.append((row_id, scope, _created_changes(spec, after)))
-    audit.record_many(session, caller.actor, "create", spec.name, entries)
-    return created
+        prepared.append((data, audit.entry(caller.actor, "create", spec.name, None, scope,
+                                           _created_changes(spec, after))))
+    return prepared
+
+
+def insert_rows(session: Session, spec: EntitySpec,
+                prepared: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """Inserts prepare_rows' rows: one executemany INSERT for the rows, one for their audit
+    entries; no commit. Returns (id, scope code) per row, in order."""
+    if not prepared:
+        return []
+    ids = _insert_with_ids(session, spec.model.__table__, [data for data, _ in prepared])
+    entries = [entry | {"entity_id": row_id}
+               for row_id, (_, entry) in zip(ids, prepared, strict=True)]
+    audit.record_many(session, entries)
+    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries)]
 
 
 def check_if_match(obj: Any, if_match: str | None) -> None:

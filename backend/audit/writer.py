@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import insert
@@ -39,8 +38,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _values(actor: Actor, action: str, entity: str, entity_id: int | None,
-            scope_code: str | None, changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+def entry(actor: Actor, action: str, entity: str, entity_id: int | None,
+          scope_code: str | None, changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """An audit row's values: what `record` writes, and `record_many` takes ready-made."""
     return {
         "actor": actor.name, "action": action, "entity": entity, "entity_id": entity_id,
         "scope_code": scope_code,
@@ -54,15 +54,10 @@ def record(
     session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
     scope_code: str | None, changes: dict[str, tuple[Any, Any]],
 ) -> None:
-    session.add(AuditEntry(**_values(actor, action, entity, entity_id, scope_code, changes)))
+    session.add(AuditEntry(**entry(actor, action, entity, entity_id, scope_code, changes)))
 
 
-def record_many(
-    session: Session, actor: Actor, action: str, entity: str,
-    entries: Iterable[tuple[int | None, str | None, dict[str, tuple[Any, Any]]]],
-) -> None:
-    """Many entries of one action (an import's rows) as one executemany INSERT."""
-    values = [_values(actor, action, entity, entity_id, scope_code, changes)
-              for entity_id, scope_code, changes in entries]
-    if values:
-        session.execute(insert(AuditEntry.__table__), values)
+def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Many entries made by `entry` (an import's rows) as one executemany INSERT."""
+    if entries:
+        session.execute(insert(AuditEntry.__table__), entries)

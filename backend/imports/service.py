@@ -326,13 +326,14 @@ def import_rows(
     write = bool(valid) and mode is not ImportMode.dry_run and not (
         mode is ImportMode.all_or_nothing and outcome.rejected)
     if write:
+        prepared = crud.prepare_rows(spec, valid, caller)  # before the first write: no lock yet
         outcome.status = ImportStatus.writing
         if progress is not None:
             progress(outcome)
         try:
             scopes: list[str | None] = []
-            for start in range(0, len(valid), CHUNK):
-                created = crud.insert_rows(session, spec, valid[start:start + CHUNK], caller)
+            for start in range(0, len(prepared), CHUNK):
+                created = crud.insert_rows(session, spec, prepared[start:start + CHUNK])
                 scopes.extend(scope for _, scope in created)
                 outcome.written += len(created)
                 if progress is not None:
