@@ -437,3 +437,18 @@ def test_many_errors_are_counted_and_the_list_is_capped(client, household):
                  mode="dry_run")
     assert job["rejected"] == 1200 and job["error_count"] == 1200
     assert len(job["errors"]) == 1000 and job["errors_truncated"]
+
+
+def test_an_imported_row_is_audited_exactly_as_a_created_one(client, household):
+    body = {"household_id": household["id"], "name": "王芳", "id_number": id_number(1, "female"),
+            "phone": "13900001111", "residence_type": "permanent",
+            "key_groups": ["低保", "空巢老人"]}
+    ok(client.post("/api/v1/residents", json=body), 201)
+    upload(client, "residents", xlsx_file([RESIDENT_HEADER, resident_row(household["id"], 2)]))
+    entries = ok(client.get("/api/v1/audit-log", params={"entity": "residents",
+                                                         "action": "create", "sort": "id"}))
+    by_api, by_import = (e["changes"] for e in entries["items"])
+    assert by_api.keys() == by_import.keys()
+    differing = {k for k in by_api if by_api[k] != by_import[k]}
+    assert differing == {"id_number"}  # the other person
+    assert by_import["id_number"][1].startswith("410602********")
