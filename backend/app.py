@@ -17,6 +17,7 @@ from backend.entities import ENTITIES
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router
 from backend.identity.principals import PrincipalCache
+from backend.imports.router import build_router as build_import_router
 from backend.notifications.router import router as notifications_router
 from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(api_keys_router)
     api.include_router(case_router)  # before the generic /cases/{id} routes
     api.include_router(notifications_router)
+    api.include_router(build_import_router())  # before the generic /{entity}/{id} routes
     for spec in ENTITIES.values():
         api.include_router(build_router(spec))
 

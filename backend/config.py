@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     yellow_share: float = Field(DEFAULT_YELLOW_SHARE, gt=0, le=1)
     # How often `gridlink serve` runs the SLA tick (lights, warnings, escalation); 0 disables.
     sla_tick_seconds: float = 60.0
+    # Ledger imports of up to this many rows run within the upload request; larger ones in the
+    # worker's import thread while the client polls the job.
+    import_inline_rows: int = Field(2000, ge=0)
 
     @field_validator("work_periods")
     @classmethod

@@ -15,6 +15,7 @@ from backend.cases.models import (
 )
 from backend.db import Base
 from backend.fieldwork.models import Patrol, Visit, WorkLog
+from backend.imports.models import ImportJob
 from backend.identity.models import ApiKey, LoginFailure, RoleAssignment, User
 from backend.ledgers.models import Building, Household, Organization, Resident
 from backend.notifications.models import Notification
@@ -22,7 +23,7 @@ from rbac.models import PolicyRule, PolicyVersion
 
 __all__ = [
     "ApiKey", "Area", "AuditEntry", "Base", "Building", "CalendarDay", "Case", "CaseCategory",
-    "CaseStep", "CaseTask", "Department", "Grid", "Household", "LoginFailure", "Notification",
+    "CaseStep", "CaseTask", "Department", "Grid", "Household", "ImportJob", "LoginFailure", "Notification",
     "Organization", "Patrol", "PolicyRule", "PolicyVersion", "Resident", "RoleAssignment",
     "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery", "WorkLog",
 ]

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, String, Text, func, select, update
+from sqlalchemy import JSON, String, Text, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
@@ -297,37 +297,66 @@ def _referenced_label(table_name: str) -> str:
     return table_name
 
 
-def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
+class Lookups:
+    """How the write checks ask the database: one small query per question.
+
+    The checks themselves (which columns, what counts as a conflict, the messages) live in the
+    functions below and nowhere else; an import swaps in `BatchLookups`, which answers the same
+    questions from a few queries per thousand rows and knows the rows earlier in the same file.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def parent(self, link: ParentLink, key: Any) -> Any:
+        """The parent row (anything with the `link.copies` attribute), or None."""
+        return self.session.get(link.model, key)
+
+    def exists(self, target: Column, value: Any) -> bool:
+        found = self.session.execute(select(target).where(target == value).limit(1)).first()
+        return found is not None
+
+    def conflict(self, spec: EntitySpec, column: Column, value: Any,
+                 row_id: int | None) -> str | None:
+        """Why `value` cannot go into unique `column`, or None if it can."""
+        stmt = select(spec.model.id).where(column == value)
+        if row_id is not None:
+            stmt = stmt.where(spec.model.id != row_id)
+        return "已存在" if self.session.execute(stmt.limit(1)).first() is not None else None
+
+
+def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any],
+                        lookups: Lookups) -> None:
     table_columns = spec.model.__table__.columns
     for name, value in data.items():
         column = table_columns.get(name)
         if column is None or value is None or not column.foreign_keys:
             continue
         target = next(iter(column.foreign_keys)).column
-        if session.execute(select(target).where(target == value).limit(1)).first() is None:
+        if not lookups.exists(target, value):
             label = _referenced_label(target.table.name)
             raise field_error(422, name, f"{label} '{value}' 不存在")
 
 
-def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None):
+def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None,
+                  lookups: Lookups) -> None:
     table_columns = spec.model.__table__.columns
     for name, value in data.items():
         column = table_columns.get(name)
         if column is None or value is None or not column.unique:
             continue
-        stmt = select(spec.model.id).where(column == value)
-        if row_id is not None:
-            stmt = stmt.where(spec.model.id != row_id)
-        if session.execute(stmt.limit(1)).first() is not None:
+        why = lookups.conflict(spec, column, value, row_id)
+        if why is not None:
             shown = value if name not in spec.pii else MASKS[spec.pii[name]](value)
-            raise field_error(409, name, f"'{shown}' 已存在")
+            raise field_error(409, name, f"'{shown}' {why}")
 
 
-def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any]) -> None:
+def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any],
+                         lookups: Lookups | None = None) -> None:
     link = spec.parent
     if link is None or data.get(link.fk) is None:
         return
-    parent = session.get(link.model, data[link.fk])
+    parent = (lookups or Lookups(session)).parent(link, data[link.fk])
     if parent is None:
         raise field_error(422, link.fk, f"{spec_for_model(link.model).label} '{data[link.fk]}' 不存在")
     inherited = getattr(parent, link.copies)
@@ -353,18 +382,19 @@ def _validate_schema(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
 
 def _prepare(
     session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any],
-    existing: Any, caller: Caller,
+    existing: Any, caller: Caller, lookups: Lookups | None = None,
 ) -> None:
     """Every check before a write; `changed` is what is new, `data` the whole row after it."""
+    lookups = lookups or Lookups(session)
     if spec.prepare_write is not None:
         spec.prepare_write(session, changed, existing)  # may fill in the grid (cases: the map)
         data.update(changed)
     _check_row_scope(caller, spec, "create" if existing is None else "update", data)
     _check_column_limits(spec, changed)
-    _check_foreign_keys(session, spec, changed)
+    _check_foreign_keys(session, spec, changed, lookups)
     if spec.validate is not None:
         spec.validate(session, data, existing)
-    _check_unique(session, spec, changed, existing.id if existing is not None else None)
+    _check_unique(session, spec, changed, existing.id if existing is not None else None, lookups)
 
 
 def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
@@ -392,11 +422,33 @@ def _finish_write(session: Session, spec: EntitySpec) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
+def check_new_row(session: Session, spec: EntitySpec, data: dict[str, Any], caller: Caller,
+                  lookups: Lookups | None = None) -> dict[str, Any]:
+    """Every check a new row passes before it is written, for the API and imports alike.
+
+    `data` is the create schema's output (model_dump); it comes back with what the row
+    inherits (its parent's grid code) and what `prepare_write` fills in. Raises ProblemError
+    (403 scope, 409 unique, 422 anything else) naming the field.
+    """
+    _inherit_from_parent(session, spec, data, lookups)
+    _prepare(session, spec, data, data, None, caller, lookups)
+    return data
+
+
+def parse_new_row(spec: EntitySpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """The create schema applied to untyped input (a spreadsheet row), as the API applies it to
+    a JSON body; then check_new_row. ProblemError 422 listing every field's error."""
+    return _validate_schema(spec, raw)
+
+
+def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
+    return _masked_changes(spec, {k: (None, v) for k, v in after.items()
+                                  if k not in SERVER_FIELDS})
+
+
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
     require(caller, spec, "create")
-    data = payload.model_dump()
-    _inherit_from_parent(session, spec, data)
-    _prepare(session, spec, data, data, None, caller)
+    data = check_new_row(session, spec, payload.model_dump(), caller)
     obj = spec.model(**data)
     session.add(obj)
     session.flush()
@@ -404,10 +456,61 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
         spec.after_create(session, obj)
     after = row_dict(obj, spec.model.__table__.columns.keys())
     audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
-                 _masked_changes(spec, {k: (None, v) for k, v in after.items()
-                                        if k not in SERVER_FIELDS}))
+                 _created_changes(spec, after))
     _finish_write(session, spec)
     return obj
+
+
+def _insert_with_ids(session: Session, table, rows: list[dict[str, Any]]) -> list[int]:
+    """One executemany INSERT; the new ids in the rows' order.
+
+    PostgreSQL: the ids are drawn from the table's sequence first and the INSERT is psycopg's
+    pipelined executemany; INSERT ... RETURNING in parameter order would go through
+    SQLAlchemy's insertmanyvalues at 5x the client CPU (benchmarks/RESULTS.md, imports).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(f'"{table.name}"', "id")
+        ids = list(session.execute(
+            select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
+        ).scalars())
+        session.execute(insert(table), [row | {"id": row_id} for row, row_id in zip(rows, ids)])
+        return ids
+    return list(session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).scalars())
+
+
+def prepare_rows(spec: EntitySpec, rows: list[dict[str, Any]],
+                 caller: Caller) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Rows that passed check_new_row, each with its audit entry made ready (the entry
+    create_row writes, personal data masked; the row's id filled in by insert_rows). Done
+    before the write, so that an import holds SQLite's write lock only to write."""
+    if spec.after_create is not None or spec.changes_policy:
+        raise ValueError(f"{spec.name}: rows are created one at a time (create_row)")
+    table = spec.model.__table__
+    defaults = {name: column.default.arg for name, column in table.columns.items()
+                if column.default is not None and column.default.is_scalar}
+    names = [name for name in table.columns.keys() if name not in SERVER_FIELDS]
+    prepared = []
+    for data in rows:
+        after = {name: data[name] if name in data else defaults.get(name) for name in names}
+        scope = after.get(spec.scope_column) if spec.scope_column else None
+        prepared.append((data, audit.entry(caller.actor, "create", spec.name, None, scope,
+                                           _created_changes(spec, after))))
+    return prepared
+
+
+def insert_rows(session: Session, spec: EntitySpec,
+                prepared: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[tuple[int, Any]]:
+    """Inserts prepare_rows' rows: one executemany INSERT for the rows, one for their audit
+    entries; no commit. Returns (id, scope code) per row, in order."""
+    if not prepared:
+        return []
+    ids = _insert_with_ids(session, spec.model.__table__, [data for data, _ in prepared])
+    entries = [entry | {"entity_id": row_id}
+               for row_id, (_, entry) in zip(ids, prepared, strict=True)]
+    audit.record_many(session, entries)
+    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries)]
 
 
 def check_if_match(obj: Any, if_match: str | None) -> None:

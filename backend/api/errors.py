@@ -28,6 +28,7 @@ TITLES = {
     405: "方法不允许 Method Not Allowed",
     409: "冲突 Conflict",
     412: "数据已被修改 Precondition Failed",
+    413: "内容过大 Content Too Large",
     415: "不支持的媒体类型 Unsupported Media Type",
     422: "数据校验失败 Unprocessable Entity",
     428: "缺少前置条件 Precondition Required",

@@ -223,8 +223,8 @@ def parse_list_query(
         except ValueError as exc:
             raise _bad("count", str(exc)) from None
     query.format = params.get("format") or "json"
-    if query.format not in ("json", "csv"):
-        raise _bad("format", "应为 json 或 csv")
+    if query.format not in ("json", "csv", "xlsx"):
+        raise _bad("format", "应为 json、csv 或 xlsx")
     return query
 
 

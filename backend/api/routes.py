@@ -20,6 +20,8 @@ from backend.api.errors import problem_docs
 from backend.api.filtering import __doc__ as QUERY_DOC
 from backend.api.filtering import parse_list_query
 from backend.api.schemas import Page
+from backend.api.tabular import XLSX_MEDIA
+from backend.imports.service import export_xlsx
 from backend.db import MAX_ID
 
 JSON_MEDIA = "application/json"
@@ -86,8 +88,8 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         "",
         response_model=page_schema,
         summary=f"{spec.label}列表 List {spec.label_en}",
-        description=f"筛选、排序、分页与导出 (format=csv)。\n\n```\n{QUERY_DOC}\n```",
-        responses=problem_docs(400, 422) | {200: {"content": {"text/csv": {}}}},
+        description=f"筛选、排序、分页与导出 (format=csv 或 xlsx)。\n\n```\n{QUERY_DOC}\n```",
+        responses=problem_docs(400, 422) | {200: {"content": {"text/csv": {}, XLSX_MEDIA: {}}}},
         operation_id=f"list_{spec.name.replace('-', '_')}",
     )
     def list_items(
@@ -101,7 +103,8 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         limit: Annotated[int | None, Query(ge=1, le=1000, description="每页条数")] = None,
         offset: Annotated[int | None, Query(ge=0, le=2**31, description="跳过条数")] = None,
         count: Annotated[bool, Query(description="是否统计总数")] = True,
-        format: Annotated[str, Query(pattern="^(json|csv)$", description="json 或 csv")] = "json",
+        format: Annotated[str, Query(pattern="^(json|csv|xlsx)$",
+                                     description="json、csv 或 xlsx")] = "json",
     ) -> Any:
         crud.require(caller, spec, "read")
         filterable, sortable = spec.queryable(caller)
@@ -114,6 +117,14 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
             max_limit=settings.max_page_size,
             default_limit=settings.default_page_size,
         )
+        if query.format == "xlsx":
+            crud.require(caller, spec, "export")
+            xlsx_limit = query.limit if limit is not None else None
+            return Response(
+                export_xlsx(session, spec, query, caller, xlsx_limit),
+                media_type=XLSX_MEDIA,
+                headers={"Content-Disposition": f'attachment; filename="{spec.name}.xlsx"'},
+            )
         if query.format == "csv":
             # An export without an explicit limit is every matching row, streamed.
             csv_limit = query.limit if limit is not None else None

@@ -1,0 +1,604 @@
+"""Ledger import and export: the one service the REST API and the admin panel call.
+
+An import is a job (`import_job` row). The file is parsed when it is uploaded (a damaged file,
+wrong headers or a missing required column answer at once, 4xx); then every row is checked
+with exactly the checks of the API's create (`crud.parse_new_row` + `crud.check_new_row`:
+schema, parent's grid, scope, column limits, foreign keys, domain checks, uniqueness — the
+last also against earlier rows of the same file), and, depending on the mode, written.
+
+Modes: `dry_run` checks and writes nothing; `all_or_nothing` (default) writes every row or, if
+any row has an error, none; `valid_only` writes the valid rows and reports the others.
+
+Progress: the job row carries total / checked / written / errors, updated after every chunk
+of rows in short transactions of their own, so a client polls `GET /api/v1/imports/{id}` on
+any worker. Small files run within the upload request; larger ones in this process's import
+thread (one at a time per process). Rows are written in one transaction at the end, together
+with the job's final state: a job that says `done` has written its rows, and a worker that
+dies mid-way leaves nothing half-imported (the job then reads as `failed` once stale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.api import crud, tabular
+from backend.api.errors import FieldError, ProblemError, not_found
+from backend.api.filtering import ListQuery, parse_list_query
+from backend.audit import writer as audit
+from backend.db import Database, utcnow
+from backend.imports.models import ImportJob, ImportMode, ImportStatus
+from backend.ledgers import service as _ledgers  # noqa: F401 - registers the importable specs
+
+log = logging.getLogger(__name__)
+
+IMPORTABLE = ("buildings", "households", "residents")
+CHUNK = 1000  # rows checked (and written) between progress reports
+LOOKUP_BATCH = 500  # values per IN (...) of the batched lookups
+MAX_STORED_ERRORS = 1000
+INLINE_ROWS = 2000  # files up to this many rows are processed within the upload request
+STALE_AFTER = dt.timedelta(minutes=15)  # an unfinished job not updated for this long died
+FINISHED = (ImportStatus.done, ImportStatus.failed)
+
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridlink-import")
+
+
+def importable(entity: str) -> crud.EntitySpec:
+    if entity not in IMPORTABLE or entity not in crud.REGISTRY:
+        raise ProblemError(404, f"不支持导入 {entity}; 可导入: {', '.join(IMPORTABLE)}")
+    return crud.REGISTRY[entity]
+
+
+# --- lookups in batches ----------------------------------------------------------------------
+
+
+def _key(column) -> str:
+    return f"{column.table.name}.{column.name}"
+
+
+def _batches(values: Iterable[Any], size: int = LOOKUP_BATCH) -> Iterator[list[Any]]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class BatchLookups(crud.Lookups):
+    """The create checks' questions answered a chunk of rows at a time, and with memory of the
+    file: a unique value an earlier row of the file claimed is a conflict too."""
+
+    def __init__(self, session: Session, spec: crud.EntitySpec) -> None:
+        super().__init__(session)
+        self.spec = spec
+        self._parents: dict[Any, Any] = {}
+        self._exists: dict[str, dict[Any, bool]] = defaultdict(dict)
+        self._taken: dict[str, dict[Any, bool]] = defaultdict(dict)
+        self._claimed: dict[str, dict[Any, int]] = defaultdict(dict)
+
+    def prefetch(self, rows: list[dict[str, Any]]) -> None:
+        """Load what the checks of these (schema-valid) rows will ask, in a few queries."""
+        table = self.spec.model.__table__
+        link = self.spec.parent
+        if link is not None:
+            parent_table = link.model.__table__
+            wanted = {r[link.fk] for r in rows if r.get(link.fk) is not None} - set(self._parents)
+            for batch in _batches(wanted):
+                found = {row.id: row for row in self.session.execute(
+                    select(parent_table.c.id, parent_table.c[link.copies])
+                    .where(parent_table.c.id.in_(batch)))}
+                for key in batch:
+                    self._parents[key] = found.get(key)
+        for column in table.columns:
+            if not (column.foreign_keys or column.unique):
+                continue
+            values = {r[column.name] for r in rows if r.get(column.name) is not None}
+            if link is not None and column.name == link.copies:  # inherited, then checked
+                values |= {getattr(self._parents[r[link.fk]], link.copies) for r in rows
+                           if self._parents.get(r.get(link.fk)) is not None}
+            if not values:
+                continue
+            if column.foreign_keys:
+                target = next(iter(column.foreign_keys)).column
+                self._fetch(self._exists[_key(target)], target, values)
+            if column.unique:
+                self._fetch(self._taken[_key(column)], column, values)
+
+    def _fetch(self, known: dict[Any, bool], column, values: set[Any]) -> None:
+        for batch in _batches(values - set(known)):
+            found = set(self.session.execute(select(column).where(column.in_(batch))).scalars())
+            for value in batch:
+                known[value] = value in found
+
+    def parent(self, link: crud.ParentLink, key: Any) -> Any:
+        if key in self._parents:
+            return self._parents[key]
+        return super().parent(link, key)
+
+    def exists(self, target, value: Any) -> bool:
+        known = self._exists[_key(target)]
+        if value not in known:
+            known[value] = super().exists(target, value)
+        return known[value]
+
+    def conflict(self, spec, column, value: Any, row_id: int | None) -> str | None:
+        earlier = self._claimed[_key(column)].get(value)
+        if earlier is not None:
+            return f"与文件第 {earlier} 行重复"
+        known = self._taken[_key(column)]
+        if value in known:
+            return "已存在" if known[value] else None
+        return super().conflict(spec, column, value, row_id)
+
+    def claim(self, data: dict[str, Any], row: int) -> None:
+        """A checked row's unique values: later rows of the file may not repeat them."""
+        for column in self.spec.model.__table__.columns:
+            if column.unique and data.get(column.name) is not None:
+                self._claimed[_key(column)][data[column.name]] = row
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+_PYDANTIC_ZH: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Field required"), "必填, 不能为空"),
+    (re.compile(r"^Input should be a valid integer"), "应为整数"),
+    (re.compile(r"^Input should be a valid number"), "应为数字"),
+    (re.compile(r"^Input should be a valid boolean"), "应为「是」或「否」"),
+    (re.compile(r"^Input should be a valid date"), "应为日期, 如 1980-05-17"),
+    (re.compile(r"^Input should be a valid string"), "应为文本"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)"), r"应不小于 \1"),
+    (re.compile(r"^Input should be greater than (\S+)"), r"应大于 \1"),
+    (re.compile(r"^Input should be less than or equal to (\S+)"), r"应不大于 \1"),
+    (re.compile(r"^Input should be less than (\S+)"), r"应小于 \1"),
+    (re.compile(r"^String should have at most (\d+) characters?"), r"长度不能超过 \1 个字符"),
+    (re.compile(r"^String should have at least (\d+) characters?"), r"长度不能少于 \1 个字符"),
+    (re.compile(r"^String should match pattern"), "格式不正确"),
+    (re.compile(r"^List should have at most (\d+) items?"), r"最多 \1 项"),
+    (re.compile(r"^Extra inputs are not permitted"), "不接受此列"),
+]
+
+
+def _zh(message: str, column: tabular.TabColumn | None) -> str:
+    """The schema's English messages in Chinese; ours are Chinese already."""
+    if message.startswith("Input should be ") and column is not None and column.choices:
+        return "应为以下之一: " + "、".join(column.choices)
+    for pattern, replacement in _PYDANTIC_ZH:
+        match = pattern.match(message)
+        if match:
+            return match.expand(replacement)
+    return message
+
+
+# --- the import itself -------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What an import did; also what its job row ends up holding."""
+
+    total: int
+    checked: int = 0
+    written: int = 0
+    rejected: int = 0  # rows with at least one error
+    error_count: int = 0  # errors in all; `errors` keeps the first MAX_STORED_ERRORS
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    status: ImportStatus = ImportStatus.checking
+    detail: str = ""
+
+
+Progress = Callable[[Outcome], None]
+
+
+class _RowErrors:
+    def __init__(self, spec: crud.EntitySpec, sheet: tabular.Sheet,
+                 columns: dict[str, tabular.TabColumn]) -> None:
+        self.spec, self.sheet, self.columns = spec, sheet, columns
+
+    def make(self, row: int, field_name: str | None, reason: str) -> dict[str, Any]:
+        header = self.sheet.header_for(field_name) if field_name else None
+        link = self.spec.parent
+        if header is None and link is not None and field_name == link.copies:
+            header = self.sheet.header_for(link.fk)  # the grid came from the parent named there
+        column = self.columns.get(field_name) if field_name else None
+        return {
+            "row": row,
+            "column": header.text if header else (column.label if column else None),
+            "cell": f"{header.letter}{row}" if header else None,
+            "field": field_name,
+            "reason": _zh(reason, column),
+        }
+
+    def from_problem(self, row: int, exc: ProblemError, skip: set[str] = frozenset()):
+        if not exc.errors:  # scope (403) and the like: about the row's grid
+            field_name = self.spec.scope_column if exc.status == 403 else None
+            return [self.make(row, field_name, exc.detail)]
+        found = []
+        for error in exc.errors:
+            field_name = error.field.split(".")[0]
+            if field_name in skip:
+                continue
+            found.append(self.make(row, field_name if field_name != "body" else None, error.msg))
+        return found
+
+
+def _row_input(columns: dict[str, tabular.TabColumn], cells: dict[str, Any]
+               ) -> tuple[dict[str, Any], dict[str, str]]:
+    raw: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in cells.items():
+        column = columns.get(name)
+        if column is None:
+            continue  # a column we recognise and ignore (an export's id, timestamps)
+        try:
+            converted = tabular.cell_value(column, value)
+        except tabular.CellError as exc:
+            problems[name] = str(exc)
+            continue
+        if converted is not None:  # blank: as if the field were left out (its default)
+            raw[name] = converted
+    return raw, problems
+
+
+def _common_scope(codes: Iterable[str | None]) -> str | None:
+    """The area every written row lies in (audit scope of the import entry): 6/9/12/15 digits."""
+    prefix: str | None = None
+    for code in codes:
+        if code is None:
+            return None
+        if prefix is None:
+            prefix = code
+        while not code.startswith(prefix):
+            prefix = prefix[:-1]
+    if not prefix:
+        return None
+    length = max((n for n in (6, 9, 12, 15) if n <= len(prefix)), default=0)
+    return prefix[:length] or None
+
+
+def import_rows(
+    session: Session, spec: crud.EntitySpec, sheet: tabular.Sheet, caller: crud.Caller,
+    mode: ImportMode = ImportMode.all_or_nothing, *, file_name: str = "", job_id: int | None = None,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, Outcome], None] | None = None,
+) -> Outcome:
+    """Check every row of a parsed sheet and write them as `mode` says, in one transaction.
+
+    The synchronous core (the job runner and the benchmark call it): `progress` is called
+    after each chunk, `before_commit` in the writing transaction (the job's final state).
+    A conflict at write time (a concurrent writer took an ID number) raises ProblemError 409
+    with nothing written.
+    """
+    crud.require(caller, spec, "create")
+    mode = ImportMode(mode)
+    columns = {c.field: c for c in tabular.columns_for(spec, importing=True)}
+    errors_for = _RowErrors(spec, sheet, columns)
+    outcome = Outcome(total=len(sheet.rows), warnings=list(sheet.warnings))
+    lookups = BatchLookups(session, spec)
+    example = _example_cells(spec, columns)
+    valid: list[dict[str, Any]] = []
+
+    def report(row_errors: list[dict[str, Any]]) -> None:
+        outcome.rejected += 1
+        outcome.error_count += len(row_errors)
+        room = MAX_STORED_ERRORS - len(outcome.errors)
+        outcome.errors.extend(row_errors[:max(room, 0)])
+
+    for start in range(0, len(sheet.rows), CHUNK):
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in sheet.rows[start:start + CHUNK]:
+            raw, problems = _row_input(columns, cells)
+            if _same(raw, example):
+                outcome.total -= 1
+                outcome.warnings.append(f"第 {number} 行与模板示例相同, 已跳过")
+                continue
+            outcome.checked += 1
+            found = [errors_for.make(number, name, msg) for name, msg in problems.items()]
+            try:
+                data = crud.parse_new_row(spec, raw)
+            except ProblemError as exc:
+                found += errors_for.from_problem(number, exc, skip=set(problems))
+                data = None
+            if found:
+                report(found)
+            elif data is not None:
+                parsed.append((number, data))
+        lookups.prefetch([data for _, data in parsed])
+        for number, data in parsed:
+            try:
+                crud.check_new_row(session, spec, data, caller, lookups)
+            except ProblemError as exc:
+                report(errors_for.from_problem(number, exc))
+                continue
+            lookups.claim(data, number)
+            valid.append(data)
+        if progress is not None:
+            progress(outcome)
+    write = bool(valid) and mode is not ImportMode.dry_run and not (
+        mode is ImportMode.all_or_nothing and outcome.rejected)
+    if write:
+        prepared = crud.prepare_rows(spec, valid, caller)  # before the first write: no lock yet
+        outcome.status = ImportStatus.writing
+        if progress is not None:
+            progress(outcome)
+        try:
+            scopes: list[str | None] = []
+            for start in range(0, len(prepared), CHUNK):
+                created = crud.insert_rows(session, spec, prepared[start:start + CHUNK])
+                scopes.extend(scope for _, scope in created)
+                outcome.written += len(created)
+                if progress is not None:
+                    progress(outcome)
+            # entity_id stays empty: the job's number is not a row of `spec`.
+            audit.record(session, caller.actor, "import", spec.name, None,
+                         _common_scope(scopes), {
+                             "job": (None, job_id), "file": (None, file_name),
+                             "mode": (None, mode.value),
+                             "rows": (None, outcome.total), "written": (None, outcome.written),
+                             "rejected": (None, outcome.rejected)})
+        except IntegrityError:
+            session.rollback()
+            raise ProblemError(409, "写入时发生数据冲突 (可能有人同时录入了相同的数据), "
+                                    "未写入任何数据; 请重新导入") from None
+    outcome.status = ImportStatus.done
+    outcome.detail = _summary(spec, mode, outcome, write)
+    if before_commit is not None:
+        before_commit(session, outcome)
+    session.commit()
+    return outcome
+
+
+def _example_cells(spec: crud.EntitySpec, columns: dict[str, tabular.TabColumn]):
+    """The template's example row as `_row_input` reads it (left in place, it is skipped)."""
+    example = tabular.example_row(spec, list(columns.values()))
+    raw, problems = _row_input(columns, example)
+    return None if problems else raw
+
+
+def _same(raw: dict[str, Any], example: dict[str, Any] | None) -> bool:
+    """Cell by cell as text: a CSV's "1" is the xlsx's 1."""
+    return example is not None and raw.keys() == example.keys() and all(
+        str(raw[k]) == str(example[k]) for k in raw)
+
+
+def _summary(spec: crud.EntitySpec, mode: ImportMode, outcome: Outcome, wrote: bool) -> str:
+    bad = f"{outcome.rejected} 行有错误 (共 {outcome.error_count} 处)"
+    if mode is ImportMode.dry_run:
+        good = outcome.total - outcome.rejected
+        return (f"试运行: 共 {outcome.total} 行, {good} 行可以导入"
+                + (f", {bad}" if outcome.rejected else "") + "; 未写入任何数据")
+    if not wrote:
+        if outcome.rejected:
+            return f"共 {outcome.total} 行, {bad}; 按「全部或全不」未写入任何数据, 请改正后重新导入"
+        return "没有可导入的行"
+    if outcome.rejected:
+        return f"已导入 {outcome.written} 行{spec.label}; 跳过 {bad}"
+    return f"已导入全部 {outcome.written} 行{spec.label}"
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def read_sheet(spec: crud.EntitySpec, content: bytes, file_name: str) -> tabular.Sheet:
+    """Parse an upload for `spec`: 4xx ProblemError for an unreadable file, an unknown header,
+    a missing required column or no data at all."""
+    columns = tabular.columns_for(spec, importing=True)
+    names = {c.field for c in columns}
+    others = [c for c in tabular.columns_for(spec) if c.field not in names]
+    sheet = tabular.read_table(content, file_name, columns, others)
+    missing = [c for c in columns if c.required and c.field not in sheet.fields]
+    if missing:
+        labels = "、".join(c.label for c in missing)
+        raise ProblemError(422, f"缺少必填列: {labels} (请使用下载的模板)",
+                           [FieldError(c.field, f"缺少必填列「{c.label}」") for c in missing])
+    ignored = [h.text for h in sheet.headers if h.field is not None and h.field not in names]
+    if ignored:
+        sheet.warnings.append("以下列由系统生成, 导入时已忽略: " + "、".join(ignored))
+    if not sheet.rows:
+        raise ProblemError(422, "文件中没有数据行 (表头之下全是空行)")
+    return sheet
+
+
+def template(entity: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the import template of `entity`."""
+    spec = importable(entity)
+    columns = tabular.columns_for(spec, importing=True)
+    if fmt == "csv":
+        return tabular.template_csv(spec, columns), tabular.CSV_MEDIA, f"{spec.name}-template.csv"
+    return tabular.template_xlsx(spec, columns), tabular.XLSX_MEDIA, f"{spec.name}-template.xlsx"
+
+
+def export_xlsx(session: Session, spec: crud.EntitySpec, query: ListQuery, caller: crud.Caller,
+                limit: int | None) -> bytes:
+    """A list as .xlsx: the rows of `crud.iter_rows` (the list's scope and masking; needs the
+    `export` permission), Chinese headers and field names on top, so it can be imported again.
+    At most Excel's 1,048,574 data rows."""
+    wanted = query.fields or list(spec.columns)
+    by_field = {c.field: c for c in tabular.columns_for(spec)}
+    columns = [by_field[name] for name in wanted if name in by_field]
+    limit = min(limit, tabular.XLSX_MAX_ROWS) if limit is not None else tabular.XLSX_MAX_ROWS
+    rows = crud.iter_rows(session, spec, query, caller, limit)
+    return tabular.write_xlsx(columns, rows, spec.label)
+
+
+def export_file(session: Session, entity: str, caller: crud.Caller,
+                params: Mapping[str, str] | None = None) -> tuple[bytes, str, str]:
+    """(content, media type, file name): an entity's list as .xlsx, filtered and sorted by
+    `params` in the list API's query language (e.g. {"grid_code__startswith": "410602001002",
+    "sort": "name"}), for callers other than the list route (the admin panel)."""
+    spec = crud.REGISTRY.get(entity)
+    if spec is None:
+        raise not_found("对象类型", entity)
+    crud.require(caller, spec, "read")
+    crud.require(caller, spec, "export")
+    filterable, sortable = spec.queryable(caller)
+    query = parse_list_query(params or {}, spec.columns, filterable, sortable, spec.default_sort,
+                             max_limit=tabular.XLSX_MAX_ROWS, default_limit=tabular.XLSX_MAX_ROWS)
+    limit = query.limit if params and "limit" in params else None
+    return export_xlsx(session, spec, query, caller, limit), tabular.XLSX_MEDIA, f"{spec.name}.xlsx"
+
+
+# --- jobs --------------------------------------------------------------------------------
+
+
+def submit(db: Database, entity: str, file_name: str, content: bytes, caller: crud.Caller,
+           mode: ImportMode | str = ImportMode.all_or_nothing, *,
+           inline_rows: int = INLINE_ROWS, progress: Progress | None = None) -> dict[str, Any]:
+    """Start an import: parse the file (4xx at once if it is not a usable table), create its
+    job and run it — within this call for up to `inline_rows` rows, else in the import thread.
+    Returns the job as `job_view` shows it; poll `get_job` until `finished`.
+
+    `progress`, if given, is called with the Outcome so far once the job exists (queued),
+    after every chunk of rows checked or written, and once finished (in the import thread
+    for a background job): for callers that push progress rather than poll."""
+    spec = importable(entity)
+    crud.require(caller, spec, "create")
+    mode = ImportMode(mode)
+    file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    sheet = read_sheet(spec, content, file_name)
+    principal = caller.principal
+    with db.session() as session:
+        job = ImportJob(entity=spec.name, user_id=principal.user_id if principal else None,
+                        actor=caller.actor.name[:50], file_name=file_name, mode=mode,
+                        status=ImportStatus.queued, total=len(sheet.rows), checked=0, written=0,
+                        rejected=0, error_count=0, errors=[], warnings=sheet.warnings)
+        session.add(job)
+        session.commit()
+        job_id = job.id
+    if progress is not None:
+        progress(Outcome(total=len(sheet.rows), warnings=sheet.warnings,
+                         status=ImportStatus.queued))
+    if len(sheet.rows) <= inline_rows:
+        run_job(db, job_id, spec, sheet, caller, mode, file_name, progress)
+    else:
+        _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name, progress)
+    with db.session() as session:
+        return job_view(session.get(ImportJob, job_id))
+
+
+def _job_values(outcome: Outcome) -> dict[str, Any]:
+    return {"status": outcome.status, "total": outcome.total, "checked": outcome.checked,
+            "written": outcome.written, "rejected": outcome.rejected,
+            "error_count": outcome.error_count,
+            "errors": outcome.errors, "warnings": outcome.warnings}
+
+
+def _update_job(session: Session, job_id: int, values: dict[str, Any]) -> None:
+    table = ImportJob.__table__
+    session.execute(update(table).where(table.c.id == job_id).values(
+        **values, updated_at=utcnow(), version=table.c.version + 1))
+
+
+def run_job(db: Database, job_id: int, spec: crud.EntitySpec, sheet: tabular.Sheet,
+            caller: crud.Caller, mode: ImportMode, file_name: str = "",
+            notify: Progress | None = None) -> None:
+    """Process a queued job to its end; never raises (a failure is the job's status)."""
+    # SQLite has one writer: while the rows are written, progress waits for the commit.
+    live_writes = db.engine.dialect.name != "sqlite"
+
+    def progress(outcome: Outcome) -> None:
+        if notify is not None:
+            notify(outcome)
+        if outcome.status is ImportStatus.writing and not live_writes and outcome.written:
+            return
+        with db.session() as tracking:
+            values = _job_values(outcome)
+            if outcome.status is ImportStatus.checking:
+                values = {k: values[k] for k in ("status", "checked", "rejected", "error_count")}
+            _update_job(tracking, job_id, values)
+            tracking.commit()
+
+    def finish(session: Session, outcome: Outcome) -> None:
+        _update_job(session, job_id, _job_values(outcome) | {
+            "detail": outcome.detail, "finished_at": utcnow()})
+
+    try:
+        with db.session() as session:
+            outcome = import_rows(session, spec, sheet, caller, mode, file_name=file_name,
+                                  job_id=job_id, progress=progress, before_commit=finish)
+    except ProblemError as exc:
+        _fail(db, job_id, exc.detail, notify)
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        _fail(db, job_id, "服务器内部错误, 未写入任何数据; 请联系管理员", notify)
+    else:
+        if notify is not None:
+            notify(outcome)
+
+
+def _fail(db: Database, job_id: int, detail: str, notify: Progress | None = None) -> None:
+    if notify is not None:
+        notify(Outcome(total=0, status=ImportStatus.failed, detail=detail))
+    try:
+        with db.session() as session:
+            _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,
+                                          "finished_at": utcnow()})
+            session.commit()
+    except Exception:
+        log.exception("import job %s: could not record its failure", job_id)
+
+
+def _visible(caller: crud.Caller):
+    """Who sees which jobs: their own; administrators (a global admin grant) every one."""
+    principal = caller.principal
+    if principal is None or any(g.role == "admin" and g.is_global for g in principal.grants):
+        return None
+    return ImportJob.user_id == principal.user_id
+
+
+def get_job(session: Session, job_id: int, caller: crud.Caller) -> ImportJob:
+    stmt = select(ImportJob).where(ImportJob.id == job_id)
+    condition = _visible(caller)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    job = session.execute(stmt).scalar_one_or_none()
+    if job is None:
+        raise not_found("导入任务", job_id)
+    return job
+
+
+def list_jobs(session: Session, caller: crud.Caller, limit: int = 20) -> list[ImportJob]:
+    """The caller's own most recent jobs (an administrator: everyone's)."""
+    stmt = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    condition = _visible(caller)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return list(session.execute(stmt).scalars())
+
+
+def job_view(job: ImportJob, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A job as clients see it: counts, a percentage, the errors and a summary."""
+    status, detail, finished_at = job.status, job.detail, job.finished_at
+    now = now or utcnow()
+    if status not in FINISHED and now - job.updated_at > STALE_AFTER:
+        status = ImportStatus.failed
+        detail = "导入中断 (服务重启或进程退出), 未写入任何数据; 请重新导入"
+    finished = status in FINISHED
+    spec = crud.REGISTRY.get(job.entity)
+    if finished:
+        percent = 100
+    elif job.total == 0:
+        percent = 0
+    elif job.mode is ImportMode.dry_run:
+        percent = int(100 * job.checked / job.total)
+    else:
+        percent = int(100 * (job.checked + job.written) / (2 * job.total))
+    return {
+        "id": job.id, "entity": job.entity, "entity_label": spec.label if spec else job.entity,
+        "file_name": job.file_name, "mode": job.mode.value, "mode_label": job.mode.label,
+        "status": status.value, "status_label": status.label, "finished": finished,
+        "percent": percent, "total": job.total, "checked": job.checked, "written": job.written,
+        "rejected": job.rejected, "error_count": job.error_count, "errors": job.errors or [],
+        "errors_truncated": job.error_count > len(job.errors or []),
+        "warnings": job.warnings or [], "detail": detail, "actor": job.actor,
+        "created_at": job.created_at, "updated_at": job.updated_at, "finished_at": finished_at,
+    }
