@@ -19,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from admin import forms
 from admin.auth import current_user
 from admin.i18n import Text, english, say
-from admin.views import VIEW_ACTIONS, EntityView, PanelError, parse_row_id
+from admin.ledgers import ExportingView
+from admin.views import VIEW_ACTIONS, PanelError, parse_row_id
 from backend.api import crud
 from backend.api.errors import ProblemError
 from backend.cases import workflow
@@ -35,7 +36,7 @@ def _may_work_cases(principal) -> bool:
 VIEW_ACTIONS[("cases", WORKFLOW_SLUG)] = _may_work_cases
 
 
-class CaseWorkflowView(EntityView):
+class CaseWorkflowView(ExportingView):
     def _action_form(self, name: str):
         body = workflow.ACTIONS[name].body
         return forms.build_form(self.spec, body, list(body.model_fields), {}, self._form_ajax_refs)

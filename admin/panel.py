@@ -17,7 +17,9 @@ from sqladmin import Admin
 from admin import i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
-from admin.views import EntityView, PolicyAuthorization, view_for
+from admin.ledgers import ExportingView, LedgerView
+from admin.views import PolicyAuthorization, view_for
+from backend.imports.service import IMPORTABLE
 from backend.db import Database
 from backend.entities import ENTITIES
 
@@ -31,7 +33,8 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
                   i18n_config=i18n.install(), templates_dir=str(TEMPLATES))
     auth.templates = admin.templates
     for spec in ENTITIES.values():
-        base = CaseWorkflowView if spec.name == "cases" else EntityView
+        base = (CaseWorkflowView if spec.name == "cases" else
+                LedgerView if spec.name in IMPORTABLE else ExportingView)
         admin.add_view(view_for(spec, database, app.state, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown
         if item.children:

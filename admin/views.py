@@ -120,7 +120,6 @@ class EntityView(ModelView):
 
     page_size = 50
     page_size_options = [20, 50, 100, 200]
-    export_types = ["csv"]
     export_max_rows = 100_000
     can_view_details = True
     form_create_rules = CREATE_FORM

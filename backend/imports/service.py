@@ -422,17 +422,20 @@ def export_xlsx(session: Session, spec: crud.EntitySpec, query: ListQuery, calle
     """A list as .xlsx: the rows of `crud.iter_rows` (the list's scope and masking; needs the
     `export` permission), Chinese headers and field names on top, so it can be imported again.
     At most Excel's 1,048,574 data rows."""
-    wanted = query.fields or list(spec.columns)
-    by_field = {c.field: c for c in tabular.columns_for(spec)}
-    columns = [by_field[name] for name in wanted if name in by_field]
     limit = min(limit, tabular.XLSX_MAX_ROWS) if limit is not None else tabular.XLSX_MAX_ROWS
     rows = crud.iter_rows(session, spec, query, caller, limit)
-    return tabular.write_xlsx(columns, rows, spec.label)
+    return tabular.write_xlsx(_export_columns(spec, query), rows, spec.label)
+
+
+def _export_columns(spec: crud.EntitySpec, query: ListQuery) -> list[tabular.TabColumn]:
+    by_field = {c.field: c for c in tabular.columns_for(spec)}
+    return [by_field[name] for name in query.fields or list(spec.columns) if name in by_field]
 
 
 def export_file(session: Session, entity: str, caller: crud.Caller,
-                params: Mapping[str, str] | None = None) -> tuple[bytes, str, str]:
-    """(content, media type, file name): an entity's list as .xlsx, filtered and sorted by
+                params: Mapping[str, str] | None = None, fmt: str = "xlsx",
+                ) -> tuple[bytes, str, str]:
+    """(content, media type, file name): an entity's list as .xlsx (or .csv), filtered and sorted by
     `params` in the list API's query language (e.g. {"grid_code__startswith": "410602001002",
     "sort": "name"}), for callers other than the list route (the admin panel)."""
     spec = crud.REGISTRY.get(entity)
@@ -444,6 +447,10 @@ def export_file(session: Session, entity: str, caller: crud.Caller,
     query = parse_list_query(params or {}, spec.columns, filterable, sortable, spec.default_sort,
                              max_limit=tabular.XLSX_MAX_ROWS, default_limit=tabular.XLSX_MAX_ROWS)
     limit = query.limit if params and "limit" in params else None
+    if fmt == "csv":
+        rows = crud.iter_rows(session, spec, query, caller, limit)
+        return (tabular.write_csv(_export_columns(spec, query), rows), tabular.CSV_MEDIA,
+                f"{spec.name}.csv")
     return export_xlsx(session, spec, query, caller, limit), tabular.XLSX_MEDIA, f"{spec.name}.xlsx"
 
 
