@@ -237,3 +237,24 @@ def test_a_delete_the_domain_refuses_is_reported_and_changes_nothing(world, app,
     response = secretary.delete("/admin/households/delete", params={"pks": str(hid)})
     assert "error=" in response.text and "%E4%BB%8D%E8%A2%AB" in response.text  # 仍被…引用
     assert client.get(f"/api/v1/households/{hid}").status_code == 200
+
+
+def test_sorting_and_paging_stay_within_the_chiefs_grid(world, app, chief):
+    for params in ({"sortBy": "name", "sort": "desc"}, {"sortBy": "id"}, {"page": "2"},
+                   {"pageSize": "200"}):
+        page = chief.get("/admin/residents/list", params=params, follow_redirects=True)
+        assert page.status_code == 200, params
+        assert world["other_resident"]["id_number"] not in page.text, params
+    # Sorting on a column without an index is not offered (it would take seconds at 500k rows).
+    assert chief.get("/admin/residents/list", params={"sortBy": "birth_date"}).status_code == 400
+
+
+def test_chief2_sees_their_grid_and_not_the_chiefs(world, app):
+    chief2 = panel_login(app, "chief2")
+    page = chief2.get("/admin/residents/list")
+    assert world["other_resident"]["id_number"] in page.text
+    assert world["resident"]["id_number"] not in page.text
+    assert chief2.get(f"/admin/residents/details/{world['resident']['id']}").status_code in (403, 404)
+    assert chief2.get(f"/admin/households/edit/{world['household']['id']}").status_code in (403, 404)
+    found = chief2.get("/admin/residents/ajax/lookup", params={"name": "household_id", "term": "单元"})
+    assert [h["id"] for h in found.json()["results"]] == [world["other_household"]["id"]]
