@@ -57,12 +57,14 @@ from starlette.datastructures import QueryParams  # noqa: E402
 from backend.api import crud  # noqa: E402
 from backend.api.filtering import parse_list_query  # noqa: E402
 from backend.config import Settings  # noqa: E402
-from backend.db import Database  # noqa: E402
+from backend.db import Database, _sqlite_pragmas  # noqa: E402
 from backend.entities import ENTITIES  # noqa: E402
 from backend.ledgers.id_number import make_id_number  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
 
-DATA_DIR = ROOT / "benchmarks" / "data"
+# The bench data (SQLite file ~1 GB, meta .json, uvicorn logs): --data-dir or
+# GRIDLINK_BENCH_DATA_DIR, e.g. /tmp/gridlink-bench, to keep it out of the checkout.
+DATA_DIR = Path(os.environ.get("GRIDLINK_BENCH_DATA_DIR") or ROOT / "benchmarks" / "data")
 RESULTS_PATH = ROOT / "benchmarks" / "RESULTS.md"
 DEFAULT_PG_ADMIN = os.environ.get(
     "GRIDLINK_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -389,10 +391,9 @@ class SqliteTarget(Target):
         if not self.path.exists():
             raise FileNotFoundError(self.path)
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        # The app's connection pragmas (backend.db._sqlite_pragmas).
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000",
-                       "synchronous=NORMAL"):
-            conn.execute(f"PRAGMA {pragma}")
+        # The app's own connection pragmas (page cache, mmap, WAL ...), so that both sides
+        # read the file alike.
+        _sqlite_pragmas(conn, None)
         return conn
 
     def size_bytes(self) -> int:
@@ -400,7 +401,8 @@ class SqliteTarget(Target):
                    if Path(str(self.path) + s).exists())
 
     def describe_size(self) -> str:
-        return f"SQLite file {self.size_bytes() / 2**20:,.0f} MiB ({self.path.relative_to(ROOT)})"
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"SQLite file {self.size_bytes() / 2**20:,.0f} MiB ({shown})"
 
     def bulk_load(self, tables: list[tuple[str, tuple, Iterable[tuple]]], log) -> dict[str, float]:
         conn = sqlite3.connect(self.path, isolation_level=None)
@@ -689,8 +691,9 @@ def capture_sql(db: Database, scenario: Scenario, target: str) -> Captured:
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     selects = [s for s in statements if s[0].lstrip().upper().startswith("SELECT")]
-    assert len(selects) == (2 if scenario.count else 1), selects
-    return Captured(selects[0], selects[1] if scenario.count else None, len(rows), total)
+    # A page with fewer rows than the limit needs no count: its total follows from it.
+    assert len(selects) == (2 if scenario.count and len(rows) == 50 else 1), selects
+    return Captured(selects[0], selects[1] if len(selects) > 1 else None, len(rows), total)
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -822,8 +825,9 @@ def admin_token(url: str) -> dict[str, str]:
 class Server:
     """The real app: uvicorn --factory backend.app:create_app, one worker, in a subprocess."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, root: Path = ROOT) -> None:
         self.url = url
+        self.root = root  # the checkout whose app runs (benchmarks/ab_variants.py --baseline)
         self.start()
 
     def start(self, variant: dict[str, str] | None = None) -> None:
@@ -838,9 +842,12 @@ class Server:
         cmd = [sys.executable, "-m", "uvicorn", "--factory", factory,
                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
                "--log-level", "warning", "--no-access-log"]
-        self.log = open(DATA_DIR / "uvicorn.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        root = getattr(self, "root", ROOT)
+        log_name = "uvicorn.log" if root == ROOT else "uvicorn-baseline.log"
+        self.log = open(DATA_DIR / log_name, "w")  # noqa: SIM115
+        # `python -m uvicorn` puts the working directory first on sys.path: its backend runs.
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -849,7 +856,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start: see {DATA_DIR / 'uvicorn.log'}")
+                raise RuntimeError(f"uvicorn did not start: see {self.log.name}")
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -1338,7 +1345,7 @@ def write_results(report: str, key: str, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global BUDGET
+    global BUDGET, DATA_DIR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -1360,11 +1367,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN,
                         help="a PostgreSQL database to CREATE/DROP the bench database from")
     parser.add_argument("--drop", action="store_true", help="drop the bench data afterwards")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                        help="where the SQLite file, its .json and uvicorn.log go "
+                        "(default: GRIDLINK_BENCH_DATA_DIR or benchmarks/data)")
     parser.add_argument("--results", type=Path, default=RESULTS_PATH)
     parser.add_argument("--no-results", action="store_true", help="print only")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     BUDGET = args.budget
+    DATA_DIR = args.data_dir.resolve()
 
     report = run(args)
     print(report)
