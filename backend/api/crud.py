@@ -121,6 +121,11 @@ class EntitySpec:
         return ordered | cols | tail
 
     @cached_property
+    def select_columns(self):
+        """SELECT of every column clients see, built once: `.where()` and the like copy it."""
+        return select(*self.columns.values())
+
+    @cached_property
     def filterable(self) -> set[str]:
         return {name for name, col in self.columns.items() if not isinstance(col.type, JSON)}
 
@@ -207,13 +212,15 @@ def row_dict(obj: Any, names: Iterable[str]) -> dict[str, Any]:
 
 def _select_page(spec: EntitySpec, query: ListQuery, caller: Caller):
     table = spec.model.__table__
-    names = query.fields or list(spec.columns)
     conditions = list(query.conditions)
     scope = _scope(caller, spec, "read")
     if scope is not None:
         conditions.append(scope)
-    stmt = select(*(table.c[name] for name in names)).where(*conditions)
-    return stmt, conditions
+    if query.fields:
+        stmt = select(*(table.c[name] for name in query.fields))
+    else:
+        stmt = spec.select_columns
+    return stmt.where(*conditions), conditions
 
 
 def _fetch(session: Session, stmt) -> list[dict[str, Any]]:

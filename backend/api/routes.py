@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from backend.api import crud
-from backend.api.deps import CurrentCaller, DatabaseDep, SessionDep, SettingsDep
+from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.errors import problem_docs
 from backend.api.filtering import __doc__ as QUERY_DOC
 from backend.api.filtering import parse_list_query
@@ -103,8 +103,6 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
     def list_items(
         request: Request,
         session: SessionDep,
-        db: DatabaseDep,
-        settings: SettingsDep,
         caller: CurrentCaller,
         sort: Annotated[str | None, Query(description="排序, 如 -created_at,id")] = None,
         fields: Annotated[str | None, Query(description="只返回这些字段, 逗号分隔")] = None,
@@ -114,6 +112,8 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         format: Annotated[str, Query(pattern="^(json|csv)$", description="json 或 csv")] = "json",
     ) -> Any:
         crud.require(caller, spec, "read")
+        # app.state read here rather than through two more dependencies for FastAPI to solve
+        settings = request.app.state.settings
         filterable, sortable = spec.queryable(caller)
         query = parse_list_query(
             request.query_params,
@@ -129,7 +129,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
             csv_limit = query.limit if limit is not None else None
             crud.require(caller, spec, "export")
             return StreamingResponse(
-                csv_stream(db, spec, query, caller, csv_limit),
+                csv_stream(request.app.state.db, spec, query, caller, csv_limit),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'},
             )
