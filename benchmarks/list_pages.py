@@ -1173,7 +1173,9 @@ def explain_all(target, conn, all_scenarios, captured) -> list[tuple[str, str, s
         if not s.count:
             continue
         cap = captured[s.key][0]
-        for which, (sql, params) in (("page", cap.page), ("count", cap.count)):
+        for which, (sql, params) in (("page", cap.page), ("count", cap.count or cap.page)):
+            if which == "count" and cap.count is None:
+                continue
             out.append((s.title, which, inline(target, sql, params),
                         explain(target, conn, sql, params)))
             if target.dialect == "postgres":
