@@ -786,6 +786,74 @@ def time_inprocess(db: Database, scenario: Scenario, n: int, warmup: int) -> Ser
     return series
 
 
+def time_interleaved(db: Database, conn, base: str, scenario: Scenario, captured: list[Captured],
+                     n: int, warmup: int, health: Series) -> dict[str, Series]:
+    """raw, raw+json, in-proc, API and the health floor, one sample of each per round.
+
+    On a shared machine the load moves within seconds: timing each series after the other
+    would compare raw SQL and API under different loads. Taken in turn, every series sees the
+    same moments. (rps is then 1 / mean latency, what a sequential client gets.)"""
+    spec = ENTITIES[scenario.entity]
+    settings = Settings()
+    out = {k: Series() for k in ("raw", "raw_json", "inproc", "http")}
+    path = f"/api/v1/{scenario.entity}"
+    params = [scenario.query(t) for t in scenario.targets]
+    query_strings = [QueryParams(urlencode(p)) for p in params]
+    cur = conn.cursor()
+    with httpx.Client(base_url=base, timeout=60, headers=AUTH) as client:
+        start = time.perf_counter()
+        for i in range(-warmup, n):
+            k = i % len(captured)
+            cap = captured[k]
+            # raw SQL, then + dicts and orjson
+            t0 = time.perf_counter()
+            cur.execute(*cap.page)
+            rows = cur.fetchall()
+            names = [d[0] for d in cur.description]
+            total = None
+            if cap.count is not None:
+                cur.execute(*cap.count)
+                total = cur.fetchone()[0]
+            t1 = time.perf_counter()
+            body = orjson.dumps({"items": [dict(zip(names, r)) for r in rows], "total": total,
+                                 "limit": 50, "offset": 0})
+            t2 = time.perf_counter()
+            # the route body in process
+            query = parse_list_query(query_strings[k], spec.columns, spec.filterable,
+                                     spec.sortable, spec.default_sort,
+                                     max_limit=settings.max_page_size,
+                                     default_limit=settings.default_page_size)
+            with db.session() as session:
+                items, in_total = crud.list_rows(session, spec, query, SYSTEM)
+            body = orjson.dumps({"items": items, "total": in_total, "limit": query.limit,
+                                 "offset": query.offset}, option=orjson.OPT_NON_STR_KEYS)
+            t3 = time.perf_counter()
+            # the API over HTTP
+            resp = client.get(path, params=params[k])
+            content = resp.content
+            t4 = time.perf_counter()
+            if resp.status_code != 200:
+                raise RuntimeError(f"{resp.status_code} {resp.text[:300]}")
+            client.get("/api/v1/health").raise_for_status()
+            t5 = time.perf_counter()
+            if i < 0:  # sanity: same rows and total as the raw SQL
+                data = orjson.loads(content)
+                assert len(data["items"]) == cap.rows and data["total"] == cap.total, \
+                    (scenario.key, len(data["items"]), data["total"], cap.rows, cap.total)
+                continue
+            for key, value in (("raw", t1 - t0), ("raw_json", t2 - t0), ("inproc", t3 - t2),
+                               ("http", t4 - t3)):
+                out[key].samples.append(value)
+            health.samples.append(t5 - t4)
+            if t5 - start > BUDGET:
+                break
+        assert body
+    cur.close()
+    for series in out.values():
+        series.wall = sum(series.samples)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -1136,19 +1204,27 @@ def run(args: argparse.Namespace) -> str:
     log(f"timing {len(all_scenarios)} scenarios x {n} requests ...")
     server = Server(target.url())
     try:
-        health = time_health(server.base, n, warmup)
-        log(f"  GET /api/v1/health: p50 {health.p50:.2f} ms")
+        health = Series()  # the floor, sampled in every round of every scenario
         for s in all_scenarios:
             caps = captured[s.key]
-            raw, raw_json = time_raw(conn, caps, n, warmup)
-            inproc = time_inprocess(db, s, n, warmup)
-            http = time_http(server.base, s, n, warmup, caps)
+            if args.sequential:  # each series after the other (as before 2026-11-29)
+                raw, raw_json = time_raw(conn, caps, n, warmup)
+                inproc = time_inprocess(db, s, n, warmup)
+                http = time_http(server.base, s, n, warmup, caps)
+            else:
+                timed = time_interleaved(db, conn, server.base, s, caps, n, warmup, health)
+                raw, raw_json, inproc, http = (timed[k] for k in ("raw", "raw_json", "inproc",
+                                                                  "http"))
             conc = (time_http_concurrent(server.base, s, n, args.concurrency)
                     if args.concurrency > 1 else None)
             results[s.key] = {"raw": raw, "raw_json": raw_json, "inproc": inproc, "http": http,
                               "conc": conc}
             log(f"  {s.label}: API p50 {http.p50:.2f} ms, raw {raw.p50:.2f} ms, "
-                f"ratio {http.p50 / raw.p50:.1f}x")
+                f"ratio {http.p50 / raw.p50:.1f}x, in-proc {inproc.p50:.2f} ms")
+        if args.sequential:
+            health = time_health(server.base, n, warmup)
+        health.wall = sum(health.samples)
+        log(f"  GET /api/v1/health: p50 {health.p50:.2f} ms")
 
         plans = explain_all(target, conn, all_scenarios, captured)
 
@@ -1260,7 +1336,11 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
         + " — " + ", ".join(f"{k} {v} s" for k, v in meta["table_seconds"].items())
         + f"; migrate {meta['migrate_seconds']} s",
         f"- {args.requests} requests per row after {args.warmup} warm-up ones, cycling through "
-        f"the 9 communities / 40 grids; API = real app over HTTP (uvicorn, 1 worker, httpx "
+        f"the 9 communities / 40 grids, "
+        + ("each series after the other" if args.sequential else
+           "raw, in-proc, API and health taken in turn (one of each per round, so that all "
+           "see the same load)")
+        + "; API = real app over HTTP (uvicorn, 1 worker, httpx "
         f"keep-alive, sequential); raw = the same SQL on a "
         f"{'sqlite3' if target.dialect == 'sqlite' else 'psycopg'} "
         f"connection, rows fetched; +json = raw plus dicts and orjson; in-proc = the route body "
@@ -1269,8 +1349,8 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
         "",
         "| query | count | rows / total | API p50 ms | API p95 ms | API req/s | "
         f"req/s @{args.concurrency} | raw p50 ms | raw p95 ms | raw+json p50 | in-proc p50 | "
-        "**API / raw p50** | n |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "in-proc / raw | **API / raw p50** | n |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for s in all_scenarios:
         r = results[s.key]
@@ -1282,11 +1362,14 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
             f"| {s.title} | {'yes' if s.count else 'no'} | {cap.rows} / {total} | "
             f"{ms(r['http'].p50)} | {ms(r['http'].p95)} | {r['http'].rps:.0f} | {conc} | "
             f"{ms(r['raw'].p50)} | {ms(r['raw'].p95)} | {ms(r['raw_json'].p50)} | "
-            f"{ms(r['inproc'].p50)} | **{ratio:.1f}x**{'' if ratio <= 3 else ' ✗'} | "
+            f"{ms(r['inproc'].p50)} | {r['inproc'].p50 / r['raw'].p50:.1f}x | "
+            f"**{ratio:.1f}x**{'' if ratio <= 3 else ' ✗'} | "
             f"{len(r['http'].samples)} |")
     h = results["health"]["http"]
     lines += ["", f"The floor: `GET /api/v1/health` (sync route, no database) p50 {ms(h.p50)} ms, "
-              f"p95 {ms(h.p95)} ms, {h.rps:.0f} req/s.", "",
+              f"p95 {ms(h.p95)} ms, {h.rps:.0f} req/s"
+              + ("." if args.sequential else f" ({len(h.samples)} samples, one per round of "
+                 "every row above)."), "",
               "rows / total: of the first community/grid; ✗ = above the 3x target; n = timed "
               f"requests of the API row (a series stops after {BUDGET:.0f} s).", ""]
 
@@ -1357,6 +1440,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4,
                         help="clients at once for the throughput column (1 = skip)")
+    parser.add_argument("--sequential", action="store_true",
+                        help="time raw, in-proc and API one series after the other instead of "
+                        "in turn (the default since 2026-11-29)")
     parser.add_argument("--budget", type=float, default=BUDGET,
                         help="seconds per timed series at most (slow queries get fewer samples)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data even if reusable")
