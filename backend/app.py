@@ -6,7 +6,9 @@ import logging
 import uuid
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.errors import install_error_handlers
 from backend.api.routes import build_router
@@ -69,28 +71,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next):
-        # Carried into the audit log, so that a log line and an audit entry can be matched.
-        request.state.request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth_router)
-    api.include_router(api_keys_router)
-    api.include_router(case_router)  # before the generic /cases/{id} routes
-    api.include_router(notifications_router)
-    api.include_router(build_import_router())  # before the generic /{entity}/{id} routes
-    for spec in ENTITIES.values():
-        api.include_router(build_router(spec))
+    # Each router straight into the app under /api/v1, not through an /api/v1 router of their
+    # own: FastAPI matches a request by walking included routers, once to match and again to
+    # dispatch at every level, so a level less is about half the routing cost of a request.
+    routers = [auth_router, api_keys_router,
+               case_router,  # before the generic /cases/{id} routes
+               notifications_router,
+               build_import_router(),  # before the generic /{entity}/{id} routes
+               *(build_router(spec) for spec in ENTITIES.values())]
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
 
-    @api.get("/health", tags=["系统 system"], summary="健康检查 Health check")
+    @app.get(f"{API_PREFIX}/health", tags=["系统 system"], summary="健康检查 Health check")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(api)
     # Open311 GeoReport v2 for citizens' apps and partner systems, outside /api/v1: the spec's
     # paths, formats and error bodies, not ours.
     mount_open311(app)
@@ -99,6 +96,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     mount_admin(app, database, settings.secret_key)
     return app
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (the client's X-Request-ID, or a new one), carried into the
+    audit log and echoed in the response, so that a log line and an audit entry can be matched.
+
+    Plain ASGI: `@app.middleware("http")` (BaseHTTPMiddleware) runs the app in a task of its
+    own with memory streams between them, a fixed cost on every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id")
+        request_id = (given or uuid.uuid4().hex)[:64]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def start_policy(app: FastAPI) -> PolicySync:

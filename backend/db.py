@@ -75,6 +75,27 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
 
+    def result_processor(self, dialect, coltype):
+        """On SQLite, the stored text parsed straight into an aware datetime: the same value as
+        parsing it naive and then `.replace(tzinfo=UTC)`, which alone costs ~1 us (ten times
+        the parse), for every timestamp of every row read (a page of 50 cases holds 400)."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+        parse = dt.datetime.fromisoformat
+
+        def process(value):
+            if value.__class__ is str:
+                try:
+                    parsed = parse(value + "+00:00")
+                except ValueError:
+                    parsed = None  # not naive ISO text: the general way below
+                if parsed is not None and parsed.tzinfo is not None:
+                    return parsed
+            return general(value)
+
+        return process
+
 
 class TagList(TypeDecorator[list[str]]):
     """A list of short tags stored as `|tag1|tag2|`.

@@ -7,7 +7,8 @@ Environment (each optional; with none set this is exactly backend.app:create_app
 - GRIDLINK_BENCH_SQLITE_PRAGMAS="cache_size=-262144;mmap_size=1073741824": more PRAGMAs on
   every new SQLite connection, after the app's own.
 - GRIDLINK_BENCH_ASYNC_DEPS=1 (or =light: all but the session): the request dependencies of
-  backend.api.deps as `async def`, so FastAPI runs them on the event loop instead of sending
+  backend.api.deps as `async def` (the app has had async ones since 2026-11-29; this variant's
+  session is also closed on the event loop), so FastAPI runs them on the event loop instead of sending
   each to the threadpool (get_db and get_settings_dep only read app.state; get_session only
   creates a Session, which does no I/O until the route's first query; closing it returns the
   connection to the pool, a ROLLBACK on PostgreSQL).

@@ -57,12 +57,14 @@ from starlette.datastructures import QueryParams  # noqa: E402
 from backend.api import crud  # noqa: E402
 from backend.api.filtering import parse_list_query  # noqa: E402
 from backend.config import Settings  # noqa: E402
-from backend.db import Database  # noqa: E402
+from backend.db import Database, _sqlite_pragmas  # noqa: E402
 from backend.entities import ENTITIES  # noqa: E402
 from backend.ledgers.id_number import make_id_number  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
 
-DATA_DIR = ROOT / "benchmarks" / "data"
+# The bench data (SQLite file ~1 GB, meta .json, uvicorn logs): --data-dir or
+# GRIDLINK_BENCH_DATA_DIR, e.g. /tmp/gridlink-bench, to keep it out of the checkout.
+DATA_DIR = Path(os.environ.get("GRIDLINK_BENCH_DATA_DIR") or ROOT / "benchmarks" / "data")
 RESULTS_PATH = ROOT / "benchmarks" / "RESULTS.md"
 DEFAULT_PG_ADMIN = os.environ.get(
     "GRIDLINK_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -389,10 +391,9 @@ class SqliteTarget(Target):
         if not self.path.exists():
             raise FileNotFoundError(self.path)
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        # The app's connection pragmas (backend.db._sqlite_pragmas).
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000",
-                       "synchronous=NORMAL"):
-            conn.execute(f"PRAGMA {pragma}")
+        # The app's own connection pragmas (page cache, mmap, WAL ...), so that both sides
+        # read the file alike.
+        _sqlite_pragmas(conn, None)
         return conn
 
     def size_bytes(self) -> int:
@@ -400,7 +401,8 @@ class SqliteTarget(Target):
                    if Path(str(self.path) + s).exists())
 
     def describe_size(self) -> str:
-        return f"SQLite file {self.size_bytes() / 2**20:,.0f} MiB ({self.path.relative_to(ROOT)})"
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path
+        return f"SQLite file {self.size_bytes() / 2**20:,.0f} MiB ({shown})"
 
     def bulk_load(self, tables: list[tuple[str, tuple, Iterable[tuple]]], log) -> dict[str, float]:
         conn = sqlite3.connect(self.path, isolation_level=None)
@@ -689,8 +691,9 @@ def capture_sql(db: Database, scenario: Scenario, target: str) -> Captured:
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     selects = [s for s in statements if s[0].lstrip().upper().startswith("SELECT")]
-    assert len(selects) == (2 if scenario.count else 1), selects
-    return Captured(selects[0], selects[1] if scenario.count else None, len(rows), total)
+    # A page with fewer rows than the limit needs no count: its total follows from it.
+    assert len(selects) == (2 if scenario.count and len(rows) == 50 else 1), selects
+    return Captured(selects[0], selects[1] if len(selects) > 1 else None, len(rows), total)
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -783,6 +786,74 @@ def time_inprocess(db: Database, scenario: Scenario, n: int, warmup: int) -> Ser
     return series
 
 
+def time_interleaved(db: Database, conn, base: str, scenario: Scenario, captured: list[Captured],
+                     n: int, warmup: int, health: Series) -> dict[str, Series]:
+    """raw, raw+json, in-proc, API and the health floor, one sample of each per round.
+
+    On a shared machine the load moves within seconds: timing each series after the other
+    would compare raw SQL and API under different loads. Taken in turn, every series sees the
+    same moments. (rps is then 1 / mean latency, what a sequential client gets.)"""
+    spec = ENTITIES[scenario.entity]
+    settings = Settings()
+    out = {k: Series() for k in ("raw", "raw_json", "inproc", "http")}
+    path = f"/api/v1/{scenario.entity}"
+    params = [scenario.query(t) for t in scenario.targets]
+    query_strings = [QueryParams(urlencode(p)) for p in params]
+    cur = conn.cursor()
+    with httpx.Client(base_url=base, timeout=60, headers=AUTH) as client:
+        start = time.perf_counter()
+        for i in range(-warmup, n):
+            k = i % len(captured)
+            cap = captured[k]
+            # raw SQL, then + dicts and orjson
+            t0 = time.perf_counter()
+            cur.execute(*cap.page)
+            rows = cur.fetchall()
+            names = [d[0] for d in cur.description]
+            total = None
+            if cap.count is not None:
+                cur.execute(*cap.count)
+                total = cur.fetchone()[0]
+            t1 = time.perf_counter()
+            body = orjson.dumps({"items": [dict(zip(names, r)) for r in rows], "total": total,
+                                 "limit": 50, "offset": 0})
+            t2 = time.perf_counter()
+            # the route body in process
+            query = parse_list_query(query_strings[k], spec.columns, spec.filterable,
+                                     spec.sortable, spec.default_sort,
+                                     max_limit=settings.max_page_size,
+                                     default_limit=settings.default_page_size)
+            with db.session() as session:
+                items, in_total = crud.list_rows(session, spec, query, SYSTEM)
+            body = orjson.dumps({"items": items, "total": in_total, "limit": query.limit,
+                                 "offset": query.offset}, option=orjson.OPT_NON_STR_KEYS)
+            t3 = time.perf_counter()
+            # the API over HTTP
+            resp = client.get(path, params=params[k])
+            content = resp.content
+            t4 = time.perf_counter()
+            if resp.status_code != 200:
+                raise RuntimeError(f"{resp.status_code} {resp.text[:300]}")
+            client.get("/api/v1/health").raise_for_status()
+            t5 = time.perf_counter()
+            if i < 0:  # sanity: same rows and total as the raw SQL
+                data = orjson.loads(content)
+                assert len(data["items"]) == cap.rows and data["total"] == cap.total, \
+                    (scenario.key, len(data["items"]), data["total"], cap.rows, cap.total)
+                continue
+            for key, value in (("raw", t1 - t0), ("raw_json", t2 - t0), ("inproc", t3 - t2),
+                               ("http", t4 - t3)):
+                out[key].samples.append(value)
+            health.samples.append(t5 - t4)
+            if t5 - start > BUDGET:
+                break
+        assert body
+    cur.close()
+    for series in out.values():
+        series.wall = sum(series.samples)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -822,8 +893,9 @@ def admin_token(url: str) -> dict[str, str]:
 class Server:
     """The real app: uvicorn --factory backend.app:create_app, one worker, in a subprocess."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, root: Path = ROOT) -> None:
         self.url = url
+        self.root = root  # the checkout whose app runs (benchmarks/ab_variants.py --baseline)
         self.start()
 
     def start(self, variant: dict[str, str] | None = None) -> None:
@@ -838,9 +910,12 @@ class Server:
         cmd = [sys.executable, "-m", "uvicorn", "--factory", factory,
                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
                "--log-level", "warning", "--no-access-log"]
-        self.log = open(DATA_DIR / "uvicorn.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        root = getattr(self, "root", ROOT)
+        log_name = "uvicorn.log" if root == ROOT else "uvicorn-baseline.log"
+        self.log = open(DATA_DIR / log_name, "w")  # noqa: SIM115
+        # `python -m uvicorn` puts the working directory first on sys.path: its backend runs.
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -849,7 +924,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start: see {DATA_DIR / 'uvicorn.log'}")
+                raise RuntimeError(f"uvicorn did not start: see {self.log.name}")
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -1129,19 +1204,27 @@ def run(args: argparse.Namespace) -> str:
     log(f"timing {len(all_scenarios)} scenarios x {n} requests ...")
     server = Server(target.url())
     try:
-        health = time_health(server.base, n, warmup)
-        log(f"  GET /api/v1/health: p50 {health.p50:.2f} ms")
+        health = Series()  # the floor, sampled in every round of every scenario
         for s in all_scenarios:
             caps = captured[s.key]
-            raw, raw_json = time_raw(conn, caps, n, warmup)
-            inproc = time_inprocess(db, s, n, warmup)
-            http = time_http(server.base, s, n, warmup, caps)
+            if args.sequential:  # each series after the other (as before 2026-11-29)
+                raw, raw_json = time_raw(conn, caps, n, warmup)
+                inproc = time_inprocess(db, s, n, warmup)
+                http = time_http(server.base, s, n, warmup, caps)
+            else:
+                timed = time_interleaved(db, conn, server.base, s, caps, n, warmup, health)
+                raw, raw_json, inproc, http = (timed[k] for k in ("raw", "raw_json", "inproc",
+                                                                  "http"))
             conc = (time_http_concurrent(server.base, s, n, args.concurrency)
                     if args.concurrency > 1 else None)
             results[s.key] = {"raw": raw, "raw_json": raw_json, "inproc": inproc, "http": http,
                               "conc": conc}
             log(f"  {s.label}: API p50 {http.p50:.2f} ms, raw {raw.p50:.2f} ms, "
-                f"ratio {http.p50 / raw.p50:.1f}x")
+                f"ratio {http.p50 / raw.p50:.1f}x, in-proc {inproc.p50:.2f} ms")
+        if args.sequential:
+            health = time_health(server.base, n, warmup)
+        health.wall = sum(health.samples)
+        log(f"  GET /api/v1/health: p50 {health.p50:.2f} ms")
 
         plans = explain_all(target, conn, all_scenarios, captured)
 
@@ -1166,7 +1249,9 @@ def explain_all(target, conn, all_scenarios, captured) -> list[tuple[str, str, s
         if not s.count:
             continue
         cap = captured[s.key][0]
-        for which, (sql, params) in (("page", cap.page), ("count", cap.count)):
+        for which, (sql, params) in (("page", cap.page), ("count", cap.count or cap.page)):
+            if which == "count" and cap.count is None:
+                continue
             out.append((s.title, which, inline(target, sql, params),
                         explain(target, conn, sql, params)))
             if target.dialect == "postgres":
@@ -1251,7 +1336,11 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
         + " — " + ", ".join(f"{k} {v} s" for k, v in meta["table_seconds"].items())
         + f"; migrate {meta['migrate_seconds']} s",
         f"- {args.requests} requests per row after {args.warmup} warm-up ones, cycling through "
-        f"the 9 communities / 40 grids; API = real app over HTTP (uvicorn, 1 worker, httpx "
+        f"the 9 communities / 40 grids, "
+        + ("each series after the other" if args.sequential else
+           "raw, in-proc, API and health taken in turn (one of each per round, so that all "
+           "see the same load)")
+        + "; API = real app over HTTP (uvicorn, 1 worker, httpx "
         f"keep-alive, sequential); raw = the same SQL on a "
         f"{'sqlite3' if target.dialect == 'sqlite' else 'psycopg'} "
         f"connection, rows fetched; +json = raw plus dicts and orjson; in-proc = the route body "
@@ -1260,8 +1349,8 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
         "",
         "| query | count | rows / total | API p50 ms | API p95 ms | API req/s | "
         f"req/s @{args.concurrency} | raw p50 ms | raw p95 ms | raw+json p50 | in-proc p50 | "
-        "**API / raw p50** | n |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "in-proc / raw | **API / raw p50** | n |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for s in all_scenarios:
         r = results[s.key]
@@ -1273,11 +1362,14 @@ def render(target, conn, meta, all_scenarios, captured, results, plans, experime
             f"| {s.title} | {'yes' if s.count else 'no'} | {cap.rows} / {total} | "
             f"{ms(r['http'].p50)} | {ms(r['http'].p95)} | {r['http'].rps:.0f} | {conc} | "
             f"{ms(r['raw'].p50)} | {ms(r['raw'].p95)} | {ms(r['raw_json'].p50)} | "
-            f"{ms(r['inproc'].p50)} | **{ratio:.1f}x**{'' if ratio <= 3 else ' ✗'} | "
+            f"{ms(r['inproc'].p50)} | {r['inproc'].p50 / r['raw'].p50:.1f}x | "
+            f"**{ratio:.1f}x**{'' if ratio <= 3 else ' ✗'} | "
             f"{len(r['http'].samples)} |")
     h = results["health"]["http"]
     lines += ["", f"The floor: `GET /api/v1/health` (sync route, no database) p50 {ms(h.p50)} ms, "
-              f"p95 {ms(h.p95)} ms, {h.rps:.0f} req/s.", "",
+              f"p95 {ms(h.p95)} ms, {h.rps:.0f} req/s"
+              + ("." if args.sequential else f" ({len(h.samples)} samples, one per round of "
+                 "every row above)."), "",
               "rows / total: of the first community/grid; ✗ = above the 3x target; n = timed "
               f"requests of the API row (a series stops after {BUDGET:.0f} s).", ""]
 
@@ -1338,7 +1430,7 @@ def write_results(report: str, key: str, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global BUDGET
+    global BUDGET, DATA_DIR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -1348,6 +1440,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4,
                         help="clients at once for the throughput column (1 = skip)")
+    parser.add_argument("--sequential", action="store_true",
+                        help="time raw, in-proc and API one series after the other instead of "
+                        "in turn (the default since 2026-11-29)")
     parser.add_argument("--budget", type=float, default=BUDGET,
                         help="seconds per timed series at most (slow queries get fewer samples)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data even if reusable")
@@ -1360,11 +1455,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN,
                         help="a PostgreSQL database to CREATE/DROP the bench database from")
     parser.add_argument("--drop", action="store_true", help="drop the bench data afterwards")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                        help="where the SQLite file, its .json and uvicorn.log go "
+                        "(default: GRIDLINK_BENCH_DATA_DIR or benchmarks/data)")
     parser.add_argument("--results", type=Path, default=RESULTS_PATH)
     parser.add_argument("--no-results", action="store_true", help="print only")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     BUDGET = args.budget
+    DATA_DIR = args.data_dir.resolve()
 
     report = run(args)
     print(report)

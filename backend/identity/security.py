@@ -38,6 +38,7 @@ class TokenClaims:
     user_id: int
     kind: str  # "access" | "refresh"
     stamp: str  # changes when the password changes or the account is disabled
+    expires: float = 0.0  # exp, as a POSIX timestamp
 
 
 def account_stamp(password_hash: str, is_active: bool) -> str:
@@ -61,7 +62,7 @@ def read_token(secret: str, token: str, kind: str) -> TokenClaims | None:
         return None
     if claims.get("typ") != kind or not str(claims.get("sub", "")).isdigit():
         return None
-    return TokenClaims(int(claims["sub"]), kind, str(claims.get("stp", "")))
+    return TokenClaims(int(claims["sub"]), kind, str(claims.get("stp", "")), float(claims["exp"]))
 
 
 API_KEY_PREFIX = "glk"
