@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -154,12 +155,19 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 class Database:
-    """One engine and its session factory; the app and the CLI each hold one."""
+    """One engine and its session factory; the app and the CLI each hold one.
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    `settings` (backend.config.Settings) ride along in every session's `info`: code that only
+    gets a session (the deadline rules, backend/cases/sla.py) reads the settings the app or the
+    command was started with, not a second copy from the environment.
+    """
+
+    def __init__(self, url: str, echo: bool = False, settings: Any = None) -> None:
         self.url = url
+        self.settings = settings
         self.engine = make_engine(url, echo=echo)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False,
+                                         info={"settings": settings})
 
     def session(self) -> Session:
         return self.sessionmaker()

@@ -53,12 +53,11 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
                                 RoleAssignment.area_code.in_([grid_code[:6], grid_code[:9]]))
 
 
-def tick(session: Session, now: dt.datetime | None = None, yellow_share: float | None = None
-         ) -> TickResult:
-    from backend.cases.sla import current_calendar
+def tick(session: Session, now: dt.datetime | None = None) -> TickResult:
+    from backend.cases.sla import deadlines
 
     started = time.perf_counter()
-    run = _Tick(session, now or utcnow(), current_calendar(session), yellow_share)
+    run = _Tick(session, now or utcnow(), deadlines(session))
     rows = session.execute(
         select(Case.id, Case.sla_started_at, Case.due_at, Case.light, Case.escalation_level,
                CaseCategory.deadline_unit)
@@ -79,9 +78,8 @@ class _Tick:
     """One tick: its clock, calendar, and who hears of what, looked up once per department
     and grid (a first tick over a backlog changes thousands of lights)."""
 
-    def __init__(self, session: Session, now: dt.datetime, calendar, yellow_share) -> None:
-        self.session, self.now, self.calendar = session, now, calendar
-        self.light_options = {} if yellow_share is None else {"yellow_share": yellow_share}
+    def __init__(self, session: Session, now: dt.datetime, rules) -> None:
+        self.session, self.now, self.rules = session, now, rules
         self.result = TickResult()
         self.department_users = functools.cache(
             lambda code: notify.department_users(session, code))
@@ -90,11 +88,8 @@ class _Tick:
 
     def case(self, case_id, started_at, due_at, old_light, level, unit) -> None:
         from backend.cases import webhooks
-        from backend.cases.sla import light_for
-
         session, now, result = self.session, self.now, self.result
-        light = light_for(self.calendar, started_at, due_at, DeadlineUnit(unit), now,
-                          **self.light_options)
+        light = self.rules.light(started_at, due_at, DeadlineUnit(unit), now)
         changed = light is not old_light and session.execute(
             update(Case).where(Case.id == case_id, Case.light.is_(None) if old_light is None
                                else Case.light == old_light)

@@ -122,21 +122,21 @@ RUNNING_STATUSES = (CaseStatus.dispatched, CaseStatus.processing)
 
 def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """Every case read shows its light and time left as of now, not as of the last tick."""
-    from backend.cases.sla import current_calendar, light_for, time_left
+    from backend.cases.sla import deadlines, time_left
 
     running = [r for r in rows if r.get("status") in RUNNING_STATUSES and r.get("due_at")
                and r.get("sla_started_at")]
     units = {}
     if running:
-        calendar = current_calendar(session)
+        rules = deadlines(session)
         units = dict(session.execute(select(CaseCategory.code, CaseCategory.deadline_unit)).all())
     now = utcnow()
     for row in rows:
         row["time_left_seconds"] = None
     for row in running:
         row["time_left_seconds"] = round(time_left(row["due_at"], now))
-        row["light"] = light_for(calendar, row["sla_started_at"], row["due_at"],
-                                 units[row["category_code"]], now)
+        row["light"] = rules.light(row["sla_started_at"], row["due_at"],
+                                   units[row["category_code"]], now)
 
 
 DEPARTMENTS = register(EntitySpec(

@@ -156,10 +156,10 @@ def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
 
 
 def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.datetime:
-    from backend.cases.sla import current_calendar
+    from backend.cases.sla import deadlines
 
-    calendar = current_calendar(ctx.session)
-    return calendar.due_at(start, category.deadline_value, DeadlineUnit(category.deadline_unit))
+    return deadlines(ctx.session).due_at(start, category.deadline_value,
+                                         DeadlineUnit(category.deadline_unit))
 
 
 def _category(ctx: Context) -> CaseCategory:
