@@ -169,3 +169,51 @@ def test_the_configured_yellow_share_turns_reads_and_the_tick_yellow(
     kinds = [n["kind"] for n in ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"]]
     assert kinds == ["yellow", "dispatch"]
 
+
+class Crash(Exception):
+    """The process dying between two statements of a tick."""
+
+
+def test_a_tick_that_dies_mid_way_is_finished_by_the_next_without_telling_anyone_twice(
+        app, client, as_user):
+    world = make_world(client)
+    with app.state.db.session() as session:
+        session.query(CaseCategory).filter_by(code=world.category["code"]).one().deadline_unit = \
+            DeadlineUnit.hours
+        session.commit()
+    cases = [dispatched_case(client, as_user, world) for _ in range(5)]
+    now = dt.datetime.now(dt.UTC)
+    for case in cases:  # a backlog: all five overdue at once
+        _move_clock(app, case["id"], due=now - dt.timedelta(minutes=1),
+                    started=now - dt.timedelta(hours=10))
+
+    def die_in_the_second_chunk(progress) -> None:
+        if progress.chunks == 2:  # written, not yet committed
+            raise Crash
+
+    with app.state.db.session() as session, pytest.raises(Crash):
+        tick(session, now=now, chunk_size=2, progress=die_in_the_second_chunk)
+
+    def state() -> tuple[list[str], int, list[str]]:
+        with app.state.db.session() as session:
+            lights = sorted(session.get(Case, c["id"]).light.value for c in cases)
+            steps = session.query(CaseStep).filter_by(action="escalate").count()
+            kinds = sorted(n.kind.value for n in session.query(Notification)
+                           .filter(Notification.kind.in_(["red", "escalation"])))
+        return lights, steps, kinds
+
+    # The first chunk is whole, the second left no trace.
+    lights, steps, kinds = state()
+    assert lights == ["green"] * 3 + ["red"] * 2 and steps == 2
+    assert kinds == ["escalation"] * 2 + ["red"] * 4  # department and dispatcher; the leader
+
+    with app.state.db.session() as session:
+        rest = tick(session, now=now, chunk_size=2)
+    assert (rest.red, rest.escalated, rest.chunks) == (3, 3, 2)
+    lights, steps, kinds = state()
+    assert lights == ["red"] * 5 and steps == 5
+    assert kinds == ["escalation"] * 5 + ["red"] * 10
+    with app.state.db.session() as session:
+        again = tick(session, now=now, chunk_size=2)
+    assert (again.scanned, again.red, again.escalated, again.chunks) == (5, 0, 0, 0)
+    assert state() == (lights, steps, kinds)
