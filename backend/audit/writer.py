@@ -34,11 +34,13 @@ def _jsonable(value: Any) -> Any:
 
 def record(
     session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
-    scope_code: str | None, changes: dict[str, tuple[Any, Any]],
+    scope_code: str | None, changes: dict[str, tuple[Any, Any]], at: dt.datetime | None = None,
 ) -> None:
+    """`at`: when the write happened (default now; the demo seed's simulated year passes it)."""
+    stamp = {"created_at": at, "updated_at": at} if at is not None else {}
     session.add(AuditEntry(
         actor=actor.name, action=action, entity=entity, entity_id=entity_id,
         scope_code=scope_code,
         changes={k: [_jsonable(before), _jsonable(after)] for k, (before, after) in changes.items()},
-        request_id=actor.request_id, client=actor.client,
+        request_id=actor.request_id, client=actor.client, **stamp,
     ))

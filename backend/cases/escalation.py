@@ -77,12 +77,14 @@ class _Change:
 
 def tick(session: Session, now: dt.datetime | None = None, *,
          case_ids: Iterable[int] | None = None, chunk_size: int = CHUNK,
-         progress: Callable[[TickResult], None] | None = None) -> TickResult:
+         progress: Callable[[TickResult], None] | None = None, commit: bool = True
+         ) -> TickResult:
     """Set the lights of the running cases as of `now` (default: the clock), tell whom it
     concerns, escalate the overdue; commit chunk by chunk.
 
     `case_ids` limits the tick to those cases (the demo seed ticks each case when its light is
     due to change). `progress` is called after each chunk is written, before its commit.
+    `commit` False leaves the whole tick to the caller's transaction (the seed's).
     """
     from backend.cases.sla import deadlines
 
@@ -110,8 +112,10 @@ def tick(session: Session, now: dt.datetime | None = None, *,
         result.chunks += 1
         if progress is not None:
             progress(result)
-        session.commit()
-    session.commit()  # ends the scan's transaction when nothing changed
+        if commit:
+            session.commit()
+    if commit:
+        session.commit()  # ends the scan's transaction when nothing changed
     result.seconds = time.perf_counter() - started
     return result
 

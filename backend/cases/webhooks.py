@@ -183,7 +183,7 @@ def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | Non
                                               department, now, extra))
                   for hook_id in hooks]
     session.add_all(deliveries)
-    session.flush()
+    session.flush(deliveries)  # their ids; the step's own rows are the caller's to flush
     return deliveries
 
 
