@@ -8,9 +8,9 @@ so two writers cannot silently overwrite each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Integer, MetaData, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -42,6 +42,8 @@ HIERARCHICAL = {"hierarchical": True}
 
 # Deadlines, codes and working days follow the official (Beijing) calendar; storage is UTC.
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+T = TypeVar("T")
 
 
 def utcnow() -> dt.datetime:
@@ -152,6 +154,20 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     # measured, benchmarks/RESULTS.md).
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
                          connect_args={"prepare_threshold": None})
+
+
+def once_per_session(session: Session, key: tuple, load: Callable[[], T]) -> T:
+    """`load()` the first time a session asks for `key`, the same answer after that.
+
+    For reference data (categories, departments, routing rules, who holds which role, the
+    calendar) that a session reads again and again and does not change itself: one request,
+    one command, one tick, the demo seed's year. A session that writes such data and then
+    needs it read back must not ask through here.
+    """
+    cache = session.info.setdefault("once_per_session", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 class Database:

@@ -119,7 +119,7 @@ def custom_office(app, settings, tokens):
 
 
 def test_the_dispatch_action_counts_the_configured_office_hours(client, as_user, custom_office):
-    custom, custom_user = custom_office
+    _custom, custom_user = custom_office
     world = make_world(client)
     ok(client.post("/api/v1/case-categories", json={
         "code": "07002", "kind": "event", "big_class_code": "07", "big_class_name": "市容环境",

@@ -125,7 +125,7 @@ def receive_report(session: Session, report: dict[str, Any], caller: Any,
     prepare_case(session, data, None)
     case = Case(**data, created_at=at, updated_at=at)
     session.add(case)
-    session.flush()
+    session.flush()  # its id
     assign_case_code(session, case)
     on_intake(session, case, at)
     columns = [c.key for c in Case.__table__.columns if c.key not in SERVER_FIELDS]

@@ -296,9 +296,15 @@ def settings_of(session: Session) -> Settings:
 
 
 def deadlines(session: Session) -> Deadlines:
-    """The deadline rules in force for this session: the one place they are put together."""
-    settings = settings_of(session)
-    return Deadlines(current_calendar(session, settings.working_hours), settings.yellow_share)
+    """The deadline rules in force for this session: the one place they are put together.
+    Read once per session (a request, a tick): the calendar_day table as the session began."""
+    from backend.db import once_per_session
+
+    def load() -> Deadlines:
+        settings = settings_of(session)
+        return Deadlines(current_calendar(session, settings.working_hours), settings.yellow_share)
+
+    return once_per_session(session, ("deadlines",), load)
 
 
 # The process-wide calendar, and the state of calendar_day (and the hours) it was built from.

@@ -32,7 +32,7 @@ from backend.api.crud import EntitySpec, register
 from backend.api.schemas import CreateSchema
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
-from backend.db import Database, utcnow
+from backend.db import Database, once_per_session, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +147,16 @@ def _delivery(hook_id: int, event: WebhookEvent, summary: dict[str, Any], case_i
 
 
 def _active_hooks(session: Session, departments: list[str]) -> dict[str, list[int]]:
-    hooks: dict[str, list[int]] = {code: [] for code in departments}
-    for hook_id, department in session.execute(
-            select(Webhook.id, Webhook.department_code)
-            .where(Webhook.department_code.in_(departments), Webhook.is_active.is_(True))
-            .order_by(Webhook.id)):
-        hooks[department].append(hook_id)
-    return hooks
+    def load() -> dict[str, list[int]]:
+        hooks: dict[str, list[int]] = {code: [] for code in departments}
+        for hook_id, department in session.execute(
+                select(Webhook.id, Webhook.department_code)
+                .where(Webhook.department_code.in_(departments), Webhook.is_active.is_(True))
+                .order_by(Webhook.id)):
+            hooks[department].append(hook_id)
+        return hooks
+
+    return once_per_session(session, ("webhooks", tuple(departments)), load)
 
 
 def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | None = None,
@@ -182,8 +185,7 @@ def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | Non
     deliveries = [WebhookDelivery(**_delivery(hook_id, event, summary, case.id, case.grid_code,
                                               department, now, extra))
                   for hook_id in hooks]
-    session.add_all(deliveries)
-    session.flush(deliveries)  # their ids; the step's own rows are the caller's to flush
+    session.add_all(deliveries)  # written with the step that caused them
     return deliveries
 
 

@@ -42,7 +42,7 @@ from backend.cases.models import (
     WebhookEvent,
 )
 from backend.cases.service import CASES
-from backend.db import MAX_ID, utcnow
+from backend.db import MAX_ID, once_per_session, utcnow
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -174,26 +174,31 @@ def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.da
                                          DeadlineUnit(category.deadline_unit))
 
 
+def category_of(session: Session, code: str) -> CaseCategory:
+    return once_per_session(session, ("category", code), lambda: session.execute(
+        select(CaseCategory).where(CaseCategory.code == code)).scalar_one())
+
+
 def _category(ctx: Context) -> CaseCategory:
-    return ctx.session.execute(
-        select(CaseCategory).where(CaseCategory.code == ctx.case.category_code)).scalar_one()
+    return category_of(ctx.session, ctx.case.category_code)
 
 
 def route(session: Session, case: Case) -> str | None:
     """The department for a case: the routing rule with the longest area prefix matching the
     case's grid, else one with no area, else the category's default department."""
-    rules = session.execute(
-        select(RoutingRule).where(RoutingRule.category_code == case.category_code)).scalars()
+    rules = once_per_session(session, ("routing", case.category_code), lambda: list(
+        session.execute(select(RoutingRule.area_code, RoutingRule.department_code)
+                        .where(RoutingRule.category_code == case.category_code))))
     matching = [r for r in rules if r.area_code is None or case.grid_code.startswith(r.area_code)]
     if matching:
         return max(matching, key=lambda r: len(r.area_code or "")).department_code
-    return session.execute(select(CaseCategory.default_department_code)
-                           .where(CaseCategory.code == case.category_code)).scalar_one_or_none()
+    return category_of(session, case.category_code).default_department_code
 
 
 def _active_department(ctx: Context, code: str, field: str) -> Department:
-    department = ctx.session.execute(
-        select(Department).where(Department.code == code)).scalar_one_or_none()
+    session = ctx.session
+    department = once_per_session(session, ("department", code), lambda: session.execute(
+        select(Department).where(Department.code == code)).scalar_one_or_none())
     if department is None or not department.is_active:
         raise field_error(422, field, f"部门 '{code}' 不存在或已停用")
     return department
@@ -208,7 +213,9 @@ def _open_task(ctx: Context, department: Department, primary: bool, instructions
                     updated_at=ctx.now)
     known = _tasks(ctx)  # read before the new one is written, so that it is listed once
     ctx.session.add(task)
-    ctx.session.flush([task])  # its id, for the step; the case is written once, at the end
+    # Its id, for the step. Tasks are opened before the handler changes the case, so this
+    # does not write the case: it is written once, at the end of the action.
+    ctx.session.flush()
     known.append(task)
     return task
 
@@ -378,15 +385,14 @@ def do_summon(ctx: Context) -> None:
     departments = [_active_department(ctx, code, f"department_codes.{n}")
                    for n, code in enumerate(codes)]
     first = case.status is S.filed
-    for n, department in enumerate(departments):
-        if department.code in held:
-            continue
-        task = _open_task(ctx, department, primary=first and n == 0,
-                          instructions=ctx.body.instructions)
+    opened = [(department, _open_task(ctx, department, primary=first and n == 0,
+                                      instructions=ctx.body.instructions))
+              for n, department in enumerate(departments) if department.code not in held]
+    for department, task in opened:  # the tasks first, then the case
         notify.department(ctx.session, department.code, NotificationKind.summons, case,
                           f"吹哨报到 {case.code}: {case.title}", at=ctx.now)
         _webhook(ctx, WebhookEvent.summon, department.code)
-        if first and n == 0:
+        if task.is_primary:
             case.department_code, case.dispatched_at = department.code, ctx.now
             case.sla_started_at, case.due_at, case.light = ctx.now, task.due_at, Light.green
     ctx.step_details = {"department_codes": codes}

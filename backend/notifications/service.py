@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
+from backend.db import once_per_session
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
 
@@ -86,8 +87,9 @@ def send_many(session: Session, notices: list[Notice], at: dt.datetime) -> int:
 def department_users(session: Session, department_code: str | None) -> list[int]:
     if department_code is None:
         return []
-    return _active_users(session, RoleAssignment.role == Role.department,
-                         RoleAssignment.department_code == department_code)
+    return once_per_session(session, ("department_users", department_code), lambda: _active_users(
+        session, RoleAssignment.role == Role.department,
+        RoleAssignment.department_code == department_code))
 
 
 def department(session: Session, department_code: str | None, kind: NotificationKind,
@@ -102,8 +104,8 @@ def covering_dispatchers(session: Session, code: str, exact_level: bool = False)
     prefixes = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
     if exact_level:
         prefixes = [code]
-    return _active_users(session, RoleAssignment.role == Role.dispatcher,
-                         RoleAssignment.area_code.in_(prefixes))
+    return once_per_session(session, ("dispatchers", tuple(prefixes)), lambda: _active_users(
+        session, RoleAssignment.role == Role.dispatcher, RoleAssignment.area_code.in_(prefixes)))
 
 
 def dispatchers(session: Session, case: Case, kind: NotificationKind, title: str,
@@ -116,6 +118,6 @@ def grid_chiefs(session: Session, grid_codes: list[str], kind: NotificationKind,
                 title: str, dedupe: str | None = None, at: dt.datetime | None = None) -> int:
     if not grid_codes:
         return 0
-    users = _active_users(session, RoleAssignment.role == Role.grid_chief,
-                          RoleAssignment.area_code.in_(grid_codes))
+    users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: _active_users(
+        session, RoleAssignment.role == Role.grid_chief, RoleAssignment.area_code.in_(grid_codes)))
     return send(session, users, kind, case, title, dedupe=dedupe, at=at)
