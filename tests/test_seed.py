@@ -184,13 +184,19 @@ def test_seed_fills_an_empty_database_and_refuses_a_full_one(app, client):
     with pytest.raises(ValueError):
         run_seed(database, progress=False, residents=10, cases=10)
 
-    # The seed wrote explicit ids: new rows still get fresh ones (PostgreSQL sequences moved on).
+    # The seed wrote explicit ids: new rows still get fresh ones (PostgreSQL sequences moved
+    # on). Cases came in through intake, numbered by the database in the order reported.
     grid = fetch_all(client, "grids")[0]
+    household = ok(client.post("/api/v1/households", json={
+        "building_id": fetch_all(client, "buildings")[0]["id"], "room": "9单元999"}), 201)
+    assert household["id"] == counts["household"] + 1
+    seeded = fetch_all(client, "cases", sort="id")
+    assert [c["reported_at"] for c in seeded] == sorted(c["reported_at"] for c in seeded)
     created = ok(client.post("/api/v1/cases", json={
         "source": "hotline_12345", "category_code": "07011", "title": "楼下积存垃圾",
         "grid_code": grid["code"]}), 201)
-    assert created["id"] == counts["case"] + 1
-    assert created["code"].endswith(f"{counts['case'] + 1:08d}")
+    assert created["id"] == seeded[-1]["id"] + 1
+    assert created["code"].endswith(f"{created['id']:08d}")
     assert grid["created_at"] == grid["updated_at"]  # linking AB岗 partners is not an edit
 
 
