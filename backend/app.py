@@ -44,7 +44,7 @@ GridLink 网格联动: 社区网格化管理平台的 REST API。
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    database = Database(settings.database_url, echo=settings.sql_echo)
+    database = Database(settings.database_url, echo=settings.sql_echo, settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -19,6 +19,14 @@ app = typer.Typer(help="GridLink 网格联动 command line", no_args_is_help=Tru
 DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
 
+def _database():
+    """The configured database, its sessions carrying the settings (office hours, yellow share)."""
+    from backend.db import Database
+
+    settings = get_settings()
+    return Database(settings.database_url, settings=settings)
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest revision (alembic upgrade head)."""
@@ -45,11 +53,10 @@ def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
 
     from backend.api import crud
     from backend.api.errors import ProblemError
-    from backend.db import Database
     from backend.entities import ENTITIES
 
     spec = ENTITIES[entity]
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         with database.session() as session:
             payload = spec.create_schema.model_validate(body)
@@ -97,11 +104,10 @@ def apikeys_create(
     from sqlalchemy import select
 
     from backend.audit import writer as audit
-    from backend.db import Database
     from backend.identity import service
     from backend.identity.models import User
 
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         with database.session() as session:
             user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -126,9 +132,8 @@ def sla_tick() -> None:
     """Set yellow and red lights, notify, escalate red cases (idempotent; serve runs it every
     minute)."""
     from backend.cases.escalation import tick
-    from backend.db import Database
 
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         with database.session() as session:
             result = tick(session)
@@ -159,9 +164,8 @@ def policy_matrix(
 def webhooks_deliver() -> None:
     """Send every webhook delivery due now (what each API worker does every second)."""
     from backend.cases.webhooks import BATCH, deliver_due
-    from backend.db import Database
 
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         total = 0
         while (sent := deliver_due(database)) > 0:
@@ -178,10 +182,9 @@ def seed(
     scale: Annotated[int, typer.Option(min=1, help="Multiply people, houses and cases")] = 1,
 ) -> None:
     """Fill an empty database with realistic demo data (Faker zh_CN)."""
-    from backend.db import Database
     from backend.seed import is_empty, run_seed
 
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         if not is_empty(database):
             typer.echo("the database already has data: seed fills only an empty one")
@@ -227,10 +230,9 @@ def demo(
 ) -> None:
     """Migrate and seed the SQLite demo database, then run the API, admin and dashboards."""
     migrate()
-    from backend.db import Database
     from backend.seed import is_empty, run_seed
 
-    database = Database(get_settings().database_url)
+    database = _database()
     try:
         if is_empty(database):
             typer.echo("seeding demo data ...")

@@ -8,8 +8,9 @@ so two writers cannot silently overwrite each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Integer, MetaData, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -41,6 +42,8 @@ HIERARCHICAL = {"hierarchical": True}
 
 # Deadlines, codes and working days follow the official (Beijing) calendar; storage is UTC.
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+T = TypeVar("T")
 
 
 def utcnow() -> dt.datetime:
@@ -174,13 +177,34 @@ def make_engine(url: str, echo: bool = False) -> Engine:
                          connect_args={"prepare_threshold": None})
 
 
-class Database:
-    """One engine and its session factory; the app and the CLI each hold one."""
+def once_per_session(session: Session, key: tuple, load: Callable[[], T]) -> T:
+    """`load()` the first time a session asks for `key`, the same answer after that.
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    For reference data (categories, departments, routing rules, who holds which role, the
+    calendar) that a session reads again and again and does not change itself: one request,
+    one command, one tick, the demo seed's year. A session that writes such data and then
+    needs it read back must not ask through here.
+    """
+    cache = session.info.setdefault("once_per_session", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+class Database:
+    """One engine and its session factory; the app and the CLI each hold one.
+
+    `settings` (backend.config.Settings) ride along in every session's `info`: code that only
+    gets a session (the deadline rules, backend/cases/sla.py) reads the settings the app or the
+    command was started with, not a second copy from the environment.
+    """
+
+    def __init__(self, url: str, echo: bool = False, settings: Any = None) -> None:
         self.url = url
+        self.settings = settings
         self.engine = make_engine(url, echo=echo)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False,
+                                         info={"settings": settings})
 
     def session(self) -> Session:
         return self.sessionmaker()

@@ -5,6 +5,15 @@ Everything is generated in memory first, as plain dicts with explicit ids (child
 their parents without a round trip to the database), then written with bulk Core inserts in
 one transaction: an ORM object per row would take minutes for 100,000 rows.
 
+Cases are the exception. The builder only plans each case: its report and the moves people
+make on it (file, dispatch, accept, feedback, close, and the returns, extensions, reworks,
+summons, cancellations, approvals, evaluations). `CaseYear` then plays the year in the order
+things happened, through the services the API uses: intake (map, code, duplicate flag,
+neighbour alerts), `workflow.perform` for every move at its own simulated time, and the SLA
+tick at each moment a case's light was due to change. So every seeded case's steps, status,
+tasks, due time, light, escalation and notifications are what the real flow would have
+produced for the demo accounts, in the same transaction as the rest.
+
 The output is deterministic for a given seed and `now`: one random.Random and one seeded Faker
 draw everything in a fixed order (no iteration over sets, whose order varies between runs).
 """
@@ -12,37 +21,46 @@ draw everything in a fixed order (no iteration over sets, whose order varies bet
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import math
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 from faker import Faker
 from shapely.geometry import shape
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import models
+from backend.api.crud import Caller
 from backend.areas.models import Area, AreaLevel, Grid, GridLevel
+from backend.audit.writer import Actor
 from backend.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseCategory,
     CasePriority,
     CaseSource,
-    CaseStatus,
+    CaseStep,
+    CaseTask,
     CategoryKind,
     DeadlineUnit,
     DepartmentKind,
     HandlingType,
+    TaskStatus,
 )
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
-from backend.cases.service import case_code
+from backend.cases.service import RUNNING_STATUSES, receive_report
 from backend.cases.sla import WorkingCalendar
 from backend.config import get_settings
 from backend.db import BEIJING, Database, utcnow
-from backend.identity.service import DemoLayout, create_demo_accounts
 from backend.fieldwork.models import VisitKind
+from backend.identity.service import DemoLayout, create_demo_accounts
 from backend.ledgers.id_number import make_id_number
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
 
@@ -54,10 +72,11 @@ BATCH_SIZE = 5_000
 # The map the grids tile: (lng_min, lat_min, lng_max, lat_max), around the 鹤山区 town centre.
 BBOX = (114.15, 35.93, 114.20, 35.97)
 
-# Parents before children, so that every foreign key points at a row already written.
+# Parents before children, so that every foreign key points at a row already written. Cases
+# are not among them: they come in through intake and the workflow (CaseYear).
 TABLE_ORDER = (
     "area", "department", "case_category", "grid", "building", "household", "resident",
-    "organization", "patrol", "case", "case_step", "visit", "work_log",
+    "organization", "patrol", "visit", "work_log",
 )
 
 # street name, [(community name, its roads)]; the real street names of 鹤山区.
@@ -146,6 +165,14 @@ CASE_SEASONS = {
 CANCEL_NOTES = ["重复上报, 予以作废", "不属于受理范围, 予以作废", "现场核实无此问题, 予以作废"]
 FEEDBACK_NOTES = ["已处置完毕, 附处置后照片", "已安排人员现场处置完毕", "问题已整改到位",
                   "已清理完毕, 恢复原状"]
+ON_SITE_NOTES = ["已现场劝离占道摊贩", "已现场清理完毕", "已联系物业当场处理", "已现场劝导整改到位"]
+EXTENSION_NOTES = ["需协调产权单位, 申请延期", "材料需采购, 申请延期", "连续降雨无法施工, 申请延期"]
+REWORK_NOTES = ["核查未通过: 现场问题仍存在, 请返工", "核查未通过: 清理不彻底, 请返工"]
+APPROVAL_NOTES = ["社区已受理, 材料齐全", "街道审核通过", "区级审批通过, 予以公示"]
+REJECT_NOTES = ["不符合审批条件", "材料不全, 不予批准"]
+# Departments a community may summon besides the one a class goes to (社区吹哨、部门报到), and
+# where a wrong dispatch is sent on to.
+SUMMONED = ["HW01", "YL01", "SZ01", "ZF01", "GA01", "MZ01", "ZJ01"]
 ROUTINE_VISIT_NOTES = ["入户核实人口信息, 无变化", "宣传燃气安全与防诈骗知识", "登记家庭成员变动情况",
                        "了解居民诉求, 无异常", "宣传垃圾分类, 发放宣传资料"]
 KEY_VISIT_NOTES = {
@@ -189,16 +216,23 @@ class GridPlan:
 
 
 @dataclass
-class Step:
-    """One move of a case through the workflow, as the demo imagines it."""
+class Move:
+    """One action the demo plans on a case, taken through the workflow service in its turn.
+
+    It happens `wait` after the case's previous move; a feedback also no earlier than `share`
+    of the allowed time (from the clock's start to the due time the workflow set; above 1:
+    late). What depends on the workflow's own results is filled in when the move is taken:
+    `department` names the task it acts on (summoned departments), `extend` asks for that
+    much more time than the due time the case has then.
+    """
 
     action: str
-    from_status: CaseStatus | None
-    to_status: CaseStatus
-    at: dt.datetime
     actor: str
-    note: str
-    department_code: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    wait: dt.timedelta = dt.timedelta(minutes=10)
+    share: float | None = None
+    department: str | None = None
+    extend: dt.timedelta | None = None
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -244,17 +278,6 @@ def metres_between(a: list[float], b: list[float]) -> float:
     return math.hypot(dx, dy)
 
 
-def case_steps(case: dict[str, Any], steps: list[Step]) -> list[dict[str, Any]]:
-    """CaseStep rows for a case's moves (the workflow service will write these itself)."""
-    return [
-        {"case_id": case["id"], "grid_code": case["grid_code"], "action": step.action,
-         "from_status": step.from_status, "to_status": step.to_status, "actor": step.actor,
-         "department_code": step.department_code, "note": step.note,
-         "created_at": step.at, "updated_at": step.at, "version": 1}
-        for step in steps
-    ]
-
-
 class DemoBuilder:
     """Draws the whole demo world into `rows` (table name -> list of row dicts)."""
 
@@ -266,6 +289,7 @@ class DemoBuilder:
         self.today = now.astimezone(BEIJING).date()
         self.calendar = WorkingCalendar()  # the official calendar: the demo has no corrections
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
+        self.rows["case"] = []  # reports with their planned moves, played by CaseYear
         # Reference data and the ledgers were entered in one campaign a little over a year ago.
         self.setup_time = now - dt.timedelta(days=420)
         self.grids: list[GridPlan] = []
@@ -878,8 +902,13 @@ class DemoBuilder:
         r = self.rng
         sources, source_weights = list(SOURCE_WEIGHTS), list(SOURCE_WEIGHTS.values())
         grid_weights = [g.case_weight for g in self.grids]
-        drafts = []
+        drafts: list[dict[str, Any]] = []
         for _ in range(count):
+            if drafts and r.random() < 0.02:
+                repeat = self.repeat_call(r.choice(drafts))
+                if repeat is not None:
+                    drafts.append(repeat)
+                    continue
             reported = self.report_time()
             grid = r.choices(self.grids, grid_weights)[0]
             source = r.choices(sources, source_weights)[0]
@@ -891,19 +920,35 @@ class DemoBuilder:
                     reported = patrol["started_at"] + span * r.uniform(0.1, 0.9)
             category = self.pick_category(reported)
             drafts.append(self.draft_case(reported, grid, source, category, patrol))
-        # Ids and codes follow the order of reporting, as they would in real life.
-        drafts.sort(key=lambda d: d[0]["reported_at"])
-        for case, steps, patrol in drafts:
-            row = self.add("case", case, case["reported_at"], steps[-1].at)
-            row["code"] = case_code(row["reported_at"], row["id"])
-            self.rows["case_step"] += case_steps(row, steps)
-            if patrol is not None:
-                self.patrol_findings.setdefault(patrol["id"], []).append(row["title"])
-        for n, step in enumerate(self.rows["case_step"], start=1):
-            step["id"] = n
+        # Reported in this order, so ids and codes follow it, as they would in real life.
+        drafts.sort(key=lambda d: d["reported_at"])
+        for draft in drafts:
+            if draft["patrol_id"] is not None:
+                self.patrol_findings.setdefault(draft["patrol_id"], []).append(draft["title"])
+        self.rows["case"] = drafts
+
+    def repeat_call(self, original: dict[str, Any]) -> dict[str, Any] | None:
+        """Another citizen calling about the same problem a day or two later, a few metres off:
+        intake flags it as a likely duplicate, and the dispatcher merges it if the first is
+        still open."""
+        r = self.rng
+        reported = original["reported_at"] + dt.timedelta(hours=r.uniform(1, 48))
+        if reported > self.now - dt.timedelta(minutes=5):
+            return None
+        grid = next(g for g in self.grids if g.code == original["grid_code"])
+        lng = original["lng"] + r.uniform(-0.00015, 0.00015)
+        lat = original["lat"] + r.uniform(-0.00015, 0.00015)
+        if not shapely.contains_xy(grid.polygon, lng, lat):
+            return None
+        category = next(c for c in self.categories if c["code"] == original["category_code"])
+        draft = self.draft_case(reported, grid, r.choice(CITIZEN_SOURCES), category, None)
+        draft.update(lat=round(lat, 6), lng=round(lng, 6), address=original["address"])
+        return draft
 
     def draft_case(self, reported: dt.datetime, grid: GridPlan, source: CaseSource,
-                   category: dict[str, Any], patrol: dict[str, Any] | None):
+                   category: dict[str, Any], patrol: dict[str, Any] | None) -> dict[str, Any]:
+        """The report as intake receives it (CaseCreate's fields), who takes it in, and the
+        moves planned on it."""
         r = self.rng
         road = r.choice(grid.roads)
         number = r.randint(1, 300)
@@ -927,6 +972,9 @@ class DemoBuilder:
                               department["phone"])
         else:  # video: an operator of the command centre watching the cameras
             reporter = Person(r.choice(self.dispatchers).name, None)
+        # Who enters the report: staff their own, the command centre's call takers the rest.
+        intake_actor = (reporter.name if reporter is not None and source not in CITIZEN_SOURCES
+                        else r.choice(self.dispatchers).name)
 
         big_class = category["big_class_code"]
         handling = {"11": HandlingType.emergency, "12": HandlingType.coordination,
@@ -938,122 +986,295 @@ class DemoBuilder:
         else:
             priority = CasePriority.urgent if r.random() < 0.03 else CasePriority.normal
 
-        steps, outcome = self.case_timeline(reported, grid, category, reporter, title)
-        satisfaction = None
-        if (outcome["status"] is CaseStatus.closed and source in CITIZEN_SOURCES
-                and not anonymous and r.random() < 0.75):
-            unhappy = outcome["late"] or outcome["rework_count"] > 0
-            satisfaction = r.choices([5, 4, 3, 2, 1],
-                                     [20, 25, 25, 18, 12] if unhappy else [55, 25, 10, 6, 4])[0]
-        case = {
-            "code": "", "source": source, "category_code": category["code"], "title": title,
+        moves = self.plan_case(reported, grid, category, source, reporter, anonymous, handling)
+        return {
+            "source": source, "category_code": category["code"], "title": title,
             "description": f"{SOURCE_PHRASES[source]}: {address}{where}{category['name']}, 请尽快处置。",
             "address": address, "lat": lat, "lng": lng, "grid_code": grid.code,
             "reporter_name": reporter.name if reporter else None,
             "reporter_phone": reporter.phone if reporter else None,
             "is_anonymous": anonymous, "priority": priority, "handling_type": handling,
-            "status": outcome["status"], "department_code": outcome["department_code"],
             "patrol_id": patrol["id"] if patrol else None, "reported_at": reported,
-            "filed_at": outcome["filed_at"], "dispatched_at": outcome["dispatched_at"],
-            "due_at": outcome["due_at"], "handled_at": outcome["handled_at"],
-            "closed_at": outcome["closed_at"], "rework_count": outcome["rework_count"],
-            "satisfaction": satisfaction,
+            "intake_actor": intake_actor, "moves": moves,
         }
-        return case, steps, patrol
 
-    def case_timeline(self, reported: dt.datetime, grid: GridPlan, category: dict[str, Any],
-                      reporter: Person | None, title: str) -> tuple[list[Step], dict[str, Any]]:
-        """What happened to a case, cut off at `now`: the steps, and the case fields they set.
+    def minutes(self, low: int, high: int) -> dt.timedelta:
+        return dt.timedelta(minutes=self.rng.randint(low, high))
 
-        Most cases are closed; the newest are still on their way; some recent ones stall at
-        one step (open, and overdue once their deadline passes); some are handled late, some
-        sent back for rework, some cancelled as invalid.
-        """
+    def plan_case(self, reported: dt.datetime, grid: GridPlan, category: dict[str, Any],
+                  source: CaseSource, reporter: Person | None, anonymous: bool,
+                  handling: HandlingType) -> list[Move]:
+        """What people will do with a case. Most go report → file → dispatch → accept →
+        feedback → close; a grid chief puts some right on the spot; some are cancelled as
+        invalid, returned as a wrong dispatch, extended, sent back for rework, handled late;
+        approval cases climb community, street and district; some coordination cases summon
+        several departments; citizens who left a name are asked how satisfied they are. The
+        newest are still on their way, and some recent ones stall at one step."""
         r = self.rng
-        S = CaseStatus
-        department = category["default_department_code"]
         dispatcher = r.choice(self.dispatchers).name
-        handler = self.handler(grid, department).name
-        unit = category["deadline_unit"]
-        steps = [Step("report", None, S.reported, reported,
-                      reporter.name if reporter else "匿名市民", title)]
-        due = None
-        at = reported + dt.timedelta(minutes=r.randint(5, 90))
+        if (handling is HandlingType.general and source is CaseSource.patrol
+                and reporter is grid.chief and r.random() < 0.4):
+            return [Move("handle-on-site", grid.chief.name, {"note": r.choice(ON_SITE_NOTES)},
+                         self.minutes(5, 40))]
         if r.random() < 0.04:
-            steps.append(Step("cancel", S.reported, S.cancelled, at, dispatcher, r.choice(CANCEL_NOTES)))
+            return [Move("cancel", dispatcher, {"note": r.choice(CANCEL_NOTES)},
+                         self.minutes(5, 90))]
+        moves = [Move("file", dispatcher, {"note": "符合立案条件, 予以立案"}, self.minutes(5, 90))]
+        if handling is HandlingType.approval:
+            handled, unhappy = self.approval_moves(grid, dispatcher)
+        elif handling is HandlingType.coordination and r.random() < 0.5:
+            handled, unhappy = self.summons_moves(grid, category, dispatcher)
         else:
-            steps.append(Step("file", S.reported, S.filed, at, dispatcher, "符合立案条件, 予以立案"))
-            dispatched = at + dt.timedelta(minutes=r.randint(5, 60))
-            due = self.calendar.due_at(dispatched, category["deadline_value"], unit)
-            limit = f"{category['deadline_value']}{DeadlineUnit(unit).label}"
-            steps.append(Step("dispatch", S.filed, S.dispatched, dispatched, dispatcher,
-                              f"派遣处置, 时限{limit}", department))
-            quick = unit is DeadlineUnit.hours
-            at = dispatched + dt.timedelta(minutes=r.randint(5, 30) if quick else r.randint(10, 120))
-            steps.append(Step("accept", S.dispatched, S.processing, at, handler,
-                              "已接收, 安排人员处置", department))
-            steps += self.handling_steps(at, dispatched, due, dispatcher, handler, department)
-            steps = self.stall(steps, reported)
-        # Only what has happened by now.
-        steps = [s for s in steps if s.at <= self.now]
-        status = steps[-1].to_status
-        done = {s.action: s.at for s in steps}  # the last time each action happened
-        handled_at = done.get("feedback") if status in (S.handled, S.closed) else None
-        dispatched_at = done.get("dispatch")
-        due_at = due if dispatched_at else None
-        outcome = {
-            "status": status, "filed_at": done.get("file"), "dispatched_at": dispatched_at,
-            "due_at": due_at, "handled_at": handled_at, "closed_at": done.get("close"),
-            "department_code": department if dispatched_at else None,
-            "rework_count": sum(s.action == "rework" for s in steps),
-            "late": bool(handled_at and due_at and handled_at > due_at),
-        }
-        return steps, outcome
+            handled, unhappy = self.dispatch_moves(grid, category, dispatcher)
+        moves += handled
+        closes = moves[-1].action in ("close", "verify") or (
+            moves[-1].action == "review-approval" and moves[-1].body["decision"] == "approve")
+        if closes and source in CITIZEN_SOURCES and not anonymous and r.random() < 0.75:
+            satisfaction = r.choices([5, 4, 3, 2, 1],
+                                     [20, 25, 25, 18, 12] if unhappy else [55, 25, 10, 6, 4])[0]
+            moves.append(Move("evaluate", dispatcher, {"satisfaction": satisfaction,
+                                                       "note": "电话回访"},
+                              dt.timedelta(hours=r.uniform(2, 72))))
+        return self.stall(moves, reported)
 
-    def stall(self, steps: list[Step], reported: dt.datetime) -> list[Step]:
+    def dispatch_moves(self, grid: GridPlan, category: dict[str, Any], dispatcher: str
+                       ) -> tuple[list[Move], bool]:
+        """Dispatch to one department and what follows; (moves, whether the resident has
+        reason to be unhappy: late or reworked)."""
+        r = self.rng
+        department = category["default_department_code"]
+        unit = DeadlineUnit(category["deadline_unit"])
+        quick = unit is DeadlineUnit.hours
+        limit = f"{category['deadline_value']}{unit.label}"
+        moves = [Move("dispatch", dispatcher, {"note": f"派遣处置, 时限{limit}"},
+                      self.minutes(5, 60))]
+        handler = self.handler(grid, department).name
+        if r.random() < 0.03:  # a wrong dispatch: sent back, and on to another department
+            moves.append(Move("return", handler, {"note": "不属于本部门职责, 请重新派遣"},
+                              self.minutes(10, 120)))
+            department = r.choice([code for code in SUMMONED if code != department])
+            handler = self.handler(grid, department).name
+            moves.append(Move("dispatch", dispatcher, {"department_code": department,
+                                                       "note": f"改派, 时限{limit}"},
+                              self.minutes(5, 60)))
+        moves.append(Move("accept", handler, {"note": "已接收, 安排人员处置"},
+                          self.minutes(5, 30) if quick else self.minutes(10, 120)))
+        if r.random() < 0.04:  # the department asks for more time
+            moves.append(Move("request-extension", handler, {"note": r.choice(EXTENSION_NOTES)},
+                              self.minutes(30, 240), extend=dt.timedelta(days=r.randint(1, 3))))
+            decision = "approve-extension" if r.random() < 0.7 else "reject-extension"
+            moves.append(Move(decision, dispatcher, {"note": "同意延期" if decision.startswith(
+                "approve") else "时限内可完成, 不予延期"}, self.minutes(20, 240)))
+        reworks = 0 if r.random() > 0.05 else r.choice([1, 1, 1, 2])
+        late = r.random() < 0.07
+        for round_no in range(reworks + 1):
+            last = round_no == reworks
+            share = (r.uniform(1.05, 2.5) if late and last
+                     else (round_no + r.uniform(0.1, 0.8)) / (reworks + 1))
+            body: dict[str, Any] = {"note": r.choice(FEEDBACK_NOTES)}
+            if r.random() < 0.6:
+                body["photo_urls"] = [f"https://oss.hebi.example/gridlink/{r.getrandbits(64):016x}.jpg"]
+            moves.append(Move("feedback", handler, body, share=share))
+            if last:
+                moves.append(Move("close", dispatcher, {"note": "核查通过, 予以结案"},
+                                  self.minutes(20, 240)))
+            else:
+                moves.append(Move("rework", dispatcher, {"note": r.choice(REWORK_NOTES)},
+                                  self.minutes(20, 240)))
+                moves.append(Move("accept", handler, {"note": "已接收返工任务"},
+                                  self.minutes(10, 120)))
+        return moves, late or reworks > 0
+
+    def summons_moves(self, grid: GridPlan, category: dict[str, Any], dispatcher: str
+                      ) -> tuple[list[Move], bool]:
+        """社区吹哨、部门报到: the community's secretary summons the class's department and one
+        or two others; each accepts and reports back on its own task; the command centre
+        verifies each, and the case closes with the last."""
+        r = self.rng
+        primary = category["default_department_code"]
+        others = r.sample([code for code in SUMMONED if code != primary], r.choice([1, 1, 2]))
+        codes = [primary, *others]
+        moves = [Move("summon", grid.secretary.name, {
+            "department_codes": codes, "instructions": "社区吹哨, 请各部门到场联合处置",
+            "note": "涉及多个部门, 社区吹哨"}, self.minutes(10, 180))]
+        handlers = {code: self.handler(grid, code).name for code in codes}
+        for code in codes:
+            moves.append(Move("accept", handlers[code], {"note": "已到场报到"},
+                              self.minutes(10, 120), department=code))
+        for code in codes:
+            moves.append(Move("feedback", handlers[code], {"note": r.choice(FEEDBACK_NOTES)},
+                              share=r.uniform(0.2, 0.75), department=code))
+        for code in codes:
+            moves.append(Move("verify", dispatcher, {"note": "核查通过"}, self.minutes(20, 240),
+                              department=code))
+        return moves, False
+
+    def approval_moves(self, grid: GridPlan, dispatcher: str) -> tuple[list[Move], bool]:
+        """审批类: the community accepts, the street reviews, the district approves and the
+        result is published; a few are refused on the way."""
+        r = self.rng
+        reviewers = [grid.secretary.name, r.choice(self.dispatchers).name, dispatcher]
+        moves = []
+        for stage, reviewer in enumerate(reviewers):
+            wait = dt.timedelta(hours=r.uniform(4, 72))
+            if r.random() < 0.05:
+                moves.append(Move("review-approval", reviewer, {
+                    "decision": "reject", "note": r.choice(REJECT_NOTES)}, wait))
+                break
+            moves.append(Move("review-approval", reviewer, {
+                "decision": "approve", "publish": True, "note": APPROVAL_NOTES[stage]}, wait))
+        return moves, False
+
+    def stall(self, moves: list[Move], reported: dt.datetime) -> list[Move]:
         """Leave some recent cases waiting at one step: unfiled, undispatched, not accepted,
         not handled (the usual overdue case) or not yet verified."""
-        waiting = ["file", "dispatch", "accept", "feedback", "verify"]
+        waiting = [("file",), ("dispatch", "summon"), ("accept",), ("feedback",),
+                   ("close", "verify")]
         age = self.now - reported
         if age < dt.timedelta(days=3):  # the last days' work is still on the desks
             chance, weights = 0.25, [3, 1, 1, 2, 2]
         elif age < dt.timedelta(days=60):  # nobody leaves a report unread for days
             chance, weights = 0.08, [0, 1, 2, 5, 2]
         else:
-            return steps
+            return moves
         if self.rng.random() >= chance:
-            return steps
+            return moves
         waits_for = self.rng.choices(waiting, weights)[0]
-        first_feedback = next(n for n, s in enumerate(steps) if s.action == "feedback")
-        cut = (first_feedback + 1 if waits_for == "verify"
-               else next(n for n, s in enumerate(steps) if s.action == waits_for))
-        return steps[:cut]
+        cut = next((n for n, m in enumerate(moves) if m.action in waits_for), len(moves))
+        return moves[:cut]
 
-    def handling_steps(self, accepted: dt.datetime, dispatched: dt.datetime, due: dt.datetime,
-                       dispatcher: str, handler: str, department: str) -> list[Step]:
-        """Feedback, verification, maybe rework, and closing."""
-        r = self.rng
-        S = CaseStatus
-        span = due - dispatched
-        reworks = 0 if r.random() > 0.05 else r.choice([1, 1, 1, 2])
-        late = r.random() < 0.07
-        steps, at = [], accepted
-        for round_no in range(reworks + 1):
-            last = round_no == reworks
-            if late and last:
-                target = dispatched + span * r.uniform(1.05, 2.5)
-            else:
-                target = at + span * r.uniform(0.1, 0.8) / (reworks + 1)
-            at = max(at + dt.timedelta(minutes=10), target)
-            steps.append(Step("feedback", S.processing, S.handled, at, handler,
-                              r.choice(FEEDBACK_NOTES), department))
-            at += dt.timedelta(minutes=r.randint(20, 240))  # the grid worker checks on site
-            if last:
-                steps.append(Step("close", S.handled, S.closed, at, dispatcher, "核查通过, 予以结案"))
-            else:
-                steps.append(Step("rework", S.handled, S.processing, at, dispatcher,
-                                  "核查未通过: 现场问题仍存在, 请返工", department))
-        return steps
+
+
+
+class CaseYear:
+    """Plays the planned cases through intake and the workflow service, in time order.
+
+    One queue of what happens next, ordered by time: reports, moves, and the moments a running
+    case's light is due to turn yellow or red, when the SLA tick (which runs every minute in
+    a real deployment) is run for that case, at the first whole minute after. Time order is
+    what makes the year true: a repeat call is flagged as a duplicate only if the first report
+    was still open then, and a light turns only if the case was still running then. Nothing
+    after `now` happens. One transaction, the caller's.
+    """
+
+    def __init__(self, session: Session, now: dt.datetime) -> None:
+        from backend.cases.sla import deadlines
+
+        self.session, self.now = session, now
+        self.rules = deadlines(session)
+        self.units = dict(session.execute(select(CaseCategory.code,
+                                                 CaseCategory.deadline_unit)).all())
+        self.callers: dict[str, Caller] = {}
+        self.queue: list[tuple[dt.datetime, int, str, Any]] = []
+        self.order = itertools.count()
+
+    def caller(self, name: str) -> Caller:
+        """The actor a move is recorded under: the person the demo has do it. A system caller
+        (no scope checks): the planner keeps each person to the cases of their own grid."""
+        if name not in self.callers:
+            self.callers[name] = Caller(None, Actor(name))
+        return self.callers[name]
+
+    def push(self, at: dt.datetime, kind: str, item: Any) -> None:
+        heapq.heappush(self.queue, (at, next(self.order), kind, item))
+
+    def play(self, reports: list[dict[str, Any]], advance: Callable[[int], None]) -> int:
+        from backend.cases.escalation import tick
+
+        for report in reports:
+            self.push(report["reported_at"], "report", report)
+        received = 0
+        # Written only when something reads it, so that the steps and audit entries of several
+        # moves share a flush: a report writes itself (the duplicate check reads which cases
+        # are open), a move on a case changed since the last flush flushes first (one version
+        # per action, as over the API), a tick flushes first.
+        with self.session.no_autoflush:
+            while self.queue and self.queue[0][0] <= self.now:
+                at, _, kind, item = heapq.heappop(self.queue)
+                if kind == "report":
+                    self.receive(at, item)
+                    received += 1
+                    advance(1)
+                elif kind == "move":
+                    self.take(at, item)
+                else:
+                    self.tick(at, *item)
+            self.session.flush()
+        # The tick that ran in the minute before `now`.
+        tick(self.session, now=self.now, commit=False)
+        return received
+
+    def receive(self, at: dt.datetime, report: dict[str, Any]) -> None:
+        data = {k: v for k, v in report.items() if k not in ("intake_actor", "moves")}
+        case = receive_report(self.session, data, self.caller(report["intake_actor"]), at)
+        self.next_move(_Playing(case, report["moves"]), at)
+
+    def next_move(self, playing: _Playing, after: dt.datetime) -> None:
+        if playing.done >= len(playing.moves):
+            return
+        move, case = playing.moves[playing.done], playing.case
+        at = after + move.wait
+        if move.share is not None and case.sla_started_at and case.due_at:
+            at = max(at, case.sla_started_at + (case.due_at - case.sla_started_at) * move.share)
+        self.push(at, "move", playing)
+
+    def take(self, at: dt.datetime, playing: _Playing) -> None:
+        from backend.cases.workflow import perform
+
+        case, move = playing.case, playing.moves[playing.done]
+        playing.done += 1
+        action, body = move.action, dict(move.body)
+        if action == "file" and case.possible_duplicate_of_id is not None:
+            original = self.session.get(Case, case.possible_duplicate_of_id)
+            if original.status in OPEN_STATUSES:  # the same problem: merged, not filed again
+                action = "merge"
+                body = {"original_case_id": original.id, "note": "重复上报, 合并至原案卷"}
+                playing.done = len(playing.moves)
+        if move.department is not None:
+            body["task_id"] = self.session.execute(
+                select(CaseTask.id).where(CaseTask.case_id == case.id,
+                                          CaseTask.department_code == move.department,
+                                          CaseTask.status != TaskStatus.returned)
+                .order_by(CaseTask.id.desc()).limit(1)).scalar_one()
+        if move.extend is not None:
+            body["requested_due_at"] = case.due_at + move.extend
+        if self.session.is_modified(case):  # one version per action, as over the API
+            self.session.flush()
+        was_running = case.status in RUNNING_STATUSES
+        clock = (case.sla_started_at, case.due_at)
+        perform(self.session, case.id, action, body, self.caller(move.actor), now=at,
+                commit=False, flush=False)
+        if case.status in RUNNING_STATUSES and (
+                not was_running or (case.sla_started_at, case.due_at) != clock):
+            self.watch(case, at)
+        self.next_move(playing, at)
+
+    def watch(self, case: Case, at: dt.datetime) -> None:
+        """Tick the case in the first minute after its light is due to turn yellow, and red
+        (after `at`: a case sent back for rework past its due time turns red at once)."""
+        unit = self.units[case.category_code]
+        yellow = self.rules.yellow_at(case.sla_started_at, case.due_at, unit)
+        for moment in (yellow, case.due_at):
+            moment = max(moment, at)
+            minute = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+            self.push(minute, "tick", (case, case.due_at))
+
+    def tick(self, at: dt.datetime, case: Case, due_at: dt.datetime) -> None:
+        from backend.cases.escalation import tick
+
+        if case.status not in RUNNING_STATUSES or case.due_at != due_at:
+            return  # handled meanwhile, or given another due time (watched anew)
+        self.session.flush()
+        tick(self.session, now=at, case_ids=[case.id], commit=False)
+        # The tick writes with Core UPDATEs: what this session holds of the case is stale.
+        self.session.expire(case, ["light", "escalation_level", "escalated_at", "updated_at"])
+
+
+@dataclass
+class _Playing:
+    case: Case
+    moves: list[Move]
+    done: int = 0  # moves taken so far
 
 
 class ProgressBars:
@@ -1068,8 +1289,13 @@ class ProgressBars:
         if not self.enabled:
             yield self
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn()) as bars:
@@ -1088,7 +1314,8 @@ def build_demo_data(
     scale: int = 1, seed: int = 2026, *, residents: int | None = None, cases: int | None = None,
     now: dt.datetime | None = None, progress: ProgressBars | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The demo world as rows per table (in TABLE_ORDER), without touching a database."""
+    """The demo world as rows per table (in TABLE_ORDER), without touching a database; and
+    under "case" the reports, in the order they come in, each with its planned `moves`."""
     resident_target = RESIDENTS_PER_SCALE * scale if residents is None else residents
     case_count = CASES_PER_SCALE * scale if cases is None else cases
     builder = DemoBuilder(seed, (now or utcnow()).astimezone(dt.UTC))
@@ -1132,14 +1359,20 @@ def run_seed(
         raise ValueError("scale must be at least 1")
     if not is_empty(database):
         raise ValueError("the database already has areas: demo data goes into an empty database")
+    now = (now or utcnow()).astimezone(dt.UTC)
     with ProgressBars(progress).running() as bars:
         rows = build_demo_data(scale, seed, residents=residents, cases=cases, now=now,
                                progress=bars)
         with database.session() as session, session.begin():
             write_rows(session, rows, bars)
-            accounts = create_demo_accounts(session, demo_password or get_settings().demo_password,
-                                            demo_layout(rows))
-    return {table: len(rows[table]) for table in TABLE_ORDER} | {"user_account": len(accounts)}
+            # Before the cases: the accounts are who hears of them (notifications).
+            password = demo_password or (database.settings or get_settings()).demo_password
+            accounts = create_demo_accounts(session, password, demo_layout(rows))
+            advance = bars.task("案卷流转", len(rows["case"]))
+            played = CaseYear(session, now).play(rows["case"], advance)
+            steps = session.execute(select(func.count()).select_from(CaseStep)).scalar_one()
+    return ({table: len(rows[table]) for table in TABLE_ORDER}
+            | {"case": played, "case_step": steps, "user_account": len(accounts)})
 
 
 def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:

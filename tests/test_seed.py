@@ -11,12 +11,24 @@ from shapely.geometry import Point, box, shape
 from shapely.ops import unary_union
 from sqlalchemy import select
 
-from backend.cases.service import case_code
 from backend.areas.schemas import GridCreate
-from backend.cases.models import CaseStep
+from backend.cases.escalation import tick
+from backend.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseCategory,
+    CaseStatus,
+    CaseStep,
+    CaseTask,
+    Light,
+    TaskStatus,
+)
 from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
+from backend.cases.service import case_code
+from backend.cases.sla import deadlines
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
+from backend.identity.models import User
 from backend.ledgers.id_number import parse_id_number
 from backend.ledgers.schemas import (
     BuildingCreate,
@@ -24,6 +36,7 @@ from backend.ledgers.schemas import (
     OrganizationCreate,
     ResidentCreate,
 )
+from backend.notifications.models import Notification
 from backend.seed import (
     BBOX,
     BEIJING,
@@ -36,6 +49,8 @@ from backend.seed import (
 from tests.builders import ok
 
 FIXED_NOW = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)  # 14:00 in Beijing
+# The seeded database's "now": a moment ago, fixed, so that its lights can be checked exactly.
+SEED_NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=1)
 TABLES = {
     "areas": "area", "departments": "department", "case-categories": "case_category",
     "grids": "grid", "buildings": "building", "households": "household",
@@ -69,7 +84,7 @@ def beijing_today() -> dt.date:
 
 @pytest.fixture
 def seeded(app, client) -> dict[str, int]:
-    return run_seed(app.state.db, progress=False, residents=600, cases=1000)
+    return run_seed(app.state.db, progress=False, residents=600, cases=1000, now=SEED_NOW)
 
 
 # --- reference data ------------------------------------------------------------------------
@@ -121,7 +136,8 @@ def test_scale_one_has_20000_residents_with_unique_ids_and_6000_cases():
     rows = build_demo_data(now=FIXED_NOW)
     assert len(rows["resident"]) == 20_000 and len(rows["case"]) == 6_000
     assert len({r["id_number"] for r in rows["resident"]}) == 20_000
-    assert len({c["code"] for c in rows["case"]}) == 6_000
+    reported = [c["reported_at"] for c in rows["case"]]
+    assert reported == sorted(reported) and reported[-1] < FIXED_NOW  # in the order they come in
     credit_codes = [o["credit_code"] for o in rows["organization"] if o["credit_code"]]
     assert len(credit_codes) == len(set(credit_codes))
     assert 36 <= len(rows["grid"]) <= 45
@@ -168,13 +184,19 @@ def test_seed_fills_an_empty_database_and_refuses_a_full_one(app, client):
     with pytest.raises(ValueError):
         run_seed(database, progress=False, residents=10, cases=10)
 
-    # The seed wrote explicit ids: new rows still get fresh ones (PostgreSQL sequences moved on).
+    # The seed wrote explicit ids: new rows still get fresh ones (PostgreSQL sequences moved
+    # on). Cases came in through intake, numbered by the database in the order reported.
     grid = fetch_all(client, "grids")[0]
+    household = ok(client.post("/api/v1/households", json={
+        "building_id": fetch_all(client, "buildings")[0]["id"], "room": "9单元999"}), 201)
+    assert household["id"] == counts["household"] + 1
+    seeded = fetch_all(client, "cases", sort="id")
+    assert [c["reported_at"] for c in seeded] == sorted(c["reported_at"] for c in seeded)
     created = ok(client.post("/api/v1/cases", json={
         "source": "hotline_12345", "category_code": "07011", "title": "楼下积存垃圾",
         "grid_code": grid["code"]}), 201)
-    assert created["id"] == counts["case"] + 1
-    assert created["code"].endswith(f"{counts['case'] + 1:08d}")
+    assert created["id"] == seeded[-1]["id"] + 1
+    assert created["code"].endswith(f"{created['id']:08d}")
     assert grid["created_at"] == grid["updated_at"]  # linking AB岗 partners is not an edit
 
 
@@ -294,7 +316,6 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
         app, client, seeded):
     cases = fetch_all(client, "cases")
     grids = {g["code"]: shape(g["boundary"]) for g in fetch_all(client, "grids")}
-    categories = {c["code"]: c for c in fetch_all(client, "case-categories")}
     patrols = {p["id"]: p for p in fetch_all(client, "patrols")}
     now = dt.datetime.now(dt.UTC)
     statuses = Counter(c["status"] for c in cases)
@@ -303,7 +324,8 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
     assert sum(statuses[s] for s in ("reported", "filed", "dispatched", "processing", "handled")) > 0
     assert any(c["rework_count"] > 0 for c in cases)
     assert any(c["satisfaction"] for c in cases)
-    assert any(when(c["closed_at"]) > when(c["due_at"]) for c in cases if c["closed_at"])
+    assert any(when(c["closed_at"]) > when(c["due_at"]) for c in cases
+               if c["closed_at"] and c["due_at"])
     assert len({c["source"] for c in cases}) >= 5
 
     linked: Counter[int] = Counter()
@@ -317,15 +339,12 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
         present = [t for t in times if t is not None]
         assert present == sorted(present), case["code"]
         status = case["status"]
-        if status == "cancelled":
-            assert case["filed_at"] is None and case["department_code"] is None
-        if status == "closed":
-            assert None not in times
-        else:
+        if status == "closed":  # handled on site or by departments; approvals are decided
+            assert case["filed_at"] and case["closed_at"]
+            assert case["handled_at"] or case["handling_type"] == "approval"
+        if status not in ("closed", "cancelled"):
             assert case["closed_at"] is None and case["satisfaction"] is None
         if case["dispatched_at"]:
-            category = categories[case["category_code"]]
-            assert case["department_code"] == category["default_department_code"]
             assert when(case["due_at"]) > when(case["dispatched_at"])
         if case["satisfaction"] is not None:
             assert 1 <= case["satisfaction"] <= 5
@@ -337,23 +356,6 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
     for patrol in patrols.values():
         assert patrol["issues_found"] == linked[patrol["id"]]
 
-    # Every case's steps chain from status to status and end where the case is.
-    with app.state.db.session() as session:
-        steps = session.execute(select(CaseStep).order_by(CaseStep.case_id, CaseStep.id)).scalars()
-        by_case = defaultdict(list)
-        for step in steps:
-            by_case[step.case_id].append(step)
-    assert set(by_case) == {c["id"] for c in cases}
-    for case in cases:
-        chain = by_case[case["id"]]
-        assert chain[0].action == "report" and chain[0].from_status is None
-        for before, after in itertools.pairwise(chain):
-            assert after.from_status == before.to_status
-            assert after.created_at >= before.created_at
-        assert chain[-1].to_status == case["status"]
-        assert sum(s.action == "rework" for s in chain) == case["rework_count"]
-        if case["closed_at"]:
-            assert chain[-1].action == "close" and chain[-1].created_at == when(case["closed_at"])
 
 
 def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
@@ -389,3 +391,120 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
             assert log["reviewed_by"]
             assert when(log["reviewed_at"]).astimezone(BEIJING).date() > dt.date.fromisoformat(
                 log["log_date"])
+
+
+# --- the seeded cases are what the workflow produced --------------------------------------
+
+# Actions that leave the status as it is: a step on the side of the chain.
+CLOSING = {"close", "verify", "handle-on-site", "review-approval"}
+
+
+def test_seeded_cases_are_exactly_what_the_workflow_produced(app, client, seeded):
+    """Every seeded case went through intake and workflow.perform at its own time: its step
+    log replays to its status, its times, due time, light, escalation and notices follow."""
+    with app.state.db.session() as session:
+        rules = deadlines(session)
+        categories = {c.code: c for c in session.execute(select(CaseCategory)).scalars()}
+        cases = list(session.execute(select(Case).order_by(Case.id)).scalars())
+        steps = defaultdict(list)
+        for step in session.execute(select(CaseStep).order_by(CaseStep.id)).scalars():
+            steps[step.case_id].append(step)
+        tasks = defaultdict(list)
+        for task in session.execute(select(CaseTask).order_by(CaseTask.id)).scalars():
+            tasks[task.case_id].append(task)
+        sanitation = session.execute(select(User.id).where(User.username == "dept-sanitation")
+                                     ).scalar_one()
+        notices = list(session.execute(select(Notification).where(
+            Notification.user_id == sanitation, Notification.kind == "dispatch")).scalars())
+    assert len(cases) == seeded["case"] == 1000
+
+    actions: Counter[str] = Counter()
+    for case in cases:
+        chain = steps[case.id]
+        actions.update(s.action for s in chain)
+        moves = [s for s in chain if s.action not in ("escalate", "merged")]
+        # The chain: from `reported`, each step where the last one left the case, ending where
+        # the case is; in time order, after the report and before the seed's now.
+        status = CaseStatus.reported
+        for step in chain:
+            assert step.from_status is status, (case.code, step.action)
+            status = step.to_status
+        assert status is case.status, case.code
+        times = [case.reported_at, *(s.created_at for s in chain)]
+        assert times == sorted(times) and times[-1] <= SEED_NOW, case.code
+        last_move = moves[-1].created_at if moves else case.reported_at
+        # Written last by its last action, or by a tick since that lit it yellow or red.
+        assert case.updated_at == last_move or (
+            case.updated_at > last_move and case.light in (Light.yellow, Light.red))
+        assert case.version == len(moves) + 1  # one version per action, as over the API
+
+        changes = [s for s in moves if s.to_status is not s.from_status]
+        last = changes[-1] if changes else None  # what brought the case where it is
+        if case.status is CaseStatus.closed:
+            assert last.action in CLOSING and case.closed_at == last.created_at
+            assert all(t.status in (TaskStatus.verified, TaskStatus.returned)
+                       for t in tasks[case.id])
+        if case.status is CaseStatus.cancelled:
+            assert last.action in ("cancel", "merge", "review-approval")
+            assert case.closed_at == last.created_at and case.cancel_reason
+        if case.duplicate_of_id is not None:
+            assert last.action == "merge" and case.possible_duplicate_of_id is not None
+        assert case.rework_count == actions_of(chain, "rework")
+        assert case.extension_count == sum(
+            s.action == "approve-extension" and s.details["approved"] for s in chain)
+        if case.satisfaction is not None:
+            assert chain[-1].action == "evaluate" or actions_of(chain, "evaluate") == 1
+
+        # The clock: started by the last dispatch (or first summons), due as the calendar of
+        # the settings counts the class's limit, unless an extension moved it.
+        started = [s for s in chain if s.action in ("dispatch", "summon")
+                   and s.from_status is CaseStatus.filed]
+        if case.sla_started_at is None:
+            assert case.due_at is None or case.status is CaseStatus.filed
+            continue
+        assert case.sla_started_at == started[-1].created_at
+        category = categories[case.category_code]
+        extended = [s for s in chain if s.action == "approve-extension"
+                    and s.created_at > case.sla_started_at]
+        expected = (dt.datetime.fromisoformat(extended[-1].details["requested_due_at"])
+                    if extended else rules.due_at(case.sla_started_at, category.deadline_value,
+                                                  category.deadline_unit))
+        assert case.due_at == expected, case.code
+        if case.status in (CaseStatus.dispatched, CaseStatus.processing):
+            # The last tick ran at the seed's now: the light it left is the light of now.
+            assert case.light is rules.light(case.sla_started_at, case.due_at,
+                                             category.deadline_unit, SEED_NOW), case.code
+            if case.light is Light.red:
+                assert case.escalation_level == 1
+        escalations = [s for s in chain if s.action == "escalate"]
+        assert len(escalations) >= case.escalation_level
+        for escalation in escalations:  # by the tick of the minute after the case was overdue
+            due = dt.datetime.fromisoformat(escalation.details["due_at"])
+            before = max(due, *(s.created_at for s in chain if s.id < escalation.id))
+            assert dt.timedelta(0) < escalation.created_at - before <= dt.timedelta(minutes=1)
+
+    # The department's inbox: one notice per dispatch to it, sent when it was dispatched.
+    dispatched = sorted((s.case_id, s.created_at) for c in steps.values() for s in c
+                        if s.action == "dispatch" and s.department_code == "HW01")
+    assert sorted((n.case_id, n.created_at) for n in notices) == dispatched
+
+    # A year has every kind of step and every status in it.
+    assert set(actions) >= {
+        "file", "cancel", "dispatch", "accept", "return", "feedback", "request-extension",
+        "approve-extension", "verify", "close", "rework", "handle-on-site", "evaluate",
+        "summon", "review-approval", "escalate"}, actions
+    statuses = Counter(c.status for c in cases)  # (a thousand cases: not every open status)
+    assert {CaseStatus.closed, CaseStatus.cancelled} < set(statuses), statuses
+    assert sum(n for status, n in statuses.items() if status in OPEN_STATUSES) > 0
+    assert any(c.light is Light.red and c.status is CaseStatus.processing for c in cases)
+    assert any(len({t.department_code for t in tasks[c.id]}) > 1 for c in cases)
+
+
+def actions_of(chain: list, action: str) -> int:
+    return sum(s.action == action for s in chain)
+
+
+def test_a_tick_at_the_seeds_now_finds_nothing_left_to_do(app, seeded):
+    with app.state.db.session() as session:
+        result = tick(session, now=SEED_NOW)
+    assert result.scanned > 0 and (result.yellow, result.red, result.escalated) == (0, 0, 0)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from backend.cases import sla
 from backend.cases.models import DeadlineUnit, Light
-from backend.cases.sla import WorkingCalendar, WorkingHours, current_calendar, light_for, time_left
+from backend.cases.sla import WorkingCalendar, WorkingHours, deadlines, light_for, time_left
 from backend.config import Settings
 from backend.db import BEIJING
 from tests.builders import ok
@@ -267,7 +267,7 @@ def test_office_hours_and_the_yellow_share_are_settings():
 def test_calendar_days_posted_by_the_admin_override_the_library(app, client):
     def calendar() -> WorkingCalendar:
         with app.state.db.session() as session:
-            return current_calendar(session)
+            return deadlines(session).calendar
 
     before = calendar()
     assert calendar() is before  # unchanged table: the same calendar, not read again
@@ -318,3 +318,22 @@ def test_dispatchers_and_leaders_read_the_calendar_and_only_admins_change_it(cli
             "day": "2026-12-02", "is_working_day": False})
         assert refused.status_code == 403, (reader, refused.text)
     assert as_user("member").get("/api/v1/calendar-days").status_code == 403
+
+
+def test_yellow_at_is_when_the_light_turns_yellow():
+    """The seed ticks each case when its light is due to change: yellow_at must agree with
+    light_for, to the second."""
+    cases = [
+        (bj(2026, 11, 23, 8, 30), 10, WORKING_HOURS, bj(2026, 11, 23, 18)),
+        (bj(2026, 11, 27, 10), 1, DAYS, bj(2026, 11, 30, 15, 6)),  # across the weekend
+        (bj(2026, 11, 28, 22), 3, HOURS, bj(2026, 11, 29, 0, 24)),
+        (bj(2026, 2, 14, 17), 4, WORKING_HOURS, bj(2026, 2, 24, 10, 42)),  # across 春节
+    ]
+    for start, value, unit, expected in cases:
+        due = OFFICIAL.due_at(start, value, unit)
+        turns = sla.yellow_at(OFFICIAL, start, due, unit)
+        assert abs((turns - expected).total_seconds()) < 1, (start, unit, turns)
+        after = turns + dt.timedelta(seconds=1)
+        assert light_for(OFFICIAL, start, due, unit, after) is Light.yellow
+        before = turns - dt.timedelta(seconds=1)
+        assert light_for(OFFICIAL, start, due, unit, before) is Light.green

@@ -52,9 +52,11 @@ def entry(actor: Actor, action: str, entity: str, entity_id: int | None,
 
 def record(
     session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
-    scope_code: str | None, changes: dict[str, tuple[Any, Any]],
+    scope_code: str | None, changes: dict[str, tuple[Any, Any]], at: dt.datetime | None = None,
 ) -> None:
-    session.add(AuditEntry(**entry(actor, action, entity, entity_id, scope_code, changes)))
+    """`at`: when the write happened (default now; the demo seed's simulated year passes it)."""
+    stamp = {"created_at": at, "updated_at": at} if at is not None else {}
+    session.add(AuditEntry(**entry(actor, action, entity, entity_id, scope_code, changes), **stamp))
 
 
 def record_many(session: Session, entries: list[dict[str, Any]]) -> None:

@@ -1,9 +1,16 @@
 """The SLA tick: lights turn yellow and red, people are told, red cases are escalated (督办).
 
-Run every minute by `gridlink serve` and on demand by `gridlink sla tick`. Idempotent: each row
-is changed with a conditional UPDATE (only if it still holds the old value), and only the
-process whose UPDATE took effect notifies, so two workers ticking at once, or one tick run
-twice, warn and escalate once.
+Run every minute by `gridlink serve` and on demand by `gridlink sla tick`.
+
+Idempotent and restartable. The tick first works out, for every running case, the light it
+should show now; the cases that need a change are then handled in chunks of CHUNK, each chunk
+one transaction: conditional UPDATEs (only rows still holding the old value, RETURNING the ids
+that did change), then for exactly those ids the notifications, the webhook outbox rows and the
+escalation steps, inserted in bulk. So two workers ticking at once, or one tick run twice, warn
+and escalate once; and a tick that dies mid-way leaves whole chunks done or undone, never half
+a case: the next tick finishes the rest without telling anyone twice (the notifications' dedupe
+keys are a second guard). A first tick over a large backlog (benchmarks/RESULTS.md) costs a few
+statements per chunk instead of a dozen per case.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ import functools
 import logging
 import threading
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.cases.models import Case, CaseCategory, CaseStep, DeadlineUnit, Light, WebhookEvent
+from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.service import RUNNING_STATUSES
 from backend.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
@@ -27,6 +36,10 @@ from backend.notifications.models import NotificationKind
 
 log = logging.getLogger(__name__)
 
+# Cases per transaction: big enough that a backlog takes few round trips, small enough that a
+# crash loses little work and no IN (...) list nears a parameter limit.
+CHUNK = 1000
+
 
 @dataclass
 class TickResult:
@@ -34,6 +47,7 @@ class TickResult:
     yellow: int = 0
     red: int = 0
     escalated: int = 0
+    chunks: int = 0
     seconds: float = 0.0
 
 
@@ -53,80 +67,136 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
                                 RoleAssignment.area_code.in_([grid_code[:6], grid_code[:9]]))
 
 
-def tick(session: Session, now: dt.datetime | None = None, yellow_share: float | None = None
+@dataclass(frozen=True)
+class _Change:
+    case_id: int
+    old: Light | None
+    new: Light
+    escalate: bool  # red and not escalated yet (when scanned)
+
+
+def tick(session: Session, now: dt.datetime | None = None, *,
+         case_ids: Iterable[int] | None = None, chunk_size: int = CHUNK,
+         progress: Callable[[TickResult], None] | None = None, commit: bool = True
          ) -> TickResult:
-    from backend.cases.sla import current_calendar
+    """Set the lights of the running cases as of `now` (default: the clock), tell whom it
+    concerns, escalate the overdue; commit chunk by chunk.
+
+    `case_ids` limits the tick to those cases (the demo seed ticks each case when its light is
+    due to change). `progress` is called after each chunk is written, before its commit.
+    `commit` False leaves the whole tick to the caller's transaction (the seed's).
+    """
+    from backend.cases.sla import deadlines
 
     started = time.perf_counter()
-    run = _Tick(session, now or utcnow(), current_calendar(session), yellow_share)
-    rows = session.execute(
-        select(Case.id, Case.sla_started_at, Case.due_at, Case.light, Case.escalation_level,
-               CaseCategory.deadline_unit)
-        .join(CaseCategory, CaseCategory.code == Case.category_code)
-        .where(Case.status.in_(RUNNING_STATUSES), Case.due_at.is_not(None),
-               Case.sla_started_at.is_not(None))
-    ).all()
-    run.result.scanned = len(rows)
-    with session.no_autoflush:  # one flush at the end, not one before every lookup
-        for row in rows:
-            run.case(*row)
-    session.commit()
-    run.result.seconds = time.perf_counter() - started
-    return run.result
+    now = now or utcnow()
+    rules = deadlines(session)
+    stmt = (select(Case.id, Case.sla_started_at, Case.due_at, Case.light, Case.escalation_level,
+                   CaseCategory.deadline_unit)
+            .join(CaseCategory, CaseCategory.code == Case.category_code)
+            .where(Case.status.in_(RUNNING_STATUSES), Case.due_at.is_not(None),
+                   Case.sla_started_at.is_not(None)))
+    if case_ids is not None:
+        stmt = stmt.where(Case.id.in_(list(case_ids)))
+    result = TickResult()
+    changes = []
+    for case_id, started_at, due_at, old, level, unit in session.execute(stmt):
+        result.scanned += 1
+        light = rules.light(started_at, due_at, unit, now)
+        escalate = light is Light.red and level == 0
+        if light is not old or escalate:
+            changes.append(_Change(case_id, old, light, escalate))
+    run = _Tick(session, now, result)
+    for start in range(0, len(changes), chunk_size):
+        run.chunk(changes[start:start + chunk_size])
+        result.chunks += 1
+        if progress is not None:
+            progress(result)
+        if commit:
+            session.commit()
+    if commit:
+        session.commit()  # ends the scan's transaction when nothing changed
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# What the notices, steps and webhook payloads of a changed case need to know about it.
+def _detail_columns():
+    from backend.cases.webhooks import CASE_FIELDS
+
+    table = Case.__table__
+    return [table.c.id, *(table.c[name] for name in CASE_FIELDS)]
 
 
 class _Tick:
-    """One tick: its clock, calendar, and who hears of what, looked up once per department
-    and grid (a first tick over a backlog changes thousands of lights)."""
+    """One tick: its clock, and who hears of what, looked up once per department and grid."""
 
-    def __init__(self, session: Session, now: dt.datetime, calendar, yellow_share) -> None:
-        self.session, self.now, self.calendar = session, now, calendar
-        self.light_options = {} if yellow_share is None else {"yellow_share": yellow_share}
-        self.result = TickResult()
+    def __init__(self, session: Session, now: dt.datetime, result: TickResult) -> None:
+        self.session, self.now, self.result = session, now, result
         self.department_users = functools.cache(
             lambda code: notify.department_users(session, code))
         self.dispatchers = functools.cache(lambda grid: notify.covering_dispatchers(session, grid))
         self.escalate_to = functools.cache(lambda grid: escalation_recipients(session, grid))
 
-    def case(self, case_id, started_at, due_at, old_light, level, unit) -> None:
+    def chunk(self, changes: list[_Change]) -> None:
         from backend.cases import webhooks
-        from backend.cases.sla import light_for
 
-        session, now, result = self.session, self.now, self.result
-        light = light_for(self.calendar, started_at, due_at, DeadlineUnit(unit), now,
-                          **self.light_options)
-        changed = light is not old_light and session.execute(
-            update(Case).where(Case.id == case_id, Case.light.is_(None) if old_light is None
-                               else Case.light == old_light)
-            .values(light=light).execution_options(synchronize_session=False)
-        ).rowcount == 1
-        if changed and light in (Light.yellow, Light.red):
-            case = session.get(Case, case_id)
-            kind = NotificationKind.yellow if light is Light.yellow else NotificationKind.red
-            title = (f"{'即将超期' if light is Light.yellow else '已超期'} {case.code}: {case.title}")
-            dedupe = f"{due_at.isoformat()}"
-            notify.send(session, self.department_users(case.department_code), kind, case, title,
-                        dedupe=dedupe)
-            notify.send(session, self.dispatchers(case.grid_code), kind, case, title, dedupe=dedupe)
-            webhooks.enqueue(session, WebhookEvent.yellow if light is Light.yellow
-                             else WebhookEvent.red, case, department_code=case.department_code)
-            if light is Light.yellow:
-                result.yellow += 1
+        session, now, table = self.session, self.now, Case.__table__
+        # The conditional UPDATEs: only rows still holding the light this tick read change, and
+        # RETURNING says which, so only this tick tells anyone of them.
+        transitions: dict[tuple[Light | None, Light], list[int]] = defaultdict(list)
+        for change in changes:
+            if change.new is not change.old:
+                transitions[(change.old, change.new)].append(change.case_id)
+        lit: dict[int, Light] = {}
+        for (old, new), ids in transitions.items():
+            held = table.c.light.is_(None) if old is None else table.c.light == old
+            for case_id in session.execute(
+                    update(table).where(table.c.id.in_(ids), held)
+                    .values(light=new, updated_at=now).returning(table.c.id)).scalars():
+                lit[case_id] = new
+        overdue = [c.case_id for c in changes if c.escalate]
+        escalated = set(session.execute(
+            update(table).where(table.c.id.in_(overdue), table.c.escalation_level == 0)
+            .values(escalation_level=1, escalated_at=now, updated_at=now)
+            .returning(table.c.id)).scalars()) if overdue else set()
+        warned = {case_id: light for case_id, light in lit.items() if light is not Light.green}
+        if not warned and not escalated:
+            return
+        cases = {row.id: row for row in session.execute(
+            select(*_detail_columns()).where(table.c.id.in_(sorted(set(warned) | escalated))))}
+
+        notices, events, steps = [], [], []
+        for case_id, light in sorted(warned.items()):
+            case = cases[case_id]
+            yellow = light is Light.yellow
+            kind = NotificationKind.yellow if yellow else NotificationKind.red
+            title = f"{'即将超期' if yellow else '已超期'} {case.code}: {case.title}"
+            users = (self.department_users(case.department_code)
+                     + self.dispatchers(case.grid_code))
+            notices.append(notify.Notice(users, kind, case_id, title, case.due_at.isoformat()))
+            events.append((WebhookEvent.yellow if yellow else WebhookEvent.red, case))
+            if yellow:
+                self.result.yellow += 1
             else:
-                result.red += 1
-        if light is Light.red and level == 0 and session.execute(
-                update(Case).where(Case.id == case_id, Case.escalation_level == 0)
-                .values(escalation_level=1, escalated_at=now)
-                .execution_options(synchronize_session=False)).rowcount == 1:
-            case = session.get(Case, case_id)
-            session.add(CaseStep(case_id=case.id, grid_code=case.grid_code, action="escalate",
-                                 from_status=case.status, to_status=case.status, actor="system",
-                                 department_code=case.department_code,
-                                 note="超期未处置, 提级督办", details={"due_at": due_at.isoformat()}))
-            notify.send(session, self.escalate_to(case.grid_code),
-                        NotificationKind.escalation, case, f"督办 {case.code}: {case.title} 已超期",
-                        dedupe=due_at.isoformat())
-            result.escalated += 1
+                self.result.red += 1
+        for case_id in sorted(escalated):
+            case = cases[case_id]
+            steps.append({
+                "case_id": case_id, "grid_code": case.grid_code, "action": "escalate",
+                "from_status": case.status, "to_status": case.status, "actor": "system",
+                "department_code": case.department_code, "task_id": None,
+                "note": "超期未处置, 提级督办", "details": {"due_at": case.due_at.isoformat()},
+                "created_at": now, "updated_at": now, "version": 1})
+            notices.append(notify.Notice(self.escalate_to(case.grid_code),
+                                         NotificationKind.escalation, case_id,
+                                         f"督办 {case.code}: {case.title} 已超期",
+                                         case.due_at.isoformat()))
+            self.result.escalated += 1
+        if steps:
+            session.execute(insert(CaseStep.__table__), steps)
+        notify.send_many(session, notices, now)
+        webhooks.enqueue_many(session, events, now)
 
 
 class TickScheduler:

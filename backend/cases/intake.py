@@ -53,17 +53,19 @@ def likely_duplicate(session: Session, case: Case) -> Case | None:
     return min(near)[2] if near else None
 
 
-def alert_neighbours(session: Session, case: Case) -> int:
+def alert_neighbours(session: Session, case: Case, at: dt.datetime | None = None) -> int:
     if case.handling_type is not HandlingType.emergency:
         return 0
     from backend.areas.geometry import grid_index
 
     neighbours = grid_index(session).neighbours(case.grid_code)
     return notify.grid_chiefs(session, neighbours, NotificationKind.adjacent_alert, case,
-                              f"相邻网格紧急情况 {case.code}: {case.title}", dedupe="intake")
+                              f"相邻网格紧急情况 {case.code}: {case.title}", dedupe="intake",
+                              at=at)
 
 
-def on_intake(session: Session, case: Case) -> None:
+def on_intake(session: Session, case: Case, at: dt.datetime | None = None) -> None:
+    """`at`: when the report came in (default now; the demo seed's simulated year passes it)."""
     original = likely_duplicate(session, case)
     if original is not None:
         # Part of filing the report, not an edit of it: the row stays at version 1.
@@ -71,4 +73,4 @@ def on_intake(session: Session, case: Case) -> None:
                         .values(possible_duplicate_of_id=original.id,
                                 updated_at=case.updated_at))
         set_committed_value(case, "possible_duplicate_of_id", original.id)
-    alert_neighbours(session, case)
+    alert_neighbours(session, case, at)

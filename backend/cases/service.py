@@ -108,6 +108,32 @@ def after_intake(session: Session, case: Case) -> None:
     on_intake(session, case)
 
 
+def receive_report(session: Session, report: dict[str, Any], caller: Any,
+                   at: dt.datetime) -> Case:
+    """A report taken in at `at` outside an HTTP request: the demo seed's simulated year.
+
+    What POST /api/v1/cases does once the input has passed CaseCreate (the caller checks
+    that): the map decides the grid, the case gets its code, likely duplicates are flagged and
+    an emergency alerts the adjacent grids (intake.on_intake), and the audit log records it,
+    all stamped `at`. Flushed, not committed.
+    """
+    from backend.api.crud import SERVER_FIELDS, _masked_changes
+    from backend.audit import writer as audit
+    from backend.cases.intake import on_intake
+
+    data = dict(report)
+    prepare_case(session, data, None)
+    case = Case(**data, created_at=at, updated_at=at)
+    session.add(case)
+    session.flush()  # its id
+    assign_case_code(session, case)
+    on_intake(session, case, at)
+    columns = [c.key for c in Case.__table__.columns if c.key not in SERVER_FIELDS]
+    audit.record(session, caller.actor, "create", CASES.name, case.id, case.grid_code,
+                 _masked_changes(CASES, {k: (None, getattr(case, k)) for k in columns}), at=at)
+    return case
+
+
 def case_of_department(code: str):
     """Cases a department works on: dispatched to it, or it was summoned to (a task of its own)."""
     summoned = select(CaseTask.id).where(CaseTask.case_id == Case.id,
@@ -122,21 +148,21 @@ RUNNING_STATUSES = (CaseStatus.dispatched, CaseStatus.processing)
 
 def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """Every case read shows its light and time left as of now, not as of the last tick."""
-    from backend.cases.sla import current_calendar, light_for, time_left
+    from backend.cases.sla import deadlines, time_left
 
     running = [r for r in rows if r.get("status") in RUNNING_STATUSES and r.get("due_at")
                and r.get("sla_started_at")]
     units = {}
     if running:
-        calendar = current_calendar(session)
+        rules = deadlines(session)
         units = dict(session.execute(select(CaseCategory.code, CaseCategory.deadline_unit)).all())
     now = utcnow()
     for row in rows:
         row["time_left_seconds"] = None
     for row in running:
         row["time_left_seconds"] = round(time_left(row["due_at"], now))
-        row["light"] = light_for(calendar, row["sla_started_at"], row["due_at"],
-                                 units[row["category_code"]], now)
+        row["light"] = rules.light(row["sla_started_at"], row["due_at"],
+                                   units[row["category_code"]], now)
 
 
 DEPARTMENTS = register(EntitySpec(

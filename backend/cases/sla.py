@@ -34,16 +34,22 @@ Every function takes and gives timezone-aware datetimes, UTC as stored (a naive 
 as UTC, like the database layer does); days and office hours are Beijing's. Nothing here raises
 on a date: a date without calendar data falls back to Monday–Friday.
 
-Callers that read the database use `current_calendar(session, settings.working_hours)`: one
-calendar per process, reloaded when the `calendar_day` table changes.
+Callers that read the database use `deadlines(session)`: the one place the rules in force are
+put together, from the `calendar_day` table (one calendar per process, reloaded when the table
+changes) and the settings the session's database was opened with (`Database(settings=...)`;
+the process settings for a database opened without them). So a due time set by the dispatch
+action, a light shown on a read and a light set by the tick all count the same office hours
+and the same yellow share.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import holidays
 from sqlalchemy import func, select
@@ -51,6 +57,9 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import CalendarDay, DeadlineUnit, Light
 from backend.db import BEIJING
+
+if TYPE_CHECKING:
+    from backend.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +85,7 @@ class WorkingHours:
             previous_end = end
 
     @classmethod
+    @functools.lru_cache(maxsize=16)  # parsed once per distinct setting, not on every deadline
     def parse(cls, text: str) -> WorkingHours:
         """'08:30-12:00,13:30-18:00' (the setting's format) → WorkingHours."""
         periods = []
@@ -235,16 +245,79 @@ def time_left(due_at: dt.datetime, now: dt.datetime) -> float:
     return (_utc(due_at) - _utc(now)).total_seconds()
 
 
+def yellow_at(calendar: WorkingCalendar, started_at: dt.datetime, due_at: dt.datetime,
+              unit: DeadlineUnit, yellow_share: float = DEFAULT_YELLOW_SHARE) -> dt.datetime:
+    """The first moment `light_for` turns yellow: `yellow_share` of the allowed time used,
+    counted as light_for counts it (office time for the working units, clock time for hours)."""
+    started_at, due_at, unit = _utc(started_at), _utc(due_at), DeadlineUnit(unit)
+    if unit is DeadlineUnit.hours:
+        return started_at + (due_at - started_at) * yellow_share
+    remaining = dt.timedelta(seconds=calendar.working_seconds_between(started_at, due_at)
+                             * yellow_share)
+    if remaining <= dt.timedelta(0):
+        return started_at
+    for begin, end in calendar.office_periods(started_at):
+        if begin >= due_at:
+            break
+        if remaining <= end - begin:
+            return (begin + remaining).astimezone(dt.UTC)
+        remaining -= end - begin
+    return due_at
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadline rules in force: the working calendar with its office hours, and the share
+    of the allowed time that turns a light yellow."""
+
+    calendar: WorkingCalendar
+    yellow_share: float = DEFAULT_YELLOW_SHARE
+
+    def due_at(self, start: dt.datetime, value: int, unit: DeadlineUnit) -> dt.datetime:
+        return self.calendar.due_at(start, value, unit)
+
+    def light(self, started_at: dt.datetime, due_at: dt.datetime, unit: DeadlineUnit,
+              now: dt.datetime) -> Light:
+        return light_for(self.calendar, started_at, due_at, unit, now, self.yellow_share)
+
+    def yellow_at(self, started_at: dt.datetime, due_at: dt.datetime,
+                  unit: DeadlineUnit) -> dt.datetime:
+        return yellow_at(self.calendar, started_at, due_at, unit, self.yellow_share)
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the database the session belongs to (see backend.db.Database)."""
+    settings = session.info.get("settings")
+    if settings is None:
+        from backend.config import get_settings
+
+        settings = get_settings()
+    return settings
+
+
+def deadlines(session: Session) -> Deadlines:
+    """The deadline rules in force for this session: the one place they are put together.
+    Read once per session (a request, a tick): the calendar_day table as the session began."""
+    from backend.db import once_per_session
+
+    def load() -> Deadlines:
+        settings = settings_of(session)
+        return Deadlines(current_calendar(session, settings.working_hours), settings.yellow_share)
+
+    return once_per_session(session, ("deadlines",), load)
+
+
 # The process-wide calendar, and the state of calendar_day (and the hours) it was built from.
 _current: tuple[tuple, WorkingCalendar] | None = None
 
 
-def current_calendar(session: Session, hours: WorkingHours = WorkingHours()) -> WorkingCalendar:
+def current_calendar(session: Session, hours: WorkingHours) -> WorkingCalendar:
     """The calendar of the `calendar_day` table as it is now, read again only when it changed.
 
     A change shows in (row count, latest updated_at): an insert or a delete changes the count,
     an update or an insert the latest time. Two threads that notice a change at once may both
-    read the table; either result is right.
+    read the table; either result is right. Use `deadlines(session)`, which passes the office
+    hours of the settings.
     """
     global _current
     count, last_change = session.execute(

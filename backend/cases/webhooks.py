@@ -25,14 +25,14 @@ from typing import Annotated, Any
 import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.api.crud import EntitySpec, register
 from backend.api.schemas import CreateSchema
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
-from backend.db import Database, utcnow
+from backend.db import Database, once_per_session, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +134,41 @@ def case_summary(case: Case) -> dict[str, Any]:
     return _plain({name: getattr(case, name) for name in CASE_FIELDS})
 
 
+def _delivery(hook_id: int, event: WebhookEvent, summary: dict[str, Any], case_id: int | None,
+              grid_code: str | None, department: str, occurred_at: dt.datetime,
+              extra: dict[str, Any]) -> dict[str, Any]:
+    """A pending delivery row: the event's envelope under a fresh delivery id."""
+    key = uuid.uuid4().hex
+    payload = {"id": key, "event": event.value, "occurred_at": _plain(occurred_at),
+               "department_code": department, "case": summary} | extra
+    return {"webhook_id": hook_id, "department_code": department, "grid_code": grid_code,
+            "case_id": case_id, "event": event, "delivery_key": key, "payload": payload,
+            "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": occurred_at}
+
+
+def _active_hooks(session: Session, departments: list[str]) -> dict[str, list[int]]:
+    def load() -> dict[str, list[int]]:
+        hooks: dict[str, list[int]] = {code: [] for code in departments}
+        for hook_id, department in session.execute(
+                select(Webhook.id, Webhook.department_code)
+                .where(Webhook.department_code.in_(departments), Webhook.is_active.is_(True))
+                .order_by(Webhook.id)):
+            hooks[department].append(hook_id)
+        return hooks
+
+    return once_per_session(session, ("webhooks", tuple(departments)), load)
+
+
 def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | None = None,
-            department_code: str | None = None) -> list[WebhookDelivery]:
+            department_code: str | None = None, at: dt.datetime | None = None
+            ) -> list[WebhookDelivery]:
     """Queue `event` about `case` for every active webhook of the department; no network I/O.
 
     Call it inside the workflow step's transaction, before its commit: the deliveries are
     committed (or rolled back) with the step. The department is the case's, or the one given
     (`summon`: the summoned department). `extra` adds top-level fields to the payload (e.g. a
-    note); it cannot replace the envelope's. Returns the new deliveries (none when the
-    department has no active webhook).
+    note); it cannot replace the envelope's. `at` is when the event happened (default: now).
+    Returns the new deliveries (none when the department has no active webhook).
     """
     event = WebhookEvent(event)
     department = department_code or case.department_code
@@ -152,26 +178,37 @@ def enqueue(session: Session, event: WebhookEvent, case: Case, extra: dict | Non
     clash = set(extra) & set(ENVELOPE)
     if clash:
         raise ValueError(f"extra cannot replace the envelope's {sorted(clash)}")
-    hooks = session.execute(
-        select(Webhook).where(Webhook.department_code == department, Webhook.is_active.is_(True))
-        .order_by(Webhook.id)
-    ).scalars().all()
-    now = utcnow()
-    occurred_at, summary = _plain(now), case_summary(case)
-    deliveries = []
-    for hook in hooks:
-        key = uuid.uuid4().hex
-        payload = {"id": key, "event": event.value, "occurred_at": occurred_at,
-                   "department_code": department, "case": summary} | extra
-        deliveries.append(WebhookDelivery(
-            webhook_id=hook.id, department_code=department, grid_code=case.grid_code,
-            case_id=case.id, event=event,
-            delivery_key=key, payload=payload, status=DeliveryStatus.pending, attempts=0,
-            next_attempt_at=now,
-        ))
-    session.add_all(deliveries)
-    session.flush()
+    hooks = _active_hooks(session, [department])[department]
+    if not hooks:
+        return []
+    now, summary = at or utcnow(), case_summary(case)
+    deliveries = [WebhookDelivery(**_delivery(hook_id, event, summary, case.id, case.grid_code,
+                                              department, now, extra))
+                  for hook_id in hooks]
+    session.add_all(deliveries)  # written with the step that caused them
     return deliveries
+
+
+def enqueue_many(session: Session, events: list[tuple[WebhookEvent, Any]], at: dt.datetime,
+                 ) -> int:
+    """`enqueue` for many cases at once (the SLA tick): (event, case row) pairs, the row having
+    `id` and the CASE_FIELDS; one lookup of the departments' webhooks, one bulk INSERT.
+    Returns how many deliveries were queued."""
+    departments = sorted({row.department_code for _, row in events if row.department_code})
+    if not departments:
+        return 0
+    hooks = _active_hooks(session, departments)
+    rows = []
+    for event, row in events:
+        for hook_id in hooks.get(row.department_code, ()):
+            summary = _plain({name: getattr(row, name) for name in CASE_FIELDS})
+            rows.append(_delivery(hook_id, WebhookEvent(event), summary, row.id, row.grid_code,
+                                  row.department_code, at, {}))
+    for row in rows:
+        row.update(created_at=at, updated_at=at, version=1)
+    if rows:
+        session.execute(insert(WebhookDelivery.__table__), rows)
+    return len(rows)
 
 
 # --- sending ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.api import crud
-from backend.api.errors import FieldError, ProblemError, field_error
+from backend.api.errors import FieldError, ProblemError, field_error, not_found
 from backend.audit import writer as audit
 from backend.cases.models import (
     ApprovalStage,
@@ -42,7 +42,7 @@ from backend.cases.models import (
     WebhookEvent,
 )
 from backend.cases.service import CASES
-from backend.db import MAX_ID, utcnow
+from backend.db import MAX_ID, once_per_session, utcnow
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -69,7 +69,21 @@ class DispatchBody(ActionBody):
     instructions: Annotated[str | None, Field(max_length=2000)] = None
 
 
+# The task acted on: a department's own; for whoever acts with no department (the command
+# centre, an admin, the seed) the primary one unless named.
+TaskId = Annotated[int | None, Field(ge=1, le=MAX_ID, description="任务 (默认: 本部门的任务)")]
+
+
+class TaskBody(ActionBody):
+    task_id: TaskId = None
+
+
+class ReturnBody(NoteRequired):
+    task_id: TaskId = None
+
+
 class FeedbackBody(NoteRequired):
+    task_id: TaskId = None
     photo_urls: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=20)] = []
 
 
@@ -91,10 +105,6 @@ class MergeBody(ActionBody):
     original_case_id: Annotated[int, Field(ge=1, le=MAX_ID, description="合并至(原案卷)")]
 
 
-class TaskBody(ActionBody):
-    task_id: Annotated[int | None, Field(ge=1, le=MAX_ID, description="任务 (默认: 本部门的任务)")] = None
-
-
 class ReviewBody(ActionBody):
     decision: Annotated[str, Field(pattern="^(approve|reject)$", description="approve 或 reject")]
     publish: Annotated[bool, Field(description="审批通过后结果公示")] = True
@@ -113,6 +123,7 @@ class Context:
     to_status: CaseStatus | None = None  # set by the handler when it decides the outcome
     step_details: dict[str, Any] | None = None
     task: CaseTask | None = None
+    task_list: list[CaseTask] | None = None  # the case's tasks, read once per action
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,9 @@ def _department_of(ctx: Context) -> str | None:
 
 
 def _tasks(ctx: Context) -> list[CaseTask]:
-    return list(ctx.session.execute(
-        select(CaseTask).where(CaseTask.case_id == ctx.case.id).order_by(CaseTask.id)).scalars())
+    if ctx.task_list is None:
+        ctx.task_list = tasks(ctx.session, ctx.case)
+    return ctx.task_list
 
 
 def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
@@ -156,32 +168,37 @@ def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
 
 
 def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.datetime:
-    from backend.cases.sla import current_calendar
+    from backend.cases.sla import deadlines
 
-    calendar = current_calendar(ctx.session)
-    return calendar.due_at(start, category.deadline_value, DeadlineUnit(category.deadline_unit))
+    return deadlines(ctx.session).due_at(start, category.deadline_value,
+                                         DeadlineUnit(category.deadline_unit))
+
+
+def category_of(session: Session, code: str) -> CaseCategory:
+    return once_per_session(session, ("category", code), lambda: session.execute(
+        select(CaseCategory).where(CaseCategory.code == code)).scalar_one())
 
 
 def _category(ctx: Context) -> CaseCategory:
-    return ctx.session.execute(
-        select(CaseCategory).where(CaseCategory.code == ctx.case.category_code)).scalar_one()
+    return category_of(ctx.session, ctx.case.category_code)
 
 
 def route(session: Session, case: Case) -> str | None:
     """The department for a case: the routing rule with the longest area prefix matching the
     case's grid, else one with no area, else the category's default department."""
-    rules = session.execute(
-        select(RoutingRule).where(RoutingRule.category_code == case.category_code)).scalars()
+    rules = once_per_session(session, ("routing", case.category_code), lambda: list(
+        session.execute(select(RoutingRule.area_code, RoutingRule.department_code)
+                        .where(RoutingRule.category_code == case.category_code))))
     matching = [r for r in rules if r.area_code is None or case.grid_code.startswith(r.area_code)]
     if matching:
         return max(matching, key=lambda r: len(r.area_code or "")).department_code
-    return session.execute(select(CaseCategory.default_department_code)
-                           .where(CaseCategory.code == case.category_code)).scalar_one_or_none()
+    return category_of(session, case.category_code).default_department_code
 
 
 def _active_department(ctx: Context, code: str, field: str) -> Department:
-    department = ctx.session.execute(
-        select(Department).where(Department.code == code)).scalar_one_or_none()
+    session = ctx.session
+    department = once_per_session(session, ("department", code), lambda: session.execute(
+        select(Department).where(Department.code == code)).scalar_one_or_none())
     if department is None or not department.is_active:
         raise field_error(422, field, f"部门 '{code}' 不存在或已停用")
     return department
@@ -192,9 +209,14 @@ def _open_task(ctx: Context, department: Department, primary: bool, instructions
     task = CaseTask(case_id=ctx.case.id, grid_code=ctx.case.grid_code,
                     department_code=department.code, is_primary=primary,
                     status=TaskStatus.dispatched, instructions=instructions,
-                    due_at=_deadline(ctx, ctx.now, category))
+                    due_at=_deadline(ctx, ctx.now, category), created_at=ctx.now,
+                    updated_at=ctx.now)
+    known = _tasks(ctx)  # read before the new one is written, so that it is listed once
     ctx.session.add(task)
+    # Its id, for the step. Tasks are opened before the handler changes the case, so this
+    # does not write the case: it is written once, at the end of the action.
     ctx.session.flush()
+    known.append(task)
     return task
 
 
@@ -223,7 +245,7 @@ def do_dispatch(ctx: Context) -> None:
     ctx.task = task
     ctx.step_details = {"department_code": department.code, "due_at": task.due_at.isoformat()}
     notify.department(ctx.session, department.code, NotificationKind.dispatch, case,
-                      f"新派遣案卷 {case.code}: {case.title}")
+                      f"新派遣案卷 {case.code}: {case.title}", at=ctx.now)
     _webhook(ctx, WebhookEvent.dispatch, department.code)
 
 
@@ -272,7 +294,7 @@ def do_request_extension(ctx: Context) -> None:
     case.extension_requested_due_at = ctx.body.requested_due_at
     ctx.step_details = {"requested_due_at": ctx.body.requested_due_at.isoformat()}
     notify.dispatchers(ctx.session, case, NotificationKind.extension,
-                       f"延期申请 {case.code}: {ctx.body.note}")
+                       f"延期申请 {case.code}: {ctx.body.note}", at=ctx.now)
 
 
 def _decide_extension(ctx: Context, approve: bool) -> None:
@@ -336,7 +358,7 @@ def do_rework(ctx: Context) -> None:
         if task.status is TaskStatus.handled:  # back to the department, to accept again
             task.status, task.handled_at, task.accepted_at = TaskStatus.dispatched, None, None
     notify.department(ctx.session, case.department_code, NotificationKind.rework, case,
-                      f"案卷 {case.code} 核查未通过, 需返工: {ctx.body.note}")
+                      f"案卷 {case.code} 核查未通过, 需返工: {ctx.body.note}", at=ctx.now)
     _webhook(ctx, WebhookEvent.rework, case.department_code)
     ctx.to_status = S.dispatched
 
@@ -363,15 +385,14 @@ def do_summon(ctx: Context) -> None:
     departments = [_active_department(ctx, code, f"department_codes.{n}")
                    for n, code in enumerate(codes)]
     first = case.status is S.filed
-    for n, department in enumerate(departments):
-        if department.code in held:
-            continue
-        task = _open_task(ctx, department, primary=first and n == 0,
-                          instructions=ctx.body.instructions)
+    opened = [(department, _open_task(ctx, department, primary=first and n == 0,
+                                      instructions=ctx.body.instructions))
+              for n, department in enumerate(departments) if department.code not in held]
+    for department, task in opened:  # the tasks first, then the case
         notify.department(ctx.session, department.code, NotificationKind.summons, case,
-                          f"吹哨报到 {case.code}: {case.title}")
+                          f"吹哨报到 {case.code}: {case.title}", at=ctx.now)
         _webhook(ctx, WebhookEvent.summon, department.code)
-        if first and n == 0:
+        if task.is_primary:
             case.department_code, case.dispatched_at = department.code, ctx.now
             case.sla_started_at, case.due_at, case.light = ctx.now, task.due_at, Light.green
     ctx.step_details = {"department_codes": codes}
@@ -392,7 +413,7 @@ def do_merge(ctx: Context) -> None:
     # The original's timeline shows what was merged into it: linked both ways.
     ctx.session.add(CaseStep(case_id=original.id, grid_code=original.grid_code, action="merged",
                              from_status=original.status, to_status=original.status,
-                             actor=ctx.caller.actor.name,
+                             actor=ctx.caller.actor.name, created_at=ctx.now, updated_at=ctx.now,
                              note=f"合并重复案卷 {case.code}", details={"duplicate_case_id": case.id}))
 
 
@@ -432,7 +453,8 @@ def _webhook(ctx: Context, event: WebhookEvent, department_code: str | None) -> 
     from backend.cases import webhooks
 
     if department_code is not None:
-        webhooks.enqueue(ctx.session, event, ctx.case, department_code=department_code)
+        webhooks.enqueue(ctx.session, event, ctx.case, department_code=department_code,
+                         at=ctx.now)
 
 
 OPEN_STATES = (S.reported, S.filed, S.dispatched, S.processing, S.handled)
@@ -441,7 +463,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("cancel", "作废", (S.reported, S.filed), NoteRequired, do_cancel),
     Action("dispatch", "派遣", (S.filed,), DispatchBody, do_dispatch),
     Action("accept", "受理", (S.dispatched, S.processing), TaskBody, do_accept),
-    Action("return", "回退", (S.dispatched, S.processing), NoteRequired, do_return),
+    Action("return", "回退", (S.dispatched, S.processing), ReturnBody, do_return),
     Action("feedback", "处置反馈", (S.processing,), FeedbackBody, do_feedback),
     Action("request-extension", "申请延期", (S.dispatched, S.processing), ExtensionBody,
            do_request_extension),
@@ -481,13 +503,26 @@ def parse_body(action: Action, raw: dict[str, Any] | None) -> BaseModel:
 def perform(
     session: Session, case_id: int, action_name: str, raw_body: dict[str, Any] | None,
     caller: crud.Caller, if_match: str | None = None, now: dt.datetime | None = None,
-    commit: bool = True,
+    commit: bool = True, flush: bool = True,
 ) -> Case:
-    """Take one action on one case: check, change, log, notify — all or nothing."""
+    """Take one action on one case: check, change, log, notify — all or nothing.
+
+    `now` is the action's time (default: the clock): the steps, tasks, audit entries,
+    notifications and webhook events it writes carry it, and due times count from it. The
+    demo seed plays a year of cases through here at their own times. `commit` False leaves
+    the transaction to the caller (the seed's is one for the whole year); `flush` False even
+    the flush, to a caller that flushes before anything reads what was written (the seed
+    writes the steps of many cases in one flush).
+    """
     action = ACTIONS.get(action_name)
     if action is None:
         raise ProblemError(404, f"未知的操作 '{action_name}', 可用: {', '.join(ACTIONS)}")
-    case = crud.get_row(session, CASES, case_id, caller, action.name)
+    if caller.principal is None:  # the system itself (CLI, seed): no scope, the loaded row
+        case = session.get(Case, case_id)
+        if case is None:
+            raise not_found(CASES.label, case_id)
+    else:
+        case = crud.get_row(session, CASES, case_id, caller, action.name)
     crud.check_if_match(case, if_match)
     if case.status not in action.allowed_from:
         allowed = allowed_actions(case.status)
@@ -497,21 +532,28 @@ def perform(
     body = parse_body(action, raw_body)
     ctx = Context(session, caller, case, body, now or utcnow())
     before = case.status
-    action.apply(ctx)
+    # The handler's lookups must not write the case half-changed: it is written once, in the
+    # flush below, so that each action moves its version by one.
+    with session.no_autoflush:
+        action.apply(ctx)
     after = ctx.to_status or DEFAULT_TARGET.get(action.name) or before
     case.status = after
     case.updated_at = ctx.now  # every step is an edit of the case: its version moves
+    for task in ctx.task_list or ():  # and of the tasks it moved on, at the same time
+        if session.is_modified(task):
+            task.updated_at = ctx.now
     session.add(CaseStep(
         case_id=case.id, grid_code=case.grid_code, action=action.name, from_status=before,
         to_status=after, actor=caller.actor.name,
         department_code=ctx.task.department_code if ctx.task else case.department_code,
         task_id=ctx.task.id if ctx.task else None, note=getattr(body, "note", None),
-        details=ctx.step_details or {},
+        details=ctx.step_details or {}, created_at=ctx.now, updated_at=ctx.now,
     ))
     audit.record(session, caller.actor, action.name, CASES.name, case.id, case.grid_code,
                  {"status": (before.value, after.value)} | {
-                     k: (None, v) for k, v in (ctx.step_details or {}).items()})
-    session.flush()
+                     k: (None, v) for k, v in (ctx.step_details or {}).items()}, at=ctx.now)
+    if flush or commit:
+        session.flush()
     if commit:
         session.commit()
     return case

@@ -7,14 +7,20 @@ SLA tick runs every minute but warns once per deadline).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
+from backend.db import once_per_session
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
+
+# Keys per IN (...) lookup: well below the parameter limits of SQLite and PostgreSQL.
+LOOKUP_CHUNK = 1000
 
 
 def _active_users(session: Session, *conditions) -> list[int]:
@@ -24,32 +30,73 @@ def _active_users(session: Session, *conditions) -> list[int]:
         .order_by(RoleAssignment.user_id)).scalars())
 
 
+def _key(kind: NotificationKind, case_id: int | None, user_id: int, dedupe: str | None) -> str:
+    return f"{kind.value}:{case_id if case_id is not None else '-'}:{user_id}:{dedupe or uuid.uuid4().hex}"[:200]
+
+
 def send(session: Session, user_ids: list[int], kind: NotificationKind, case: Case | None,
-         title: str, body: str | None = None, dedupe: str | None = None) -> int:
-    """Add one notification per user; with `dedupe`, users already told are skipped."""
+         title: str, body: str | None = None, dedupe: str | None = None,
+         at: dt.datetime | None = None) -> int:
+    """Add one notification per user; with `dedupe`, users already told are skipped. `at` is
+    when it was sent (default: now; the demo's simulated year passes its own clock)."""
     sent = 0
     for user_id in dict.fromkeys(user_ids):
-        key = f"{kind.value}:{case.id if case else '-'}:{user_id}:{dedupe or uuid.uuid4().hex}"
+        key = _key(kind, case.id if case else None, user_id, dedupe)
         if dedupe and session.execute(
                 select(Notification.id).where(Notification.dedupe_key == key)).first():
             continue
+        stamp = {"created_at": at, "updated_at": at} if at is not None else {}
         session.add(Notification(user_id=user_id, kind=kind, case_id=case.id if case else None,
-                                 title=title[:200], body=body, dedupe_key=key[:200]))
+                                 title=title[:200], body=body, dedupe_key=key, **stamp))
         sent += 1
     return sent
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One reason to tell some users about a case (for `send_many`)."""
+
+    user_ids: list[int]
+    kind: NotificationKind
+    case_id: int
+    title: str
+    dedupe: str
+
+
+def send_many(session: Session, notices: list[Notice], at: dt.datetime) -> int:
+    """`send` for many cases at once (the SLA tick): one lookup of the dedupe keys already used,
+    one bulk INSERT; users already told of the same thing are skipped, as by `send`."""
+    rows: dict[str, dict] = {}
+    for notice in notices:
+        for user_id in notice.user_ids:
+            key = _key(notice.kind, notice.case_id, user_id, notice.dedupe)
+            rows.setdefault(key, {
+                "user_id": user_id, "kind": notice.kind, "case_id": notice.case_id,
+                "title": notice.title[:200], "body": None, "dedupe_key": key, "read_at": None,
+                "created_at": at, "updated_at": at, "version": 1})
+    keys = list(rows)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        for taken in session.execute(select(Notification.dedupe_key).where(
+                Notification.dedupe_key.in_(keys[start:start + LOOKUP_CHUNK]))).scalars():
+            del rows[taken]
+    if rows:
+        session.execute(insert(Notification.__table__), list(rows.values()))
+    return len(rows)
 
 
 def department_users(session: Session, department_code: str | None) -> list[int]:
     if department_code is None:
         return []
-    return _active_users(session, RoleAssignment.role == Role.department,
-                         RoleAssignment.department_code == department_code)
+    return once_per_session(session, ("department_users", department_code), lambda: _active_users(
+        session, RoleAssignment.role == Role.department,
+        RoleAssignment.department_code == department_code))
 
 
 def department(session: Session, department_code: str | None, kind: NotificationKind,
-               case: Case, title: str, dedupe: str | None = None) -> int:
+               case: Case, title: str, dedupe: str | None = None,
+               at: dt.datetime | None = None) -> int:
     return send(session, department_users(session, department_code), kind, case, title,
-                dedupe=dedupe)
+                dedupe=dedupe, at=at)
 
 
 def covering_dispatchers(session: Session, code: str, exact_level: bool = False) -> list[int]:
@@ -57,20 +104,20 @@ def covering_dispatchers(session: Session, code: str, exact_level: bool = False)
     prefixes = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
     if exact_level:
         prefixes = [code]
-    return _active_users(session, RoleAssignment.role == Role.dispatcher,
-                         RoleAssignment.area_code.in_(prefixes))
+    return once_per_session(session, ("dispatchers", tuple(prefixes)), lambda: _active_users(
+        session, RoleAssignment.role == Role.dispatcher, RoleAssignment.area_code.in_(prefixes)))
 
 
 def dispatchers(session: Session, case: Case, kind: NotificationKind, title: str,
-                dedupe: str | None = None) -> int:
+                dedupe: str | None = None, at: dt.datetime | None = None) -> int:
     return send(session, covering_dispatchers(session, case.grid_code), kind, case, title,
-                dedupe=dedupe)
+                dedupe=dedupe, at=at)
 
 
 def grid_chiefs(session: Session, grid_codes: list[str], kind: NotificationKind, case: Case,
-                title: str, dedupe: str | None = None) -> int:
+                title: str, dedupe: str | None = None, at: dt.datetime | None = None) -> int:
     if not grid_codes:
         return 0
-    users = _active_users(session, RoleAssignment.role == Role.grid_chief,
-                          RoleAssignment.area_code.in_(grid_codes))
-    return send(session, users, kind, case, title, dedupe=dedupe)
+    users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: _active_users(
+        session, RoleAssignment.role == Role.grid_chief, RoleAssignment.area_code.in_(grid_codes)))
+    return send(session, users, kind, case, title, dedupe=dedupe, at=at)
