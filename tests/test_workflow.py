@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import COUNTY, GRID, SANITATION, ok
+from tests.builders import COUNTY, GRID, OTHER_GRID, SANITATION, ok
 from tests.world import make_world
 
 
@@ -241,3 +241,22 @@ def test_notifications_reach_the_department_and_are_marked_read(as_user, world):
     assert ok(department.get("/api/v1/notifications"))["unread"] == 0
     assert as_user("member").post(
         f"/api/v1/notifications/{page['items'][0]['id']}/read").status_code == 404
+
+
+def test_a_dispatcher_cannot_merge_into_a_case_outside_their_area(client, as_user, world, anonymous):
+    community = ok(client.post("/api/v1/users", json={
+        "username": "community-dispatcher", "password": "community-password-1",
+        "display_name": "社区受理员"}), 201)
+    ok(client.post("/api/v1/role-assignments", json={
+        "user_id": community["id"], "role": "dispatcher", "area_code": GRID[:12]}), 201)
+    token = ok(anonymous.post("/api/v1/auth/token", data={
+        "username": "community-dispatcher", "password": "community-password-1"}))["access_token"]
+    mine = report(as_user("member"), world)
+    theirs = report(client, world, grid_code=OTHER_GRID, title="另一社区的案卷")
+    response = anonymous.post(f"/api/v1/cases/{mine['id']}/actions/merge",
+                              json={"original_case_id": theirs["id"]},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "original_case_id"
+    assert theirs["code"] not in response.text  # learns nothing about the other area's case
+    assert ok(client.get(f"/api/v1/cases/{mine['id']}"))["status"] == "reported"

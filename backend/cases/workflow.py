@@ -401,7 +401,12 @@ def do_summon(ctx: Context) -> None:
 
 def do_merge(ctx: Context) -> None:
     case = ctx.case
-    original = ctx.session.get(Case, ctx.body.original_case_id)
+    # The original must be one the dispatcher may merge into: a case outside their scope is as
+    # unknown as one that does not exist (no learning other areas' case codes this way).
+    try:
+        original = crud.get_row(ctx.session, CASES, ctx.body.original_case_id, ctx.caller, "merge")
+    except ProblemError:
+        original = None
     if original is None or original.id == case.id:
         raise field_error(422, "original_case_id", "原案卷不存在")
     if original.status in (S.cancelled, S.closed):
