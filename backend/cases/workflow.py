@@ -285,12 +285,20 @@ def do_feedback(ctx: Context) -> None:
         ctx.to_status = ctx.case.status  # other departments are still at work
 
 
+MAX_EXTENSION = dt.timedelta(days=366)
+
+
 def do_request_extension(ctx: Context) -> None:
     case = ctx.case
     if case.extension_requested_due_at is not None:
         raise ProblemError(409, "已有待审批的延期申请")
     if case.due_at is None or ctx.body.requested_due_at <= case.due_at:
         raise field_error(422, "requested_due_at", "申请的时限应晚于当前处置时限")
+    if ctx.body.requested_due_at > case.due_at + MAX_EXTENSION:
+        # A case's light is counted on the working calendar up to its due time: years away
+        # would make every read of it slow, and no real extension runs that long.
+        raise field_error(422, "requested_due_at",
+                          f"延期不能超过当前处置时限后 {MAX_EXTENSION.days} 天")
     case.extension_requested_due_at = ctx.body.requested_due_at
     ctx.step_details = {"requested_due_at": ctx.body.requested_due_at.isoformat()}
     notify.dispatchers(ctx.session, case, NotificationKind.extension,
