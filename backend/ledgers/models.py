@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import HIERARCHICAL, TableBase, TagList
@@ -64,10 +64,12 @@ class RiskGrade(LabeledEnum):
 
 class Building(TableBase):
     __tablename__ = "building"
-    __table_args__ = {"comment": "楼栋"}
+    # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
+    # step (the panel opens ledgers in this order; PostgreSQL needs the id in the index).
+    __table_args__ = (Index("ix_building__grid_code_id", "grid_code", "id"), {"comment": "楼栋"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
     )
     name: Mapped[str] = mapped_column(String(100), comment="楼栋名称")
     address: Mapped[str] = mapped_column(String(200), comment="地址")
@@ -81,10 +83,12 @@ class Building(TableBase):
 
 class Household(TableBase):
     __tablename__ = "household"
-    __table_args__ = {"comment": "户"}
+    # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
+    # step (the panel opens ledgers in this order; PostgreSQL needs the id in the index).
+    __table_args__ = (Index("ix_household__grid_code_id", "grid_code", "id"), {"comment": "户"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
     )
     building_id: Mapped[int] = mapped_column(
         ForeignKey("building.id", ondelete="RESTRICT"), index=True, comment="楼栋"
@@ -99,10 +103,12 @@ class Household(TableBase):
 
 class Resident(TableBase):
     __tablename__ = "resident"
-    __table_args__ = {"comment": "居民"}
+    # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
+    # step (the panel opens ledgers in this order; PostgreSQL needs the id in the index).
+    __table_args__ = (Index("ix_resident__grid_code_id", "grid_code", "id"), {"comment": "居民"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
     )
     household_id: Mapped[int | None] = mapped_column(
         ForeignKey("household.id", ondelete="RESTRICT"), index=True, comment="户"
@@ -122,10 +128,12 @@ class Resident(TableBase):
 
 class Organization(TableBase):
     __tablename__ = "organization"
-    __table_args__ = {"comment": "组织/单位"}
+    # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
+    # step (the panel opens ledgers in this order; PostgreSQL needs the id in the index).
+    __table_args__ = (Index("ix_organization__grid_code_id", "grid_code", "id"), {"comment": "组织/单位"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
     )
     name: Mapped[str] = mapped_column(String(200), index=True, comment="名称")
     kind: Mapped[OrganizationKind] = mapped_column(
