@@ -97,7 +97,9 @@ class CaseWorkflowView(ExportingView):
         context = {"model_view": self, "case": page["case"], "steps": page["steps"],
                    "action_forms": action_forms, "error": error, "chosen": chosen,
                    "title": say(f"办理案卷 {page['case'].code}", f"Case {page['case'].code}"),
-                   "english": english(), "local_time": _local_time}
+                   "english": english(), "local_time": _local_time,
+                   "action_labels": {n: a.label for n, a in workflow.ACTIONS.items()} | {
+                       "merged": "合并", "escalate": "督办"}}
         return await self.templates.TemplateResponse(request, "gridlink/workflow.html", context,
                                                      status_code=status)
 
