@@ -258,3 +258,13 @@ def test_chief2_sees_their_grid_and_not_the_chiefs(world, app):
     assert chief2.get(f"/admin/households/edit/{world['household']['id']}").status_code in (403, 404)
     found = chief2.get("/admin/residents/ajax/lookup", params={"name": "household_id", "term": "单元"})
     assert [h["id"] for h in found.json()["results"]] == [world["other_household"]["id"]]
+
+
+def test_the_chief_deletes_nothing_single_or_bulk_own_or_not(world, chief, client):
+    """Grid chiefs keep the ledgers without deleting (the policy); chief2's rows are not theirs."""
+    mine, theirs = world["resident"]["id"], world["other_resident"]["id"]
+    assert "删除" not in chief.get(f"/admin/residents/details/{mine}").text
+    for pks in (str(theirs), f"{mine},{theirs}"):
+        assert chief.delete("/admin/residents/delete", params={"pks": pks}).status_code == 403
+    for rid in (mine, theirs):
+        assert client.get(f"/api/v1/residents/{rid}").status_code == 200
