@@ -239,6 +239,13 @@ def test_xlsx_export_writes_text_as_text_never_formulas(client, household):
     response = client.get("/api/v1/residents", params={"format": "xlsx", "fields": "name,note"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet.cell(3, 2).data_type == "s" and sheet.cell(3, 2).value.startswith("=HYPERLINK")
+    # CSV has no cell types: Excel would run it, so it goes out with the apostrophe Excel
+    # shows as "text", here and in the API's own CSV; phone numbers and signs stay as they are.
+    exported = client.get("/api/v1/residents", params={"format": "csv", "fields": "name,note"})
+    assert "'=HYPERLINK" in exported.text
+    from backend.api.tabular import formula_safe
+    assert [formula_safe(t) for t in ("+8613812345678", "-5", "@SUM(A1)", "-x", "正常")] == [
+        "+8613812345678", "-5", "'@SUM(A1)", "'-x", "正常"]
 
 
 def test_gb18030_csv_from_chinese_excel(client, household):

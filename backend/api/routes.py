@@ -21,6 +21,7 @@ from backend.api.errors import problem_docs
 from backend.api.filtering import __doc__ as QUERY_DOC
 from backend.api.filtering import parse_list_query
 from backend.api.schemas import Page
+from backend.api import tabular
 from backend.api.tabular import XLSX_MEDIA
 from backend.imports.service import export_xlsx
 from backend.db import MAX_ID
@@ -51,7 +52,8 @@ def _csv_cell(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return getattr(value, "value", value)
+    value = getattr(value, "value", value)
+    return tabular.formula_safe(value) if isinstance(value, str) else value
 
 
 def csv_stream(db, spec: crud.EntitySpec, query, caller: crud.Caller,

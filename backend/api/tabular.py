@@ -458,7 +458,17 @@ def display(column: TabColumn, value: Any) -> Any:
     return value
 
 
+def formula_safe(text: str) -> str:
+    """Text Excel would run as a formula (=, @, or +/- not followed by a number) gets a leading
+    apostrophe, which Excel shows as text: a ledger cell must never execute (CSV injection)."""
+    if text[:1] in ("=", "@") or (text[:1] in ("+", "-") and not _NUMBER.fullmatch(text[1:])):
+        return "'" + text
+    return text
+
+
 def csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return formula_safe(value)
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date):
@@ -473,6 +483,9 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _EXAMPLE_FONT = Font(color="808080", italic=True)
 _FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "text": "@"}
+
+
+_NUMBER = re.compile(r"[0-9][0-9 .]*")
 
 
 def _xlsx_safe(sheet, value: Any, number_format: str | None = None):
