@@ -268,3 +268,19 @@ def test_the_chief_deletes_nothing_single_or_bulk_own_or_not(world, chief, clien
         assert chief.delete("/admin/residents/delete", params={"pks": pks}).status_code == 403
     for rid in (mine, theirs):
         assert client.get(f"/api/v1/residents/{rid}").status_code == 200
+
+
+def test_an_administrator_creates_an_account_in_the_panel_and_it_can_log_in(server, app, client):
+    admin = panel_login(app, "admin")
+    form = admin.get("/admin/users/create")
+    assert form.status_code == 200 and 'type="password"' in form.text
+    response = admin.post("/admin/users/create", data={
+        "username": "new-secretary", "password": "a-long-password-1", "display_name": "新书记",
+        "is_active": "y", "save": "保存"})
+    assert response.status_code == 302, response.text
+    listed = ok(client.get("/api/v1/users", params={"username": "new-secretary"}))["items"][0]
+    assert "password" not in listed and "password_hash" not in listed
+    assert "a-long-password-1" not in admin.get(f"/admin/users/details/{listed['id']}").text
+    token = TestClient(app).post("/api/v1/auth/token", data={
+        "username": "new-secretary", "password": "a-long-password-1"})
+    assert token.status_code == 200
