@@ -90,6 +90,11 @@ SEARCHED = ("code", "name", "title", "room", "head_name", "username", "display_n
 PREFIX_SEARCHED = {"code", "name", "username", "id_number", "phone", "grid_code"}
 
 
+def clean_term(term: str) -> str:
+    """What is typed into a search box, as the database can take it (PostgreSQL refuses NUL)."""
+    return term.replace("\x00", "").strip()[:100]
+
+
 def search_condition(column, term: str):
     if column.name not in PREFIX_SEARCHED:
         return cast(column, String).ilike(f"%{_escape_like(term)}%", escape="\\")
@@ -134,7 +139,8 @@ class ScopedLookup:
             return list(session.execute(stmt.order_by(key).limit(limit)).scalars())
 
     async def get_list(self, request, term: str) -> list[Any]:
-        return await run_in_threadpool(self._rows, request.state.panel_user.caller, term[:100])
+        return await run_in_threadpool(self._rows, request.state.panel_user.caller,
+                                       clean_term(term))
 
     def format(self, row: Any) -> dict[str, Any]:
         return {"id": getattr(row, self.key), "text": describe(self.target, row)}

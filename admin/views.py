@@ -194,7 +194,7 @@ class EntityView(ModelView):
             names += [n for n in self.spec.pii
                       if self.spec.pii[n] != "hide" and _indexed(self.spec.columns[n])]
         table = self.model.__table__
-        term = term.strip()[:100]
+        term = forms.clean_term(term)
         return stmt.where(or_(false(), *(forms.search_condition(table.c[n], term) for n in names)))
 
     async def count(self, request: Request, stmt: Select | None = None) -> int:

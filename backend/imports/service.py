@@ -470,7 +470,10 @@ def submit(db: Database, entity: str, file_name: str, content: bytes, caller: cr
     spec = importable(entity)
     crud.require(caller, spec, "create")
     mode = ImportMode(mode)
-    file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    # The name as the user's machine gave it, minus any path and control characters (which
+    # PostgreSQL text would refuse).
+    file_name = "".join(ch for ch in (file_name or "upload") if ch.isprintable())
+    file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     sheet = read_sheet(spec, content, file_name)
     principal = caller.principal
     with db.session() as session:
