@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.builders import SANITATION, ok
 from tests.test_admin_panel import panel_login
 from tests.test_workflow import report, world  # noqa: F401  (the workflow tests' world)

@@ -8,7 +8,7 @@ import time
 
 import openpyxl
 
-from tests.builders import GRID, OTHER_GRID, id_number, make_areas, make_household, ok
+from tests.builders import OTHER_GRID, id_number, make_household, ok
 from tests.test_admin_panel import panel_login, world  # noqa: F401
 from tests.test_imports import RESIDENT_HEADER, household, resident_row, xlsx_file  # noqa: F401
 
