@@ -27,7 +27,7 @@ from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
 from backend.api import crud
-from backend.api.errors import FieldError, ProblemError
+from backend.api.errors import ProblemError
 from backend.db import BEIJING, MAX_ID, Database, TagList
 from backend.labels import LabeledEnum
 from rbac.masking import MASKS
@@ -308,14 +308,8 @@ def parse_row_id(pk: Any) -> int:
 
 
 def validated(spec: crud.EntitySpec, payload: dict[str, Any]):
-    from pydantic import ValidationError
-
-    try:
-        return spec.create_schema.model_validate(payload)
-    except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body",
-                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors) from None
+    """The API's input schema applied to a form's values: the same 422 as a JSON body gets."""
+    return spec.create_schema.model_validate(crud.parse_new_row(spec, payload))
 
 
 def shown_value(value: Any) -> Any:

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, String, Text, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
-from backend.api.errors import FieldError, ProblemError, field_error, not_found
+from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.api.filtering import ListQuery, integer_range
 from backend.api.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
@@ -408,12 +408,7 @@ def _validate_schema(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return spec.create_schema.model_validate(data).model_dump()
     except ValidationError as exc:
-        errors = [
-            FieldError(".".join(str(p) for p in e["loc"]) or "body",
-                       e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()
-        ]
-        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors) from None
+        raise invalid_input(exc.errors()) from None
 
 
 def _prepare(

@@ -113,6 +113,12 @@ def _clean_msg(msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def invalid_input(errors: list[dict[str, Any]]) -> ProblemError:
+    """A 422 naming every field a pydantic validation refused (`ValidationError.errors()`)."""
+    fields = [FieldError(_loc_to_field(tuple(e["loc"])), _clean_msg(e["msg"])) for e in errors]
+    return ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in fields), fields)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError):

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.api import crud
-from backend.api.errors import FieldError, ProblemError, field_error, not_found
+from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
 from backend.cases.models import (
     ApprovalStage,
@@ -508,9 +508,7 @@ def parse_body(action: Action, raw: dict[str, Any] | None) -> BaseModel:
     try:
         return action.body.model_validate(raw or {})
     except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body",
-                             e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors) from None
+        raise invalid_input(exc.errors()) from None
 
 
 def perform(
