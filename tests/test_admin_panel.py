@@ -46,7 +46,6 @@ def test_the_panel_asks_for_a_login(server, app):
 
 def test_a_grid_chief_logs_in_sees_a_chinese_menu_of_what_their_role_may_read_and_logs_out(
         chief):
-    cookie = chief.cookies
     page = chief.get("/admin/")
     assert page.status_code == 200
     assert "居民" in page.text and "人房信息" in page.text
@@ -55,7 +54,6 @@ def test_a_grid_chief_logs_in_sees_a_chinese_menu_of_what_their_role_may_read_an
     assert chief.get("/admin/users/list").status_code == 403
     chief.get("/admin/logout")
     assert chief.get("/admin/").status_code in (302, 303, 307)
-    assert cookie is not None
 
 
 def test_the_session_cookie_is_httponly_and_samesite(server, app):
@@ -134,7 +132,7 @@ def test_a_member_sees_residents_masked(world, app):
     assert "13812345678" not in details.text
     # Nor can they search by an ID number they may not see.
     found = member.get("/admin/residents/list", params={"search": world["resident"]["id_number"]})
-    assert "共 0 条" in found.text or world["resident"]["name"] not in found.text
+    assert "共 0 条" in found.text
 
 
 def test_the_chief_creates_a_resident_in_their_grid(world, chief, client):
