@@ -63,6 +63,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def __init__(self, timezone: bool = True) -> None:  # noqa: ARG002 - always aware
         super().__init__(timezone=True)
 
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        # Said outright: since SQLAlchemy 2.1 a TypeDecorator answers `object` here, and the
+        # list filters and schemas would take a timestamp for text.
+        return dt.datetime
+
     def process_bind_param(self, value: dt.datetime | None, dialect):  # type: ignore[override]
         if value is None:
             return None
@@ -109,6 +115,10 @@ class TagList(TypeDecorator[list[str]]):
 
     impl = Text
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[list]:
+        return list
 
     def process_bind_param(self, value: list[str] | None, dialect):  # type: ignore[override]
         if not value:
