@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +71,16 @@ def _parse_bool(raw: str) -> bool:
 
 def _parse_datetime(raw: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # In UTC here, as stored: 0001-01-01T00:00+08:00 has no UTC value (OverflowError: a 400),
+    # and must not first meet that in the column type, as a 500.
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _parse_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):  # NaN and infinities compare as nothing a ledger holds
+        raise ValueError("not finite")
+    return value
 
 
 def integer_range(column: Column) -> tuple[int, int]:
@@ -105,7 +115,7 @@ def parse_value(column: Column, raw: str) -> Any:
                 raise ValueError("out of range")
             return value
         if python_type is float:
-            return float(raw)
+            return _parse_float(raw)
         if python_type is dt.datetime:
             return _parse_datetime(raw)
         if python_type is dt.date:
