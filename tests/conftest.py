@@ -7,6 +7,7 @@ server, dropped at the end. Without it, each session gets a new SQLite file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from backend import migrations
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import Base
-from backend.identity import service as identity
+from backend.identity import security
 from backend.identity.models import RoleAssignment, User
 from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts
 from rbac.enforcer import bump_generation, default_rules, install_default_policy
@@ -93,15 +94,23 @@ def accounts(app) -> dict[str, str]:
         return {user.username: user.id for user in users}
 
 
+# Session tokens outlive the whole run: on a loaded machine the suite takes longer than an
+# access token's 15 minutes, and every test after that would answer 401.
+SESSION_TOKEN_LIFETIME = dt.timedelta(hours=12)
+
+
 @pytest.fixture(scope="session")
 def tokens(app, accounts) -> dict[str, str]:
     """An access token per demo account, minted directly (logging in is tested on its own)."""
+    secret = app.state.settings.secret_key
+    tokens = {}
     with app.state.db.session() as session:
-        return {
-            name: identity.issue_tokens(app.state.settings.secret_key,
-                                        session.get(User, user_id))["access_token"]
-            for name, user_id in accounts.items()
-        }
+        for name, user_id in accounts.items():
+            user = session.get(User, user_id)
+            stamp = security.account_stamp(user.password_hash, user.is_active)
+            tokens[name] = security.issue_token(secret, user.id, "access", stamp,
+                                                SESSION_TOKEN_LIFETIME)
+    return tokens
 
 
 @pytest.fixture(scope="session")
