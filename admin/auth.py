@@ -89,10 +89,9 @@ class PanelAuth(AuthenticationBackend):
         self.database = database
         self.templates = None  # set by mount_admin: the login page is re-rendered on lockout
 
-    def _login(self, request: Request, username: str, password: str) -> dict:
-        client = request.client.host if request.client else None
+    def _login(self, username: str, password: str) -> dict:
         with self.database.session() as session:
-            user = service.authenticate(session, username, password, client)
+            user = service.authenticate(session, self.app.state.login_throttle, username, password)
             principal = service.load_principal(session, self.app.state.policy, user)
             if not principal.grants:
                 raise ProblemError(403, "该账号没有任何角色, 请联系管理员授权")
@@ -103,7 +102,7 @@ class PanelAuth(AuthenticationBackend):
         form = await request.form()
         try:
             identity = await run_in_threadpool(
-                self._login, request, str(form.get("username", "")), str(form.get("password", "")))
+                self._login, str(form.get("username", "")), str(form.get("password", "")))
         except ProblemError as exc:
             if exc.status == 401 or self.templates is None:
                 return False  # SQLAdmin's own "invalid credentials": no hint which part was wrong

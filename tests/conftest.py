@@ -98,8 +98,7 @@ def tokens(app, accounts) -> dict[str, str]:
     """An access token per demo account, minted directly (logging in is tested on its own)."""
     with app.state.db.session() as session:
         return {
-            name: identity.issue_tokens(app.state.settings.secret_key,
-                                        session.get(User, user_id))["access_token"]
+            name: identity.access_token(app.state.settings.secret_key, session.get(User, user_id))
             for name, user_id in accounts.items()
         }
 
