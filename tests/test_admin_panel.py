@@ -218,6 +218,16 @@ def test_the_chief_edits_a_resident_and_a_stale_form_is_refused(world, chief, cl
     assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == "刘志刚"
 
 
+def test_an_edit_form_without_its_version_is_refused_as_stale(world, chief, client):
+    rid = world["resident"]["id"]
+    data = {"household_id": str(world["household"]["id"]), "grid_code": GRID, "name": "刘志刚",
+            "id_number": world["resident"]["id_number"], "residence_type": "registered",
+            "save": "保存"}
+    for version in ({}, {"version": ""}, {"version": "*"}):  # "*" would mean "any version"
+        response = chief.post(f"/admin/residents/edit/{rid}", data=data | version)
+        assert response.status_code == 400 and "已被修改" in response.text, version
+    assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == world["resident"]["name"]
+
 def test_the_panel_switches_to_english(chief):
     english = chief.get("/admin/residents/list", params={"lang": "en"})
     assert "Residents" in english.text or "residents" in english.text
