@@ -99,3 +99,18 @@ def test_forty_guesses_at_once_over_two_workers_get_five_tries_then_429(settings
         if store == "redis":  # the database's counts go with the test's tables, these by hand
             redis.Redis.from_url(REDIS_URL).delete(
                 *(REDIS_PREFIX + name for name in (api_user, panel_user, nobody)))
+
+
+def test_with_its_redis_unreachable_a_login_answers_503_not_500(settings):
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+    from tests.servers import free_port
+
+    app = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}))
+    try:
+        response = TestClient(app).post("/api/v1/auth/token",
+                                        data={"username": "chief", "password": "wrong"})
+        assert response.status_code == 503 and "暂不可用" in response.json()["detail"]
+    finally:
+        app.state.db.dispose()
