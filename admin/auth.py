@@ -4,7 +4,8 @@ The session cookie holds only the user id and the account stamp (a digest of the
 hash and the active flag): changing a password or disabling the account ends every panel
 session at its next request, as it does for API tokens. Each request resolves the user to the
 same `Principal` the API uses (and the same per-process cache), so the panel can never grant
-more than the policy does.
+more than the policy does. The same hook refuses forged writes (admin/csrf.py), and logging out
+is a confirmed POST, so another page cannot log the user out either.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin import csrf
+from admin.i18n import english
 from backend.api.crud import Caller
 from backend.api.errors import ProblemError
 from backend.audit.writer import Actor
@@ -87,12 +91,11 @@ class PanelAuth(AuthenticationBackend):
         ]
         self.app = app  # the API's app, whose policy and principal cache the panel shares
         self.database = database
-        self.templates = None  # set by mount_admin: the login page is re-rendered on lockout
+        self.templates = None  # set by mount_admin: pages for lockout, logout and refusals
 
-    def _login(self, request: Request, username: str, password: str) -> dict:
-        client = request.client.host if request.client else None
+    def _login(self, username: str, password: str) -> dict:
         with self.database.session() as session:
-            user = service.authenticate(session, username, password, client)
+            user = service.authenticate(session, self.app.state.login_throttle, username, password)
             principal = service.load_principal(session, self.app.state.policy, user)
             if not principal.grants:
                 raise ProblemError(403, "该账号没有任何角色, 请联系管理员授权")
@@ -100,26 +103,44 @@ class PanelAuth(AuthenticationBackend):
                     "stamp": security.account_stamp(user.password_hash, user.is_active)}
 
     async def login(self, request: Request):
+        refused = await csrf.refusal(request)  # logging someone in to an account not theirs
+        if refused is not None:
+            return await self.templates.TemplateResponse(
+                request, "sqladmin/login.html", {"error": refused}, status_code=403)
         form = await request.form()
         try:
             identity = await run_in_threadpool(
-                self._login, request, str(form.get("username", "")), str(form.get("password", "")))
+                self._login, str(form.get("username", "")), str(form.get("password", "")))
         except ProblemError as exc:
-            if exc.status == 401 or self.templates is None:
+            if exc.status == 401:
                 return False  # SQLAdmin's own "invalid credentials": no hint which part was wrong
             # Locked out (429) or no role (403): say so, rather than "wrong password".
             return await self.templates.TemplateResponse(
                 request, "sqladmin/login.html", {"error": exc.detail}, status_code=exc.status)
-        request.session.clear()
+        request.session.clear()  # a new session: a new CSRF token too
         request.session.update(identity)
         return True
 
-    async def logout(self, request: Request) -> bool:
+    async def logout(self, request: Request):
+        """The sidebar's link (GET) asks to confirm; the confirmation (POST) logs out."""
+        if request.method != "POST":
+            if request.session.get("user_id") is None:
+                return False  # nobody to log out: to the login page
+            return await self.templates.TemplateResponse(request, "gridlink/logout.html",
+                                                         {"english": english()})
+        refused = await csrf.refusal(request)
+        if refused is not None:
+            return await self._refused(request, refused)
         request.session.clear()
         _current.set(None)
         return True
 
-    async def authenticate(self, request: Request) -> bool:
+    async def _refused(self, request: Request, reason: str) -> Response:
+        return await self.templates.TemplateResponse(
+            request, "sqladmin/error.html", {"status_code": 403, "message": reason},
+            status_code=403)
+
+    async def authenticate(self, request: Request) -> bool | Response:
         user_id, stamp = request.session.get("user_id"), request.session.get("stamp")
         if not isinstance(user_id, int) or not isinstance(stamp, str):
             return False
@@ -135,7 +156,11 @@ class PanelAuth(AuthenticationBackend):
         user = PanelUser(principal, Caller(principal, Actor(principal.username, request_id, client)))
         request.state.panel_user = user
         _current.set(user)
-        return True
+        csrf.token(request)  # for the forms this request renders
+        # Every protected route, SQLAdmin's and ours, starts here: the one place that refuses
+        # forged writes before they run.
+        refused = await csrf.refusal(request)
+        return True if refused is None else await self._refused(request, refused)
 
     async def get_user_id(self, request: Request) -> str | None:
         user_id = request.session.get("user_id")

@@ -20,7 +20,7 @@ from admin import forms
 from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
-from admin.views import VIEW_ACTIONS, PanelError, parse_row_id
+from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
 from backend.api import crud
 from backend.api.errors import ProblemError
 from backend.cases import workflow
@@ -80,7 +80,7 @@ class CaseWorkflowView(ExportingView):
                 if form.validate():
                     try:
                         await run_in_threadpool(self._perform, case_id, chosen, form.data,
-                                                str(data.get("version", "")) or None)
+                                                form_version(data))
                         return RedirectResponse(
                             request.url_for("admin:details", identity="cases", pk=case_id),
                             status_code=302)
@@ -103,7 +103,7 @@ class CaseWorkflowView(ExportingView):
         return await self.templates.TemplateResponse(request, "gridlink/workflow.html", context,
                                                      status_code=status)
 
-    def _perform(self, case_id: int, name: str, values: dict[str, Any], version: str | None):
+    def _perform(self, case_id: int, name: str, values: dict[str, Any], version: str):
         body = {k: v for k, v in values.items() if v not in (None, "", [])}
 
         def act(session, caller):

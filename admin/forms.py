@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from wtforms import Form, fields, validators, widgets
 from wtforms.widgets import html_params
 
+from admin import csrf
 from admin.i18n import Text, humanize, say
 from backend.api.crud import REGISTRY, EntitySpec
 from backend.labels import LabeledEnum
@@ -38,6 +39,13 @@ class PanelForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _current_form.set(self)
+
+    def hidden_tag(self) -> Markup:
+        """What SQLAdmin's form macro renders first: the hidden fields and the session's token
+        (admin/csrf.py), so every form the panel renders carries it."""
+        hidden = [field() for field in self
+                  if getattr(field.widget, "input_type", None) == "hidden"]
+        return Markup("").join([*hidden, csrf.hidden_input()])
 
 
 def report_errors(errors: list[tuple[str, str]]) -> list[str]:

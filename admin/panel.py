@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.routing import Mount, Router
+from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 from sqladmin import Admin
 
-from admin import i18n
+from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.ledgers import ExportingView, LedgerView
@@ -32,6 +32,11 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
                   authentication_backend=auth, authorization_backend=PolicyAuthorization(),
                   i18n_config=i18n.install(), templates_dir=str(TEMPLATES))
     auth.templates = admin.templates
+    admin.templates.env.globals.update(csrf_token=csrf.token, csrf_input=csrf.hidden_input)
+    # Logging out is a POST of the confirmation form (SQLAdmin's own route takes only GET,
+    # which a page elsewhere could fire with an <img>); the same handler serves both.
+    admin.admin.router.routes.append(
+        Route("/logout", endpoint=admin.logout, methods=["POST"], name="logout_confirmed"))
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)

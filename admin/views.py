@@ -281,7 +281,7 @@ class EntityView(ModelView):
         for name in names:  # secrets left blank stay as they are
             if (name == "password" or name in self.spec.hidden) and patch.get(name) is None:
                 patch.pop(name)
-        version = str(data.get("version") or "") or None
+        version = form_version(data)
 
         def update(session, caller):
             obj = crud.get_row(session, self.spec, parse_row_id(pk), caller, "update")
@@ -297,6 +297,17 @@ class EntityView(ModelView):
             crud.delete_row(session, self.spec, obj, None, caller)
 
         await run_in_threadpool(self._write, delete)
+
+
+def form_version(data: Any) -> str:
+    """The version of the row the form was built from, checked by the write (a stale form is
+    refused). Required: a form without it, or with "*" (If-Match's "any"), would skip the check."""
+    version = str(data.get("version") or "").strip()
+    if not version.isdigit():
+        raise PanelError(say("记录可能已被修改: 表单缺少版本号, 请刷新页面后重试",
+                             "The record may have changed: the form has no version. "
+                             "Reload the page and try again"))
+    return version
 
 
 def parse_row_id(pk: Any) -> int:

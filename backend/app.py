@@ -19,6 +19,7 @@ from backend.entities import ENTITIES
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router
 from backend.identity.principals import PrincipalCache
+from backend.identity.throttle import throttle_for
 from backend.imports.router import build_router as build_import_router
 from backend.notifications.router import router as notifications_router
 from backend.identity.router import keys as api_keys_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.login_throttle = throttle_for(settings.redis_url)  # the API's and the panel's
     install_error_handlers(app)
 
     app.add_middleware(RequestIdMiddleware)

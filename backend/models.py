@@ -16,14 +16,15 @@ from backend.cases.models import (
 from backend.db import Base
 from backend.fieldwork.models import Patrol, Visit, WorkLog
 from backend.imports.models import ImportJob
-from backend.identity.models import ApiKey, LoginFailure, RoleAssignment, User
+from backend.identity.models import ApiKey, LoginThrottle, RefreshFamily, RoleAssignment, User
 from backend.ledgers.models import Building, Household, Organization, Resident
 from backend.notifications.models import Notification
 from rbac.models import PolicyRule, PolicyVersion
 
 __all__ = [
     "ApiKey", "Area", "AuditEntry", "Base", "Building", "CalendarDay", "Case", "CaseCategory",
-    "CaseStep", "CaseTask", "Department", "Grid", "Household", "ImportJob", "LoginFailure", "Notification",
-    "Organization", "Patrol", "PolicyRule", "PolicyVersion", "Resident", "RoleAssignment",
-    "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery", "WorkLog",
+    "CaseStep", "CaseTask", "Department", "Grid", "Household", "ImportJob", "LoginThrottle",
+    "Notification", "Organization", "Patrol", "PolicyRule", "PolicyVersion", "RefreshFamily",
+    "Resident", "RoleAssignment", "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery",
+    "WorkLog",
 ]

@@ -885,7 +885,7 @@ def admin_token(url: str) -> dict[str, str]:
             session.flush()
             session.add(RoleAssignment(user_id=user.id, role=Role.admin))
             session.commit()
-        token = identity.issue_tokens(BENCH_SECRET, user)["access_token"]
+        token = identity.access_token(BENCH_SECRET, user)
     database.dispose()
     return {"Authorization": f"Bearer {token}"}
 

@@ -1,14 +1,20 @@
 """A grid chief at work in a real browser (Debian's headless Chromium, driven over WebDriver).
 
 Logs in, creates a resident through the form (picking the household in the search box), finds
-them in the list, fails to open another grid's resident by URL, logs out. Screenshots of each
-stage go to var/test-artifacts/ (or $GRIDLINK_TEST_ARTIFACTS) for a human to look at.
+them in the list, fails to open another grid's resident by URL, logs out. An administrator
+creates, edits and deletes an account and files a case, while a page on another port fails to
+post a form to the panel. Screenshots of each stage go to var/test-artifacts/ (or
+$GRIDLINK_TEST_ARTIFACTS) for a human to look at.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -98,7 +104,109 @@ def test_a_grid_chief_enters_a_resident_in_the_browser(client, settings, browser
 
         browser.get(f"{url}/admin/")
         browser.find_element(By.LINK_TEXT, "退出登录").click()
+        wait.until(seen.element_to_be_clickable((By.ID, "gridlink-logout"))).click()
         wait.until(seen.url_contains("/admin/login"))
         shot(browser, "5-logged-out")
         browser.get(f"{url}/admin/residents/list")
         assert "/admin/login" in browser.current_url
+
+
+@contextmanager
+def page_elsewhere(html: str) -> Iterator[str]:
+    """A page served from another port of the same host, as the dashboards are."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_administrator_works_the_panel_and_a_page_on_another_port_cannot(
+        client, settings, browser, as_user):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_workflow import report
+    from tests.world import make_world
+
+    case = report(as_user("member"), make_world(client))
+    wait = WebDriverWait(browser, 15)
+
+    def submit(selector: str) -> None:
+        button = browser.find_element(By.CSS_SELECTOR, selector)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+        button.click()
+
+    def users_named(username: str) -> list[dict]:
+        return ok(client.get("/api/v1/users", params={"username": username}))["items"]
+
+    with uvicorn_worker(settings) as url:
+        browser.get(f"{url}/admin/login")
+        browser.find_element(By.NAME, "username").send_keys("admin")
+        browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+        submit("button[type=submit]")
+        wait.until(seen.presence_of_element_located((By.LINK_TEXT, "退出登录")))
+
+        # Create, edit and delete an account through SQLAdmin's own forms and its AJAX delete.
+        browser.get(f"{url}/admin/users/create")
+        browser.find_element(By.NAME, "username").send_keys("zhao-clerk")
+        browser.find_element(By.NAME, "password").send_keys("a-long-password-1")
+        browser.find_element(By.NAME, "display_name").send_keys("赵文书")
+        submit("input[type=submit][name=save]")
+        wait.until(seen.url_contains("/admin/users/list"))
+        (user,) = users_named("zhao-clerk")
+
+        browser.get(f"{url}/admin/users/edit/{user['id']}")
+        name = browser.find_element(By.NAME, "display_name")
+        name.clear()
+        name.send_keys("赵秘书")
+        submit("input[type=submit][name=save]")
+        wait.until(seen.url_contains("/admin/users/list"))
+        assert users_named("zhao-clerk")[0]["display_name"] == "赵秘书"
+
+        browser.get(f"{url}/admin/users/details/{user['id']}")
+        submit("a[data-bs-target='#modal-delete']")
+        wait.until(seen.element_to_be_clickable((By.ID, "modal-delete-button"))).click()
+        wait.until(seen.url_contains("/admin/users/list"))
+        assert users_named("zhao-clerk") == []
+
+        # Act on a case from its 办理 page.
+        browser.get(f"{url}/admin/cases/{case['id']}/workflow")
+        browser.find_element(By.CSS_SELECTOR, "summary[data-action=file]").click()
+        submit("details[open] button[type=submit]")
+        wait.until(seen.url_contains(f"/admin/cases/details/{case['id']}"))
+        assert ok(client.get(f"/api/v1/cases/{case['id']}"))["status"] == "filed"
+        shot(browser, "6-case-filed")
+
+        # A page on another port posts a form to the panel as soon as it opens. The browser
+        # sends the session cookie along (same site), which the refusal page proves: without a
+        # session the panel would answer with its login page instead.
+        forged = f"""<form method="POST" action="{url}/admin/users/create">
+          <input name="username" value="intruder"><input name="password" value="a-long-password-1">
+          <input name="display_name" value="冒名"><input name="is_active" value="y">
+          <input name="save" value="保存"></form>
+          <script>document.forms[0].submit()</script>"""
+        with page_elsewhere(forged) as elsewhere:
+            browser.get(elsewhere)
+            wait.until(lambda _: browser.current_url.startswith(url))
+            wait.until(lambda _: browser.execute_script("return document.readyState") == "complete")
+            shot(browser, "7-forged-form-refused")
+        assert users_named("intruder") == []
+        assert browser.current_url == f"{url}/admin/users/create"
+        assert "已拒绝" in browser.page_source and "403" in browser.page_source

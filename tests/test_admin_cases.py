@@ -72,6 +72,16 @@ def test_a_stale_page_or_a_disallowed_action_changes_nothing(world, app, as_user
     assert current(client, case)["status"] == "filed"
 
 
+def test_a_case_action_without_the_pages_version_is_refused_as_stale(
+        world, app, as_user, client):  # noqa: F811
+    case = report(as_user("member"), world)
+    dispatcher = panel_login(app, "dispatcher")
+    for version in ({}, {"version": "*"}):
+        response = dispatcher.post(f"/admin/cases/{case['id']}/workflow",
+                                   data={"action": "file"} | version)
+        assert response.status_code == 400 and "已被修改" in response.text
+    assert current(client, case)["status"] == "reported"
+
 def test_roles_see_only_their_actions_and_cases(world, app, as_user, client):  # noqa: F811
     case = report(as_user("member"), world)
     member = panel_login(app, "member")  # may report, not work cases

@@ -7,6 +7,8 @@ changed through the panel as a browser would (session cookie, forms).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,10 +16,28 @@ from tests.builders import (DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_are
                             make_household, make_resident, ok)
 
 
-def panel_login(app, username: str) -> TestClient:
+def page_token(html: str) -> str:
+    """The session's CSRF token, as the panel's pages carry it for their scripts."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def submit_login(browser: TestClient, username: str, password: str = DEMO_PASSWORD):
+    """Open the login page and submit its form."""
+    token = page_token(browser.get("/admin/login").text)
+    return browser.post("/admin/login", data={
+        "username": username, "password": password, "csrf_token": token})
+
+
+def panel_login(app, username: str, send_token: bool = True) -> TestClient:
+    """A logged-in browser. It sends the session's token as a header on every request, as the
+    panel's script does for AJAX; tests of the forms themselves post its hidden field."""
     browser = TestClient(app, follow_redirects=False)
-    response = browser.post("/admin/login", data={"username": username, "password": DEMO_PASSWORD})
+    response = submit_login(browser, username)
     assert response.status_code in (302, 303), response.text
+    if send_token:  # a new session after logging in: a new token
+        browser.headers["X-CSRF-Token"] = page_token(browser.get("/admin/").text)
     return browser
 
 
@@ -52,29 +72,32 @@ def test_a_grid_chief_logs_in_sees_a_chinese_menu_of_what_their_role_may_read_an
     # Not theirs to see: accounts, the policy, the audit log.
     assert "用户与权限" not in page.text and "审计日志" not in page.text
     assert chief.get("/admin/users/list").status_code == 403
-    chief.get("/admin/logout")
+    confirm = chief.get("/admin/logout")  # the link asks first: a GET changes nothing
+    assert confirm.status_code == 200 and "确认退出" in confirm.text
+    assert chief.get("/admin/").status_code == 200
+    assert chief.post("/admin/logout").status_code in (302, 303)
     assert chief.get("/admin/").status_code in (302, 303, 307)
 
 
 def test_the_session_cookie_is_httponly_and_samesite(server, app):
     browser = TestClient(app, follow_redirects=False)
-    response = browser.post("/admin/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    response = submit_login(browser, "chief")
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
 def test_the_session_cookie_is_secure_over_https(server, app):
     browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    response = browser.post("/admin/login", data={"username": "chief", "password": DEMO_PASSWORD})
+    response = submit_login(browser, "chief")
     assert "secure" in response.headers["set-cookie"].lower()
 
 
 def test_wrong_passwords_are_throttled_like_the_api(server, app):
     browser = TestClient(app, follow_redirects=False)
     for _ in range(5):
-        response = browser.post("/admin/login", data={"username": "member", "password": "nope"})
+        response = submit_login(browser, "member", "nope")
         assert response.status_code == 400
-    response = browser.post("/admin/login", data={"username": "member", "password": DEMO_PASSWORD})
+    response = submit_login(browser, "member")
     assert response.status_code == 429
     assert "15 分钟后再试" in response.text  # says why, and when to come back
 
@@ -194,6 +217,16 @@ def test_the_chief_edits_a_resident_and_a_stale_form_is_refused(world, chief, cl
     assert stale.status_code == 400 and "已被修改" in stale.text
     assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == "刘志刚"
 
+
+def test_an_edit_form_without_its_version_is_refused_as_stale(world, chief, client):
+    rid = world["resident"]["id"]
+    data = {"household_id": str(world["household"]["id"]), "grid_code": GRID, "name": "刘志刚",
+            "id_number": world["resident"]["id_number"], "residence_type": "registered",
+            "save": "保存"}
+    for version in ({}, {"version": ""}, {"version": "*"}):  # "*" would mean "any version"
+        response = chief.post(f"/admin/residents/edit/{rid}", data=data | version)
+        assert response.status_code == 400 and "已被修改" in response.text, version
+    assert ok(client.get(f"/api/v1/residents/{rid}"))["name"] == world["resident"]["name"]
 
 def test_the_panel_switches_to_english(chief):
     english = chief.get("/admin/residents/list", params={"lang": "en"})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from backend.identity import security
-from backend.identity.models import User
+from backend.identity.models import LoginThrottle, User
 from tests.builders import DEMO_PASSWORD, GRID, make_areas, ok
 from tests.world import make_world
 
@@ -90,6 +92,73 @@ def test_a_new_password_or_a_disabled_account_voids_old_tokens(client, anonymous
     assert login(anonymous, "wangjg", "second-password-2").status_code == 401
 
 
+def refresh(anonymous, refresh_token: str):
+    return anonymous.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+
+
+def test_each_refresh_hands_out_a_new_refresh_token_and_spends_the_old_one(anonymous):
+    first = ok(login(anonymous, "chief", DEMO_PASSWORD))["refresh_token"]
+    second = ok(refresh(anonymous, first))["refresh_token"]
+    assert second != first
+    third = ok(refresh(anonymous, second))
+    assert anonymous.get("/api/v1/auth/me",
+                         headers=bearer(third["access_token"])).json()["username"] == "chief"
+    assert refresh(anonymous, first).status_code == 401
+
+
+def test_a_stolen_refresh_token_used_again_ends_the_login_for_thief_and_owner(anonymous):
+    stolen = ok(login(anonymous, "chief", DEMO_PASSWORD))["refresh_token"]
+    owners = ok(refresh(anonymous, stolen))["refresh_token"]  # the owner refreshes first
+    replayed = refresh(anonymous, stolen)  # then the thief
+    assert replayed.status_code == 401 and "已注销" in replayed.json()["detail"]
+    assert refresh(anonymous, owners).status_code == 401  # the owner logs in again
+    # The other way round: the thief refreshes first, the owner's next refresh ends it.
+    stolen = ok(login(anonymous, "chief", DEMO_PASSWORD))["refresh_token"]
+    thiefs = ok(refresh(anonymous, stolen))["refresh_token"]
+    assert refresh(anonymous, stolen).status_code == 401
+    assert refresh(anonymous, thiefs).status_code == 401
+    # Another login of the same user is not affected.
+    elsewhere = ok(login(anonymous, "chief", DEMO_PASSWORD))["refresh_token"]
+    assert refresh(anonymous, elsewhere).status_code == 200
+
+
+def test_a_refresh_token_sent_many_times_at_once_mints_no_usable_successor(settings, accounts):
+    from tests.servers import uvicorn_worker
+    from tests.test_login_throttle import all_at_once
+
+    with uvicorn_worker(settings) as first, uvicorn_worker(settings) as second:
+        workers = (first, second)
+        token = ok(httpx.post(f"{first}/api/v1/auth/token",
+                              data={"username": "chief", "password": DEMO_PASSWORD}))
+        answers = []
+
+        def use(i: int) -> int:
+            response = httpx.post(f"{workers[i % 2]}/api/v1/auth/refresh", timeout=60,
+                                  json={"refresh_token": token["refresh_token"]})
+            answers.append(response)
+            return response.status_code
+
+        assert all_at_once(use, 10) == {200: 1, 401: 9}
+        (winner,) = [r.json() for r in answers if r.status_code == 200]
+        # The nine others were reuses: the login is over, the one successor included.
+        assert httpx.post(f"{second}/api/v1/auth/refresh",
+                          json={"refresh_token": winner["refresh_token"]}).status_code == 401
+
+
+def test_a_new_password_or_disabling_the_account_ends_its_refresh_tokens(client, anonymous):
+    user = ok(client.post("/api/v1/users", json={
+        "username": "lisi", "password": "first-password-1", "display_name": "李四"}), 201)
+    token = ok(login(anonymous, "lisi", "first-password-1"))["refresh_token"]
+    ok(client.patch(f"/api/v1/users/{user['id']}", json={"is_active": False}))
+    assert refresh(anonymous, token).status_code == 401
+    ok(client.patch(f"/api/v1/users/{user['id']}", json={"is_active": True}))
+    assert refresh(anonymous, token).status_code == 401  # enabled again: the old login stays over
+
+    token = ok(login(anonymous, "lisi", "first-password-1"))["refresh_token"]
+    ok(client.patch(f"/api/v1/users/{user['id']}", json={"password": "second-password-2"}))
+    assert refresh(anonymous, token).status_code == 401
+
+
 @pytest.mark.parametrize("username", ["member", "no-such-user"])
 def test_five_failures_lock_the_username_for_the_window(app, anonymous, username):
     for _ in range(5):
@@ -100,13 +169,9 @@ def test_five_failures_lock_the_username_for_the_window(app, anonymous, username
     # Another username is not affected.
     assert login(anonymous, "secretary", DEMO_PASSWORD).status_code == 200
     # When the window has passed, the right password works again.
-    from sqlalchemy import select
-
-    from backend.identity.models import LoginFailure
-
     with app.state.db.session() as session:
-        for failure in session.execute(select(LoginFailure)).scalars():
-            failure.created_at -= dt.timedelta(minutes=16)
+        for counted in session.execute(select(LoginThrottle)).scalars():
+            counted.window_started_at -= dt.timedelta(minutes=16)
         session.commit()
     expected = 200 if username == "member" else 401
     assert login(anonymous, username, DEMO_PASSWORD).status_code == expected

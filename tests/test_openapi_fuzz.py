@@ -75,7 +75,7 @@ def admin_headers(app) -> dict[str, str]:
                    RoleAssignment.area_code.is_(None), RoleAssignment.department_code.is_(None))
             .order_by(User.id).limit(1)
         ).scalar_one()
-        token = identity.issue_tokens(app.state.settings.secret_key, user)["access_token"]
+        token = identity.access_token(app.state.settings.secret_key, user)
     return {"Authorization": f"Bearer {token}"}
 
 

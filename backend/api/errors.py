@@ -34,6 +34,7 @@ TITLES = {
     428: "缺少前置条件 Precondition Required",
     429: "请求过多 Too Many Requests",
     500: "服务器内部错误 Internal Server Error",
+    503: "服务暂不可用 Service Unavailable",
 }
 
 

@@ -1,10 +1,10 @@
-"""Accounts, their roles (each with a scope), API keys and failed logins."""
+"""Accounts, their roles (each with a scope), API keys, failed logins and refresh tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import HIERARCHICAL, TableBase, UTCDateTime
@@ -66,11 +66,35 @@ class ApiKey(TableBase):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="最近使用")
 
 
-class LoginFailure(TableBase):
-    """A failed login, by the username typed (whether or not such a user exists)."""
+class LoginThrottle(TableBase):
+    """Failed logins of one username (whether or not such a user exists) in the current window.
 
-    __tablename__ = "login_failure"
-    __table_args__ = {"comment": "登录失败记录"}
+    An attempt is counted before its password is checked and the count is cleared by a
+    success, so the 5 places of a window go to the first 5 attempts however many are in
+    flight (backend/identity/throttle.py). Used when Redis is not configured.
+    """
 
-    username: Mapped[str] = mapped_column(String(100), index=True, comment="用户名")
-    client: Mapped[str | None] = mapped_column(String(100), comment="客户端地址")
+    __tablename__ = "login_throttle"
+    __table_args__ = {"comment": "登录失败计数"}
+
+    username: Mapped[str] = mapped_column(String(100), unique=True, comment="用户名")
+    failures: Mapped[int] = mapped_column(Integer, comment="失败次数")
+    window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, comment="计数窗口开始")
+
+
+class RefreshFamily(TableBase):
+    """One login and the chain of refresh tokens rotated from it.
+
+    Only the newest token of the chain (`current_jti`) refreshes; presenting an older one means
+    it was copied, and ends the whole login (`revoked_at`) for whoever holds any of them.
+    """
+
+    __tablename__ = "refresh_family"
+    __table_args__ = {"comment": "刷新令牌(登录会话)"}
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True, comment="用户"
+    )
+    current_jti: Mapped[str] = mapped_column(String(32), comment="当前刷新令牌编号")
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, comment="过期时间")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="注销时间")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.api.crud import Caller
 from backend.api.deps import CurrentCaller, SessionDep, SettingsDep
-from backend.api.errors import ProblemError, problem_docs
+from backend.api.errors import problem_docs
 from backend.audit import writer as audit
 from backend.db import MAX_ID
 from backend.identity import service
@@ -22,25 +22,25 @@ router = APIRouter(tags=["认证 auth"])
 
 
 @router.post("/auth/token", response_model=Token, summary="登录获取令牌 Log in",
-             responses=problem_docs(401, 422, 429))
+             responses=problem_docs(401, 422, 429, 503))
 def login(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> Any:
-    client = request.client.host if request.client else None
-    user = service.authenticate(session, form.username, form.password, client)
-    return service.issue_tokens(settings.secret_key, user)
+    user = service.authenticate(session, request.app.state.login_throttle, form.username,
+                                form.password)
+    return service.start_login(session, settings.secret_key, user)
 
 
 @router.post("/auth/refresh", response_model=Token, summary="刷新令牌 Refresh",
-             responses=problem_docs(401, 422))
+             responses=problem_docs(401, 422),
+             description="每次刷新返回新的刷新令牌, 旧的随即作废; 再次使用已用过的刷新令牌会注销整个登录。"
+                         " Each refresh returns a new refresh token and spends the old one;"
+                         " presenting a spent one ends the whole login.")
 def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> Any:
-    user = service.user_for_token(session, settings.secret_key, body.refresh_token, "refresh")
-    if user is None:
-        raise ProblemError(401, "刷新令牌无效或已过期", headers={"WWW-Authenticate": "Bearer"})
-    return service.issue_tokens(settings.secret_key, user)
+    return service.refresh_login(session, settings.secret_key, body.refresh_token)
 
 
 @router.get("/auth/me", response_model=Me, summary="当前用户 Who am I",

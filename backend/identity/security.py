@@ -39,6 +39,8 @@ class TokenClaims:
     kind: str  # "access" | "refresh"
     stamp: str  # changes when the password changes or the account is disabled
     expires: float = 0.0  # exp, as a POSIX timestamp
+    jti: str = ""  # the token's own id
+    family: int | None = None  # refresh tokens: the login they belong to (refresh_family.id)
 
 
 def account_stamp(password_hash: str, is_active: bool) -> str:
@@ -46,11 +48,17 @@ def account_stamp(password_hash: str, is_active: bool) -> str:
     return hashlib.sha256(f"{password_hash}|{is_active}".encode()).hexdigest()[:16]
 
 
-def issue_token(secret: str, user_id: int, kind: str, stamp: str,
-                lifetime: dt.timedelta) -> str:
+def new_jti() -> str:
+    return secrets.token_hex(16)
+
+
+def issue_token(secret: str, user_id: int, kind: str, stamp: str, lifetime: dt.timedelta,
+                *, jti: str | None = None, family: int | None = None) -> str:
     now = utcnow()
     claims = {"sub": str(user_id), "typ": kind, "stp": stamp, "iat": now, "exp": now + lifetime,
-              "jti": secrets.token_hex(8)}
+              "jti": jti or new_jti()}
+    if family is not None:
+        claims["fam"] = family
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -62,7 +70,9 @@ def read_token(secret: str, token: str, kind: str) -> TokenClaims | None:
         return None
     if claims.get("typ") != kind or not str(claims.get("sub", "")).isdigit():
         return None
-    return TokenClaims(int(claims["sub"]), kind, str(claims.get("stp", "")), float(claims["exp"]))
+    family = claims.get("fam")
+    return TokenClaims(int(claims["sub"]), kind, str(claims.get("stp", "")), float(claims["exp"]),
+                       str(claims.get("jti", "")), family if isinstance(family, int) else None)
 
 
 API_KEY_PREFIX = "glk"

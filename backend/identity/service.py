@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,25 +16,29 @@ from backend.areas.models import Area, Grid
 from backend.cases.models import Department
 from backend.db import utcnow
 from backend.identity import security
-from backend.identity.models import ApiKey, LoginFailure, Role, RoleAssignment, User
+from backend.identity.models import ApiKey, RefreshFamily, Role, RoleAssignment, User
 from backend.identity.schemas import PolicyRuleCreate, RoleAssignmentCreate, UserCreate
+from backend.identity.throttle import Throttle
 from rbac.enforcer import PolicyEngine, bump_generation
 from rbac.models import PolicyRule
 from rbac.scope import Grant, Principal
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 # --- entity declarations: accounts, roles and rules go through the same CRUD registry --------
 
 
-def prepare_user(_session: Session, changed: dict[str, Any], existing: User | None) -> None:
+def prepare_user(session: Session, changed: dict[str, Any], existing: User | None) -> None:
     password = changed.pop("password", None)
     if password is not None:
         changed["password_hash"] = security.hash_password(password)
     elif existing is None:
         raise field_error(422, "password", "新建用户必须设置密码")
+    if existing is not None and (password is not None or changed.get("is_active") is False):
+        # Old tokens already carry a stale account stamp; ending the logins as well keeps them
+        # dead when the account is enabled again (the stamp would match again).
+        end_logins(session, existing.id)
 
 
 def validate_assignment(session: Session, data: dict[str, Any], existing: Any) -> None:
@@ -145,56 +150,105 @@ POLICY_RULES = register(EntitySpec(
 # --- logging in -----------------------------------------------------------------------------
 
 
-def _recent_failures(session: Session, username: str, now: dt.datetime) -> list[dt.datetime]:
-    return list(session.execute(
-        select(LoginFailure.created_at)
-        .where(LoginFailure.username == username, LoginFailure.created_at > now - FAILURE_WINDOW)
-        .order_by(LoginFailure.created_at)
-    ).scalars())
+def authenticate(session: Session, throttle: Throttle, username: str, password: str) -> User:
+    """The user, or 401 without saying whether the name or the password was wrong.
 
-
-def check_throttle(session: Session, username: str) -> None:
-    """After 5 failures within 15 minutes, 429 until the window has passed (user or not)."""
-    now = utcnow()
-    failures = _recent_failures(session, username, now)
-    if len(failures) >= MAX_FAILURES:
-        retry_at = failures[-MAX_FAILURES] + FAILURE_WINDOW
-        seconds = max(int((retry_at - now).total_seconds()) + 1, 1)
-        raise ProblemError(429, f"登录失败次数过多, 请 {-(-seconds // 60)} 分钟后再试",
-                           headers={"Retry-After": str(seconds)})
-
-
-def authenticate(session: Session, username: str, password: str, client: str | None) -> User:
-    """The user, or 401 without saying whether the name or the password was wrong."""
+    The attempt is counted before the password is checked (429 once the window is used up) and
+    the count cleared when it was right: see backend/identity/throttle.py.
+    """
     username = username.strip()[:100]
-    check_throttle(session, username)
+    throttle.take_attempt(session, username)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     valid = security.verify_password(user.password_hash if user else None, password)
     if not valid or user is None or not user.is_active:
-        session.add(LoginFailure(username=username, client=client))
-        session.commit()
         raise ProblemError(401, "用户名或密码错误", headers={"WWW-Authenticate": "Bearer"})
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    session.commit()
+    throttle.clear(session, username)
     return user
 
 
-def issue_tokens(secret: str, user: User) -> dict[str, Any]:
+def access_token(secret: str, user: User) -> str:
     stamp = security.account_stamp(user.password_hash, user.is_active)
-    lifetime = dt.timedelta(minutes=security.ACCESS_TOKEN_MINUTES)
+    return security.issue_token(secret, user.id, "access", stamp,
+                                dt.timedelta(minutes=security.ACCESS_TOKEN_MINUTES))
+
+
+REFRESH_LIFETIME = dt.timedelta(days=security.REFRESH_TOKEN_DAYS)
+
+
+def _token_pair(secret: str, user: User, family_id: int, jti: str) -> dict[str, Any]:
+    stamp = security.account_stamp(user.password_hash, user.is_active)
     return {
-        "access_token": security.issue_token(secret, user.id, "access", stamp, lifetime),
+        "access_token": access_token(secret, user),
         "token_type": "bearer",
-        "expires_in": int(lifetime.total_seconds()),
-        "refresh_token": security.issue_token(
-            secret, user.id, "refresh", stamp, dt.timedelta(days=security.REFRESH_TOKEN_DAYS)),
+        "expires_in": security.ACCESS_TOKEN_MINUTES * 60,
+        "refresh_token": security.issue_token(secret, user.id, "refresh", stamp, REFRESH_LIFETIME,
+                                              jti=jti, family=family_id),
     }
 
 
-def user_for_token(session: Session, secret: str, token: str, kind: str) -> User | None:
-    claims = security.read_token(secret, token, kind)
-    if claims is None:
-        return None
+def start_login(session: Session, secret: str, user: User) -> dict[str, Any]:
+    """Tokens for a new login: a stateless access token and the first refresh token of a new
+    family. The user's families that have expired go at the same time."""
+    now = utcnow()
+    session.execute(delete(RefreshFamily).where(RefreshFamily.user_id == user.id,
+                                                RefreshFamily.expires_at <= now))
+    family = RefreshFamily(user_id=user.id, current_jti=security.new_jti(),
+                           expires_at=now + REFRESH_LIFETIME)
+    session.add(family)
+    session.commit()
+    return _token_pair(secret, user, family.id, family.current_jti)
+
+
+def refresh_login(session: Session, secret: str, token: str) -> dict[str, Any]:
+    """New tokens for a refresh token, which is then spent.
+
+    Only the newest refresh token of a login refreshes: the swap to its successor is one
+    conditional UPDATE, so of two requests with the same token one wins. A token that was
+    already spent (a copy, or the loser of that race) ends the login: every token of the
+    family is refused from then on, the thief's and the owner's alike.
+    """
+    refused = ProblemError(401, "刷新令牌无效或已过期", headers={"WWW-Authenticate": "Bearer"})
+    claims = security.read_token(secret, token, "refresh")
+    if claims is None or claims.family is None or not claims.jti:
+        raise refused
+    user = _active_user(session, claims)
+    if user is None:
+        raise refused
+    now = utcnow()
+    successor = security.new_jti()
+    family_of_user = (RefreshFamily.id == claims.family) & (RefreshFamily.user_id == claims.user_id)
+    swapped = session.execute(
+        update(RefreshFamily)
+        .where(family_of_user, RefreshFamily.current_jti == claims.jti,
+               RefreshFamily.revoked_at.is_(None), RefreshFamily.expires_at > now)
+        .values(current_jti=successor, expires_at=now + REFRESH_LIFETIME)
+    ).rowcount
+    if swapped != 1:
+        ended = session.execute(
+            update(RefreshFamily)
+            .where(family_of_user, RefreshFamily.revoked_at.is_(None),
+                   RefreshFamily.current_jti != claims.jti)
+            .values(revoked_at=now)
+        ).rowcount
+        session.commit()
+        if ended:
+            log.warning("refresh token of login %s (user %s) used twice: login ended",
+                        claims.family, claims.user_id)
+            raise ProblemError(401, "刷新令牌已被使用过, 该登录已注销, 请重新登录",
+                               headers={"WWW-Authenticate": "Bearer"})
+        raise refused
+    session.commit()
+    return _token_pair(secret, user, claims.family, successor)
+
+
+def end_logins(session: Session, user_id: int) -> None:
+    """Every refresh token of the user stops working (new password, disabled account)."""
+    session.execute(update(RefreshFamily)
+                    .where(RefreshFamily.user_id == user_id, RefreshFamily.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def _active_user(session: Session, claims: security.TokenClaims) -> User | None:
     user = session.get(User, claims.user_id)
     if user is None or not user.is_active:
         return None
