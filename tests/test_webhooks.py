@@ -21,7 +21,15 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.cases import webhooks
-from backend.cases.models import Case, DeliveryStatus, WebhookDelivery, WebhookEvent
+from backend.cases.escalation import tick
+from backend.cases.models import (
+    Case,
+    CaseCategory,
+    DeadlineUnit,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from backend.cases.webhooks import (
     MAX_ATTEMPTS,
     WebhookSender,
@@ -436,3 +444,79 @@ def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client,
     answer = ok(as_user("dispatcher").get("/api/v1/webhook-deliveries"))
     assert {row["id"] for row in answer["items"]} == {ours.id, theirs.id}
     assert as_user("chief").get("/api/v1/webhook-deliveries").status_code == 403
+
+
+# --- what an event says about its case ---------------------------------------------------------
+
+
+def queued_events(app, event: WebhookEvent) -> list[dict]:
+    with app.state.db.session() as session:
+        return [row.payload for row in session.execute(
+            select(WebhookDelivery).where(WebhookDelivery.event == event)
+            .order_by(WebhookDelivery.id)).scalars()]
+
+
+def assert_describes(payload: dict, case: dict) -> None:
+    """The event's case is the case as the API shows it once the action is done."""
+    for name in webhooks.CASE_FIELDS:
+        sent, shown = payload["case"][name], case[name]
+        if name == "due_at" and shown is not None:
+            sent, shown = dt.datetime.fromisoformat(sent), dt.datetime.fromisoformat(shown)
+        assert sent == shown, (payload["event"], name, sent, shown)
+
+
+def test_every_event_describes_the_case_after_its_action(app, client, as_user, world):
+    add_webhook(client, "https://huanwei.example.gov.cn/gridlink/events")
+    add_webhook(client, "https://yuanlin.example.gov.cn/gridlink/events", department_code=OTHER)
+    dispatcher, department = as_user("dispatcher"), as_user("dept-sanitation")
+
+    def act(case: dict, action: str, **body) -> dict:
+        user = department if action in ("accept", "feedback") else dispatcher
+        ok(user.post(f"/api/v1/cases/{case['id']}/actions/{action}", json=body))
+        return ok(dispatcher.get(f"/api/v1/cases/{case['id']}"))
+
+    # Dispatched: the department gets the case as dispatched, with its due time.
+    case = make_case(client, app, department_code=None)
+    act(case, "file")
+    case = act(case, "dispatch", department_code=SANITATION)
+    (dispatched,) = queued_events(app, WebhookEvent.dispatch)
+    assert dispatched["case"]["status"] == "dispatched"
+    assert dispatched["case"]["department_code"] == SANITATION and dispatched["case"]["due_at"]
+    assert_describes(dispatched, case)
+
+    # Sent back to work: the case is dispatched again, no longer handled.
+    act(case, "accept")
+    act(case, "feedback", note="已清运")
+    case = act(case, "rework", note="现场仍有垃圾")
+    (rework,) = queued_events(app, WebhookEvent.rework)
+    assert rework["case"]["status"] == "dispatched"
+    assert_describes(rework, case)
+
+    # Summoned to a filed case: the summoned department now holds it, dispatched.
+    summoned = make_case(client, app, department_code=None)
+    act(summoned, "file")
+    summoned = act(summoned, "summon", department_codes=[OTHER])
+    (summon,) = queued_events(app, WebhookEvent.summon)
+    assert summon["case"]["status"] == "dispatched" and summon["case"]["department_code"] == OTHER
+    assert_describes(summon, summoned)
+
+    # Yellow, then red: the light the tick has just turned.
+    now = utcnow()
+    with app.state.db.session() as session:
+        row = session.get(Case, case["id"])
+        row.sla_started_at, row.due_at = now - dt.timedelta(hours=9), now + dt.timedelta(hours=1)
+        session.get(CaseCategory, world.category["id"]).deadline_unit = DeadlineUnit.hours
+        session.commit()
+    with app.state.db.session() as session:
+        tick(session, now=now)
+    (yellow,) = queued_events(app, WebhookEvent.yellow)
+    assert yellow["case"]["light"] == "yellow"
+    assert_describes(yellow, ok(dispatcher.get(f"/api/v1/cases/{case['id']}")))
+    with app.state.db.session() as session:
+        session.get(Case, case["id"]).due_at = now - dt.timedelta(minutes=1)
+        session.commit()
+    with app.state.db.session() as session:
+        tick(session, now=now)
+    (red,) = queued_events(app, WebhookEvent.red)
+    assert red["case"]["light"] == "red"
+    assert_describes(red, ok(dispatcher.get(f"/api/v1/cases/{case['id']}")))
