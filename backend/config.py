@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.cases.sla import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
+from backend.cases.webhook_targets import AllowedTargets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     # is sent by the API processes (then run `gridlink webhooks deliver`, e.g. from cron).
     webhooks_enabled: bool = True
     webhook_poll_seconds: float = 1.0
+    # Webhooks go to public addresses only; these hosts, addresses and networks (comma-
+    # separated, e.g. "hooks.intranet,10.20.0.0/16") are admitted besides.
+    webhook_allowed_hosts: str = ""
     # Office hours the working-hours deadlines count, Beijing time, e.g. 08:30-12:00,13:30-18:00.
     work_periods: str = DEFAULT_WORK_PERIODS
     # The share of a case's allowed time used that turns its light yellow.
@@ -52,6 +56,16 @@ class Settings(BaseSettings):
     def _work_periods(cls, value: str) -> str:
         WorkingHours.parse(value)  # a bad setting stops the start, not the first deadline
         return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _webhook_allowed_hosts(cls, value: str) -> str:
+        AllowedTargets.parse(value)  # a typo stops the start, not every delivery
+        return value
+
+    @property
+    def webhook_targets(self) -> AllowedTargets:
+        return AllowedTargets.parse(self.webhook_allowed_hosts)
 
     @property
     def working_hours(self) -> WorkingHours:

@@ -13,7 +13,8 @@ from tests.servers import ROOT
 def gridlink(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")}
     env |= {"PYTHONPATH": str(ROOT), "GRIDLINK_DATABASE_URL": settings.database_url,
-            "GRIDLINK_SECRET_KEY": settings.secret_key}
+            "GRIDLINK_SECRET_KEY": settings.secret_key,
+            "GRIDLINK_WEBHOOK_ALLOWED_HOSTS": settings.webhook_allowed_hosts}
     return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
                           input=stdin, capture_output=True, text=True, timeout=60)
 

@@ -10,18 +10,32 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from backend.cases import webhooks
-from backend.cases.models import Case, DeliveryStatus, WebhookDelivery, WebhookEvent
+from backend.cases.escalation import tick
+from backend.cases.models import (
+    Case,
+    CaseCategory,
+    DeadlineUnit,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from backend.cases.webhooks import (
     MAX_ATTEMPTS,
     WebhookSender,
@@ -60,12 +74,18 @@ class Receiver:
     # Status codes to answer, in order; 200 once the script has run out.
     script: list[int] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    # What it says when it fails (an internal service's error page, say).
+    error_body: bytes = "服务暂不可用".encode()
+    location: str | None = None  # where a 3xx answer points
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    port = free_port()
-    state = Receiver(url=f"http://127.0.0.1:{port}/gridlink/events")
+@contextmanager
+def listening(host: str = "127.0.0.1", port: int | None = None,
+              tls: tuple[Path, Path] | None = None) -> Iterator[Receiver]:
+    """A department's system: a real HTTP server on `host`, answering as scripted; HTTPS with
+    `tls` (certificate, key)."""
+    port = port or free_port()
+    state = Receiver(url=f"{'https' if tls else 'http'}://{host}:{port}/gridlink/events")
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -74,21 +94,42 @@ def receiver() -> Iterator[Receiver]:
             with lock:
                 state.requests.append(Received(self.path, dict(self.headers), body))
                 status = state.script.pop(0) if state.script else 200
-            answer = "好的".encode() if status < 300 else "服务暂不可用".encode()
+            answer = "好的".encode() if status < 300 else state.error_body
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
+            if state.location and 300 <= status < 400:
+                self.send_header("Location", state.location)
             self.end_headers()
             self.wfile.write(answer)
 
         def log_message(self, *args):  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = ThreadingHTTPServer((host, port), Handler)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with listening() as state:
+        yield state
+
+
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(settings, monkeypatch):
+    """The receivers here listen on 127.0.0.1, where webhooks may go only because the operator
+    says so (GRIDLINK_WEBHOOK_ALLOWED_HOSTS); the tests of that rule change it themselves."""
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "127.0.0.1")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -211,7 +252,7 @@ def test_a_failing_receiver_gets_retries_with_growing_delays_until_it_answers(
     assert deliver_due(app.state.db, now=now) == 1
     first = delivery(app, queued.id)
     assert first.status is DeliveryStatus.pending and first.attempts == 1
-    assert first.last_status_code == 500 and first.last_error == "HTTP 500: 服务暂不可用"
+    assert first.last_status_code == 500 and first.last_error == "HTTP 500"
     first_delay = first.next_attempt_at - now
     assert dt.timedelta(seconds=10) <= first_delay <= dt.timedelta(seconds=11)
 
@@ -242,7 +283,7 @@ def test_an_unreachable_receiver_ends_failed_after_the_last_attempt(app, client,
         assert deliver_due(app.state.db, now=now) == 1
         row = delivery(app, queued.id)
         assert row.attempts == attempt and row.last_status_code is None
-        assert "ConnectError" in row.last_error
+        assert row.last_error == webhooks.UNREACHABLE
         if attempt < MAX_ATTEMPTS:
             assert row.status is DeliveryStatus.pending
             delays.append(row.next_attempt_at - now)
@@ -394,7 +435,6 @@ def test_webhook_urls_and_secrets_are_validated(client, world):
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "secret"
     nobody = client.post("/api/v1/webhooks", json=good | {"department_code": "XX99"})
     assert nobody.status_code == 422
-    ok(client.post("/api/v1/webhooks", json=good | {"url": "http://10.1.2.3:8080/hook"}), 201)
 
 
 def test_only_admins_manage_webhooks(client, as_user, world):
@@ -423,7 +463,7 @@ def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client,
     (row,) = ok(department.get("/api/v1/webhook-deliveries"))["items"]
     assert row["id"] == ours.id and row["event"] == "dispatch" and row["status"] == "pending"
     assert row["attempts"] == 1 and row["last_status_code"] == 503
-    assert row["last_error"] == "HTTP 503: 服务暂不可用" and row["next_attempt_at"] is not None
+    assert row["last_error"] == "HTTP 503" and row["next_attempt_at"] is not None
     assert row["payload"]["case"]["code"] == case["code"]
     assert REPORTER_PHONE not in json.dumps(row)
     assert department.get(f"/api/v1/webhook-deliveries/{theirs.id}").status_code == 404
@@ -436,3 +476,238 @@ def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client,
     answer = ok(as_user("dispatcher").get("/api/v1/webhook-deliveries"))
     assert {row["id"] for row in answer["items"]} == {ours.id, theirs.id}
     assert as_user("chief").get("/api/v1/webhook-deliveries").status_code == 403
+
+
+# --- what an event says about its case ---------------------------------------------------------
+
+
+def queued_events(app, event: WebhookEvent) -> list[dict]:
+    with app.state.db.session() as session:
+        return [row.payload for row in session.execute(
+            select(WebhookDelivery).where(WebhookDelivery.event == event)
+            .order_by(WebhookDelivery.id)).scalars()]
+
+
+def assert_describes(payload: dict, case: dict) -> None:
+    """The event's case is the case as the API shows it once the action is done."""
+    for name in webhooks.CASE_FIELDS:
+        sent, shown = payload["case"][name], case[name]
+        if name == "due_at" and shown is not None:
+            sent, shown = dt.datetime.fromisoformat(sent), dt.datetime.fromisoformat(shown)
+        assert sent == shown, (payload["event"], name, sent, shown)
+
+
+def test_every_event_describes_the_case_after_its_action(app, client, as_user, world):
+    add_webhook(client, "https://huanwei.example.gov.cn/gridlink/events")
+    add_webhook(client, "https://yuanlin.example.gov.cn/gridlink/events", department_code=OTHER)
+    dispatcher, department = as_user("dispatcher"), as_user("dept-sanitation")
+
+    def act(case: dict, action: str, **body) -> dict:
+        user = department if action in ("accept", "feedback") else dispatcher
+        ok(user.post(f"/api/v1/cases/{case['id']}/actions/{action}", json=body))
+        return ok(dispatcher.get(f"/api/v1/cases/{case['id']}"))
+
+    # Dispatched: the department gets the case as dispatched, with its due time.
+    case = make_case(client, app, department_code=None)
+    act(case, "file")
+    case = act(case, "dispatch", department_code=SANITATION)
+    (dispatched,) = queued_events(app, WebhookEvent.dispatch)
+    assert dispatched["case"]["status"] == "dispatched"
+    assert dispatched["case"]["department_code"] == SANITATION and dispatched["case"]["due_at"]
+    assert_describes(dispatched, case)
+
+    # Sent back to work: the case is dispatched again, no longer handled.
+    act(case, "accept")
+    act(case, "feedback", note="已清运")
+    case = act(case, "rework", note="现场仍有垃圾")
+    (rework,) = queued_events(app, WebhookEvent.rework)
+    assert rework["case"]["status"] == "dispatched"
+    assert_describes(rework, case)
+
+    # Summoned to a filed case: the summoned department now holds it, dispatched.
+    summoned = make_case(client, app, department_code=None)
+    act(summoned, "file")
+    summoned = act(summoned, "summon", department_codes=[OTHER])
+    (summon,) = queued_events(app, WebhookEvent.summon)
+    assert summon["case"]["status"] == "dispatched" and summon["case"]["department_code"] == OTHER
+    assert_describes(summon, summoned)
+
+    # Yellow, then red: the light the tick has just turned.
+    now = utcnow()
+    with app.state.db.session() as session:
+        row = session.get(Case, case["id"])
+        row.sla_started_at, row.due_at = now - dt.timedelta(hours=9), now + dt.timedelta(hours=1)
+        session.get(CaseCategory, world.category["id"]).deadline_unit = DeadlineUnit.hours
+        session.commit()
+    with app.state.db.session() as session:
+        tick(session, now=now)
+    (yellow,) = queued_events(app, WebhookEvent.yellow)
+    assert yellow["case"]["light"] == "yellow"
+    assert_describes(yellow, ok(dispatcher.get(f"/api/v1/cases/{case['id']}")))
+    with app.state.db.session() as session:
+        session.get(Case, case["id"]).due_at = now - dt.timedelta(minutes=1)
+        session.commit()
+    with app.state.db.session() as session:
+        tick(session, now=now)
+    (red,) = queued_events(app, WebhookEvent.red)
+    assert red["case"]["light"] == "red"
+    assert_describes(red, ok(dispatcher.get(f"/api/v1/cases/{case['id']}")))
+
+
+# --- where a webhook may point -----------------------------------------------------------------
+
+# Every way of naming this machine, the cloud's metadata service, the private networks and the
+# reserved ranges that a URL can take (each resolves here without any DNS server).
+INTERNAL_URLS = [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://localhost:8080/hook", "http://LOCALHOST./hook", "http://hooks.localhost/hook",
+    "http://127.0.0.1/hook", "http://127.0.0.1.:8080/hook", "http://127.1/hook",
+    "http://2130706433/hook", "http://0x7f000001/hook", "http://0177.0.0.1/hook",
+    "http://a@127.0.0.1/hook", "http://user:pw@127.0.0.1:9000/hook",
+    "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook", "http://[::ffff:7f00:1]/hook",
+    "http://[2002:7f00:1::]/hook", "http://[64:ff9b::a9fe:a9fe]/hook", "http://[::7f00:1]/hook",
+    "http://0/hook", "http://0.0.0.0/hook", "http://[::]/hook",
+    "https://10.1.2.3:8443/hook", "http://172.16.0.5/hook", "http://192.168.1.1/hook",
+    "http://100.64.0.1/hook", "http://198.18.0.1/hook", "http://240.0.0.1/hook",
+    "http://224.0.0.1/hook", "http://255.255.255.255/hook", "http://[fe80::1]/hook",
+    "http://[fc00::1]/hook",
+]
+
+
+def webhook_rows(client) -> list[dict]:
+    return ok(client.get("/api/v1/webhooks"))["items"]
+
+
+def test_internal_targets_are_refused_on_create_and_update_naming_the_url(
+        client, world, monkeypatch, settings):
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "")
+    hook = add_webhook(client, "https://huanwei.example.gov.cn/gridlink/events")
+    body = {"department_code": SANITATION, "secret": SECRET}
+    for url in INTERNAL_URLS:
+        created = client.post("/api/v1/webhooks", json=body | {"url": url})
+        assert created.status_code == 422, (url, created.text)
+        assert [e["field"] for e in created.json()["errors"]] == ["url"], url
+        patched = client.patch(f"/api/v1/webhooks/{hook['id']}", json={"url": url})
+        assert patched.status_code == 422, (url, patched.text)
+        assert [e["field"] for e in patched.json()["errors"]] == ["url"], url
+    assert [row["url"] for row in webhook_rows(client)] == [hook["url"]]
+    # A public address, and a name that resolves nowhere yet (checked again at each send).
+    for url in ("http://8.8.8.8/hook", "https://[2001:4860:4860::8888]:8443/hook",
+                "https://not-yet-online.huanwei.example.gov.cn/hook"):
+        ok(client.patch(f"/api/v1/webhooks/{hook['id']}", json={"url": url}))
+
+
+def test_the_operator_allowlist_admits_listed_hosts_addresses_and_networks(
+        app, client, world, monkeypatch, settings):
+    body = {"department_code": OTHER, "secret": SECRET}
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "10.20.0.0/16, hooks.localhost")
+    ok(client.post("/api/v1/webhooks", json=body | {"url": "http://10.20.3.4:8080/hook"}), 201)
+    ok(client.post("/api/v1/webhooks", json=body | {"url": "http://hooks.localhost/hook"}), 201)
+    refused = client.post("/api/v1/webhooks", json=body | {"url": "http://10.21.3.4/hook"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "url"
+
+    # A listed name is sent to at the address it resolves to, under its own name.
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "localhost")
+    with listening() as local:
+        add_webhook(client, local.url.replace("127.0.0.1", "localhost"))
+        (queued,) = queue(app, make_case(client, app)["id"])
+        assert deliver_due(app.state.db, now=soon()) == 1
+    (request,) = local.requests
+    assert request.headers["Host"] == f"localhost:{local.url.split(':')[2].split('/')[0]}"
+    assert delivery(app, queued.id).status is DeliveryStatus.succeeded
+
+
+def test_a_target_no_longer_allowed_is_refused_at_send_time_and_hears_nothing(
+        app, client, world, receiver, monkeypatch, settings):
+    add_webhook(client, receiver.url)
+    add_webhook(client, receiver.url.replace("127.0.0.1", "0x7f000001"))
+    case = make_case(client, app)
+    queued = queue(app, case["id"])
+    # The operator takes 127.0.0.1 off the list: what was queued is not sent there.
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "")
+
+    assert deliver_due(app.state.db, now=soon()) == 2
+    assert receiver.requests == []
+    for row in queued:
+        row = delivery(app, row.id)
+        assert row.last_error == webhooks.NOT_ALLOWED and row.last_status_code is None
+        assert row.status is DeliveryStatus.pending and row.attempts == 1
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_never_used(
+        app, client, world, monkeypatch, settings):
+    """DNS rebinding: the name resolves to an allowed address when it is checked and to a
+    forbidden one a moment later. No DNS server can be run here, so the system resolver is
+    wrapped to answer like one; the receivers are real."""
+    with listening("127.0.0.1") as allowed, listening("127.0.0.2", port=int(
+            allowed.url.split(":")[2].split("/")[0])) as forbidden:
+        monkeypatch.setattr(settings, "webhook_allowed_hosts", "127.0.0.1")
+        real = socket.getaddrinfo
+        answers = iter(["127.0.0.1"] + ["127.0.0.2"] * 10)
+
+        def rebinding_dns(host, *args, **kwargs):
+            if host == "hooks.rebind.example.cn":
+                host = next(answers)
+            return real(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+        url = allowed.url.replace("127.0.0.1", "hooks.rebind.example.cn")
+        with app.state.db.session() as session:  # registered while it pointed elsewhere
+            session.add(Webhook(department_code=SANITATION, url=url, secret=SECRET))
+            session.commit()
+        (queued,) = queue(app, make_case(client, app)["id"])
+        assert deliver_due(app.state.db, now=soon()) == 1
+    assert forbidden.requests == []
+    (request,) = allowed.requests
+    assert request.headers["Host"].startswith("hooks.rebind.example.cn:")
+    assert delivery(app, queued.id).status is DeliveryStatus.succeeded
+
+
+def test_an_https_receiver_is_reached_at_the_checked_address_under_its_own_name(
+        app, client, world, monkeypatch, settings, tmp_path):
+    """Sent to the address checked, the request still names the URL's host: in the Host header
+    and in TLS, where the receiver's certificate (for localhost, trusted through
+    SSL_CERT_FILE as an operator would add a CA) is checked against it, not against 127.0.0.1."""
+    cert, key = tmp_path / "localhost.pem", tmp_path / "localhost.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setattr(settings, "webhook_allowed_hosts", "localhost")
+    with listening("localhost", tls=(cert, key)) as receiver:
+        add_webhook(client, receiver.url)
+        (queued,) = queue(app, make_case(client, app)["id"])
+        assert deliver_due(app.state.db, now=soon()) == 1
+    assert delivery(app, queued.id).status is DeliveryStatus.succeeded
+    (request,) = receiver.requests
+    assert request.headers["Host"] == receiver.url.split("/")[2]
+
+
+def test_the_delivery_log_never_shows_what_the_receiver_answered(
+        app, client, as_user, world, receiver):
+    receiver.script = [500, 302]
+    receiver.error_body = "内部服务 token=SECRET-INTERNAL-7f3c9a1e 数据库 10.0.0.8".encode()
+    with listening() as elsewhere:
+        receiver.location = elsewhere.url
+        add_webhook(client, receiver.url)
+        (queued,) = queue(app, make_case(client, app)["id"])
+        assert deliver_due(app.state.db, now=soon()) == 1
+        row = delivery(app, queued.id)
+        assert row.last_status_code == 500 and row.last_error == "HTTP 500"
+        # A redirect is not followed: it is a failed attempt like any other.
+        assert deliver_due(app.state.db, now=row.next_attempt_at) == 1
+    assert elsewhere.requests == [] and len(receiver.requests) == 2
+    row = delivery(app, queued.id)
+    assert row.last_status_code == 302 and row.last_error == "HTTP 302"
+    for reader in (client, as_user("dept-sanitation"), as_user("dispatcher")):
+        log = reader.get("/api/v1/webhook-deliveries").text
+        assert "SECRET-INTERNAL" not in log and "10.0.0.8" not in log
+
+
+def test_the_delivery_log_names_a_failure_without_naming_the_target(app, client, world):
+    port = free_port()
+    add_webhook(client, f"http://127.0.0.1:{port}/nobody-listens")
+    (queued,) = queue(app, make_case(client, app)["id"])
+    deliver_due(app.state.db, now=soon())
+    row = ok(client.get(f"/api/v1/webhook-deliveries/{queued.id}"))
+    assert row["last_error"] == webhooks.UNREACHABLE and str(port) not in row["last_error"]

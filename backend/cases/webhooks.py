@@ -8,6 +8,10 @@ sends what is due, retrying with exponential backoff, and the rows are the deliv
 
 Delivery is at least once: a receiver deduplicates on the delivery id (`X-GridLink-Delivery`,
 also the payload's `id`).
+
+Where a webhook may point is webhook_targets.py's: public addresses, or what the operator
+lists; checked when a URL is registered and again, resolved afresh, at every send. The log
+keeps the status code and a fixed reason, never what the receiver answered.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.api.crud import EntitySpec, register
+from backend.api.errors import field_error
 from backend.api.schemas import CreateSchema
+from backend.cases import webhook_targets
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
+from backend.cases.sla import settings_of
+from backend.config import Settings, get_settings
 from backend.db import Database, once_per_session, utcnow
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,16 @@ LEASE = dt.timedelta(minutes=5)
 # timeouts must not hold up every other department's events.
 BATCH = 50
 PARALLEL_SENDS = 8
+
+# What the delivery log says about a failed attempt: the status code, or one of these fixed
+# reasons. Never the receiver's answer nor an exception's text: a target inside the network
+# would otherwise read its internal service's answers back to the department.
+NOT_ALLOWED = "目标地址不允许 address not allowed"
+UNRESOLVED = "域名无法解析 name not resolved"
+TIMED_OUT = "请求超时 timeout"
+UNREACHABLE = "无法连接 connection failed"
+FAILED = "发送失败 request failed"
+DEACTIVATED = "回调已停用, 不再发送"
 
 # What a department learns about a case: where, what, how urgent, by when. No reporter name or
 # phone: departments get no personal data.
@@ -101,11 +119,22 @@ class WebhookDeliveryShape(BaseModel):
                              "due_at": "2026-11-28T14:40:00Z", "light": "green",
                              "priority": "normal", "handling_type": "general"}},
         "status": "failed", "attempts": 8, "next_attempt_at": None, "last_status_code": 500,
-        "last_error": "HTTP 500: 服务暂不可用", "delivered_at": None}]})
+        "last_error": "HTTP 500", "delivered_at": None}]})
 
     webhook_id: int
     event: WebhookEvent
     delivery_key: str
+
+
+def validate_webhook(session: Session, data: dict[str, Any], existing: Webhook | None) -> None:
+    """A new or changed URL must point where webhooks may go (webhook_targets.py). An
+    unchanged one is not checked again: a webhook the setting no longer admits can still be
+    switched off or given a new secret (its sends are refused meanwhile)."""
+    if existing is not None and existing.url == data["url"]:
+        return
+    why = webhook_targets.refusal(data["url"], settings_of(session).webhook_targets)
+    if why is not None:
+        raise field_error(422, "url", why)
 
 
 # Scoped by department: a department's grant matches its own rows. Deliveries carry no area
@@ -114,6 +143,7 @@ WEBHOOKS = register(EntitySpec(
     name="webhooks", model=Webhook, create_schema=WebhookCreate, label="部门回调",
     label_en="webhooks", scope_column="department_code", department_column="department_code",
     hidden=("secret",), immutable=("department_code",), default_sort="department_code",
+    validate=validate_webhook,
 ))
 WEBHOOK_DELIVERIES = register(EntitySpec(
     name="webhook-deliveries", model=WebhookDelivery, create_schema=WebhookDeliveryShape,
@@ -236,22 +266,34 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return delay * random.uniform(1.0, 1.1)
 
 
-def _post(http: httpx.Client, url: str, body: bytes, headers: dict) -> tuple[int | None, str | None]:
-    """(status code, error): error None on a 2xx. Nothing a receiver does escapes as an
-    exception: it is that delivery's failure, never the sender's."""
+def _post(http: httpx.Client, url: str, body: bytes, headers: dict,
+          allowed: webhook_targets.AllowedTargets) -> tuple[int | None, str | None]:
+    """(status code, error): error None on a 2xx, else "HTTP <code>" or a fixed reason.
+
+    The host is resolved and checked now, and the request goes to the address checked (a DNS
+    answer that changed since the webhook was registered cannot take it inside the network).
+    Redirects are not followed; the answer's body is never read. Nothing a receiver does
+    escapes as an exception: it is that delivery's failure, never the sender's.
+    """
     try:
-        with http.stream("POST", url, content=body, headers=headers) as response:
-            if response.is_success:
-                return response.status_code, None
-            head = b""
-            for chunk in response.iter_bytes():  # the start of its answer says why, the rest waits
-                head += chunk
-                if len(head) >= 300:
-                    break
-            text = head[:300].decode("utf-8", "replace").strip()
-            return response.status_code, f"HTTP {response.status_code}" + (f": {text}" if text else "")
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
+        target = webhook_targets.pin(url, allowed)
+    except (webhook_targets.NotAllowed, httpx.InvalidURL):
+        return None, NOT_ALLOWED
+    except (OSError, UnicodeError):
+        return None, UNRESOLVED
+    try:
+        with http.stream("POST", target.url, content=body, extensions=target.extensions,
+                         headers=headers | {"Host": target.host_header}) as response:
+            code = response.status_code
+            return code, None if response.is_success else f"HTTP {code}"
+    except httpx.TimeoutException:
+        return None, TIMED_OUT
+    except httpx.ConnectError:
+        return None, UNREACHABLE
+    except Exception as exc:  # noqa: BLE001 - any failure of one receiver is that delivery's
+        # The operator's log, not the API's (and the host only: a URL may carry a password).
+        log.info("webhook send to %s failed: %r", target.host_header, exc)
+        return None, FAILED
 
 
 def _claim(database: Database, delivery_id: int, version: int, now: dt.datetime) -> bool:
@@ -280,8 +322,8 @@ def _outcome(error: str | None, attempts: int, now: dt.datetime) -> dict:
     return {"next_attempt_at": now + retry_delay(attempts), "last_error": error}
 
 
-def _deliver_one(database: Database, http: httpx.Client, delivery_id: int, version: int,
-                 now: dt.datetime | None) -> bool:
+def _deliver_one(database: Database, settings: Settings, http: httpx.Client, delivery_id: int,
+                 version: int, now: dt.datetime | None) -> bool:
     """Claim, send and record one delivery; False when another sender had it first."""
     if not _claim(database, delivery_id, version, now or utcnow()):
         return False
@@ -294,11 +336,12 @@ def _deliver_one(database: Database, http: httpx.Client, delivery_id: int, versi
         body = orjson.dumps(delivery.payload)
         headers = request_headers(body, hook.secret, delivery.event.value, delivery.delivery_key)
     if hook.is_active:
-        code, error = _post(http, hook.url, body, headers)  # no database session held meanwhile
+        # No database session held meanwhile.
+        code, error = _post(http, hook.url, body, headers, settings.webhook_targets)
         attempts += 1
         values = _outcome(error, attempts, now or utcnow())
     else:  # switched off after the event was queued: the admin wants nothing sent there
-        code, error = None, "回调已停用, 不再发送"
+        code, error = None, DEACTIVATED
         values = {"status": DeliveryStatus.failed, "next_attempt_at": None, "last_error": error}
     if values.get("status") is DeliveryStatus.failed:
         log.warning("webhook delivery %s failed for good: %s", delivery_id, error)
@@ -332,9 +375,15 @@ def deliver_due(database: Database, now: dt.datetime | None = None) -> int:
         ).all()
     if not due:
         return 0
-    with (httpx.Client(timeout=TIMEOUT_SECONDS) as http,
+    settings = database.settings or get_settings()
+    # No kept-alive connections: each request is aimed at an address checked for its own URL,
+    # and a connection opened for one webhook's host must not carry another's.
+    client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False,
+                          limits=httpx.Limits(max_keepalive_connections=0))
+    with (client as http,
           ThreadPoolExecutor(min(PARALLEL_SENDS, len(due)), "webhook-send") as pool):
-        sent = pool.map(lambda row: _deliver_one(database, http, row.id, row.version, now), due)
+        sent = pool.map(lambda row: _deliver_one(database, settings, http, row.id, row.version,
+                                                 now), due)
         return sum(sent)
 
 

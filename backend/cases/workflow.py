@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from backend.api import crud
 from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
+from backend.cases import webhooks
 from backend.cases.models import (
     ApprovalStage,
     Case,
@@ -124,6 +125,9 @@ class Context:
     step_details: dict[str, Any] | None = None
     task: CaseTask | None = None
     task_list: list[CaseTask] | None = None  # the case's tasks, read once per action
+    # (event, department) to tell once the action is done: an event describes the case as
+    # the action left it (a dispatch event says "dispatched", with the department and due time).
+    events: list[tuple[WebhookEvent, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -463,11 +467,9 @@ def do_review_approval(ctx: Context) -> None:
 
 
 def _webhook(ctx: Context, event: WebhookEvent, department_code: str | None) -> None:
-    from backend.cases import webhooks
-
+    """Tell the department once the action is done (`perform` queues ctx.events last)."""
     if department_code is not None:
-        webhooks.enqueue(ctx.session, event, ctx.case, department_code=department_code,
-                         at=ctx.now)
+        ctx.events.append((event, department_code))
 
 
 OPEN_STATES = (S.reported, S.filed, S.dispatched, S.processing, S.handled)
@@ -550,6 +552,8 @@ def perform(
     after = ctx.to_status or DEFAULT_TARGET.get(action.name) or before
     case.status = after
     case.updated_at = ctx.now  # every step is an edit of the case: its version moves
+    for event, department_code in ctx.events:  # the case as the action left it
+        webhooks.enqueue(session, event, case, department_code=department_code, at=ctx.now)
     for task in ctx.task_list or ():  # and of the tasks it moved on, at the same time
         if session.is_modified(task):
             task.updated_at = ctx.now
