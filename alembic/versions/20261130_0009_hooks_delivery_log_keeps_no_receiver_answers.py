@@ -1,7 +1,7 @@
 """the delivery log keeps no receiver's answer
 
 Revision ID: 0008_hooks
-Revises: 0007
+Revises: 0008_auth
 Create Date: 2026-11-30 10:45:00
 
 `last_error` used to hold the first 300 bytes of a failed receiver's answer, or the text of the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008_hooks'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008_auth'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
