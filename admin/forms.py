@@ -99,8 +99,9 @@ PREFIX_SEARCHED = {"code", "name", "username", "id_number", "phone", "grid_code"
 
 
 def clean_term(term: str) -> str:
-    """What is typed into a search box, as the database can take it (PostgreSQL refuses NUL)."""
-    return term.replace("\x00", "").strip()[:100]
+    """What is typed into a search box, as a search (no control character gets this far:
+    backend/api/input_guard.py)."""
+    return term.strip()[:100]
 
 
 def search_condition(column, term: str):

@@ -7,9 +7,11 @@ and throttling (`admin/auth.py`).
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 from sqladmin import Admin
@@ -19,6 +21,7 @@ from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
+from backend.api.errors import FieldError
 from backend.imports.service import IMPORTABLE
 from backend.db import Database
 from backend.entities import ENTITIES
@@ -48,6 +51,16 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
     admin.admin.add_middleware(AdminUrls, router=Router(
         routes=[r for r in app.routes if isinstance(r, Mount) and r.app is admin.admin]))
     return admin
+
+
+def input_refusal(_scope: Scope, _status: int, errors: list[FieldError]) -> HTMLResponse:
+    """The input guard's refusal (backend/api/input_guard.py) as a page: 400, like the
+    panel's other bad forms. A plain page: the panel's templates need the panel's request."""
+    items = "".join(f"<li><code>{escape(e.field)}</code>: {escape(e.msg)}</li>" for e in errors)
+    return HTMLResponse(
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        "<title>请求无效 Bad Request</title><h1>请求无效 Bad Request</h1>"
+        f"<p>以下内容含有不允许的控制字符, 请返回修改后重试:</p><ul>{items}</ul></html>", 400)
 
 
 class AdminUrls:

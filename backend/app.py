@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.errors import install_error_handlers
+from backend.api.input_guard import InputGuard
 from backend.api.routes import build_router
 from backend.cases.webhooks import WebhookSender
 from backend.config import Settings, get_settings
@@ -24,6 +25,8 @@ from backend.imports.router import build_router as build_import_router
 from backend.notifications.router import router as notifications_router
 from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
+from backend.open311.router import PREFIX as OPEN311_PREFIX
+from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
 from rbac.enforcer import PolicyEngine, install_default_policy
 from rbac.sync import PolicySync
@@ -73,6 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = throttle_for(settings.redis_url)  # the API's and the panel's
     install_error_handlers(app)
 
+    from admin.panel import input_refusal as panel_refusal
+    from admin.panel import mount_admin
+
+    # No control character reaches any route (API, panel, Open311); each part refuses in its
+    # own format. Inside the request id's middleware, so that a refusal carries the id too.
+    app.add_middleware(InputGuard, responders={OPEN311_PREFIX: open311_refusal,
+                                               "/admin": panel_refusal})
     app.add_middleware(RequestIdMiddleware)
 
     # Each router straight into the app under /api/v1, not through an /api/v1 router of their
@@ -93,9 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Open311 GeoReport v2 for citizens' apps and partner systems, outside /api/v1: the spec's
     # paths, formats and error bodies, not ours.
     mount_open311(app)
-
-    from admin.panel import mount_admin
-
     mount_admin(app, database, settings.secret_key)
     return app
 

@@ -25,6 +25,7 @@ from sqlalchemy.sql.schema import Column
 
 from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.api.filtering import ListQuery, integer_range
+from backend.api.input_guard import text_problem
 from backend.api.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
 from backend.audit.writer import SYSTEM, Actor
@@ -309,8 +310,11 @@ def _check_column_limits(spec: EntitySpec, data: dict[str, Any]) -> None:
         if column is None or value is None:
             continue
         if isinstance(value, str):
-            if "\x00" in value:
-                errors.append(FieldError(name, "不能包含空字符 (\\x00)"))
+            # What no request can bring (the input guard refuses it at the door) but a file
+            # can: an imported cell. The guard's rule, so that both say the same.
+            problem = text_problem(value)
+            if problem is not None:
+                errors.append(FieldError(name, problem))
             length = getattr(column.type, "length", None)
             if isinstance(column.type, String) and length and len(value) > length:
                 errors.append(FieldError(name, f"长度不能超过 {length} 个字符"))

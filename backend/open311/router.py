@@ -15,9 +15,11 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, FastAPI, Form, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.types import Scope
 
 from backend.api.crud import Caller
 from backend.api.deps import SessionDep
+from backend.api.errors import FieldError
 from backend.audit.writer import Actor
 from backend.open311 import service
 from backend.open311.service import JSON_TYPE, XML_TYPE, Open311Error
@@ -64,6 +66,14 @@ def open311_error_response(request: Request, exc: Open311Error) -> Response:
     fmt = request.path_params.get("format")
     return render(fmt if fmt in FORMATS else "json", "errors",
                   [{"code": exc.status, "description": exc.description}], exc.status)
+
+
+def input_refusal(scope: Scope, _status: int, errors: list[FieldError]) -> Response:
+    """The input guard's refusal (backend/api/input_guard.py) as the spec's error list: 400,
+    in the format of the path's suffix."""
+    suffix = scope["path"].rsplit(".", 1)[-1]
+    return render(suffix if suffix in FORMATS else "json", "errors",
+                  [{"code": 400, "description": f"{e.field}: {e.msg}"} for e in errors], 400)
 
 
 def mount(app: FastAPI) -> None:
