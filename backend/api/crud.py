@@ -29,7 +29,7 @@ from backend.api.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
 from backend.audit.writer import SYSTEM, Actor
 from backend.db import Base, TableBase, TagList
-from rbac.masking import MASKS
+from rbac.masking import MASKS, mask_note
 from rbac.scope import Principal, row_in_scope, scope_condition
 
 SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
@@ -108,6 +108,7 @@ class EntitySpec:
         self.read_schema = read_schema_for(
             self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii),
             computed=self.computed_fields,
+            notes={name: mask_note(mask) for name, mask in self.pii.items()},
         )
         self.update_schema = partial_schema(self.create_schema, f"{self.model.__name__}Update")
         self.list_item_schema = partial_schema(self.read_schema, f"{self.model.__name__}ListItem")
@@ -473,8 +474,10 @@ def parse_new_row(spec: EntitySpec, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
+    """A new row's entry: what was written (not the columns the database computes)."""
+    columns = spec.model.__table__.columns
     return _masked_changes(spec, {k: (None, v) for k, v in after.items()
-                                  if k not in SERVER_FIELDS})
+                                  if k not in SERVER_FIELDS and columns[k].computed is None})
 
 
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
