@@ -127,6 +127,26 @@ def test_the_audit_log_keeps_no_birth_date(client, as_user, elder):
     assert "1957-03-31" not in log.text and "1958-04-01" not in log.text
 
 
+def test_changing_residents_without_pii_does_not_tell_the_birth_date(client, as_user, elder):
+    """A role given `update` on residents but not `pii` must not learn the birth date by
+    patching it alone: the right date used to answer 200 and a wrong one 422 "应为 1957-03-31".
+    Sex and birth date follow the ID number and change only with it."""
+    ok(client.post("/api/v1/policy-rules", json={
+        "role": "grid_member", "obj": "residents", "act": "update"}), 201)
+    member, url = as_user("member"), f"/api/v1/residents/{elder['id']}"
+    for field, guesses in (("birth_date", ("1957-03-31", "1957-03-30")),
+                           ("sex", ("female", "male"))):
+        right, wrong = (member.patch(url, json={field: guess}) for guess in guesses)
+        assert right.status_code == 422 and right.json()["errors"][0]["field"] == field
+        assert right.content == wrong.content, field
+        assert "1957-03-31" not in wrong.text
+    assert ok(client.get(url))["version"] == elder["version"]
+    # With the ID number they change together: the member typed the whole number.
+    corrected = id_number(9, "female", born=dt.date(1957, 4, 2))
+    changed = ok(member.patch(url, json={"id_number": corrected, "birth_date": "1957-04-02"}))
+    assert changed["birth_year"] == 1957 and changed["birth_date"] is None
+
+
 def test_the_panel_shows_the_leader_the_birth_year_only(app, elder):
     leader = panel_login(app, "leader")  # reads and exports residents, without `pii`
     listed = leader.get("/admin/residents/list")

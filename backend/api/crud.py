@@ -80,8 +80,10 @@ class EntitySpec:
     # Children that copy our grid code: (their entity name, their fk column to us).
     children: tuple[tuple[str, str], ...] = ()
     immutable: tuple[str, ...] = ()
-    # Fields computed from others (e.g. sex from the ID number): not carried into a PATCH merge.
-    derived: tuple[str, ...] = ()
+    # Fields computed from another (field -> its source, e.g. sex -> id_number): not carried
+    # into a PATCH merge, and changed only with their source. Alone, a PATCH would test a
+    # guess against a source the caller may not read (200 for the right birth date).
+    derived: dict[str, str] = field(default_factory=dict)
     default_sort: str = "id"
     read_only: bool = False  # only the GET routes (the audit log)
     # Writes change who may do what: bump the policy generation, reload every worker.
@@ -608,6 +610,9 @@ def update_row(
     for name in spec.immutable:
         if name in patch and patch[name] != getattr(obj, name):
             raise field_error(422, name, "创建后不可修改")
+    for name, source in spec.derived.items():
+        if name in patch and source not in patch:
+            raise field_error(422, name, f"由 {source} 推出, 只能随 {source} 一起修改")
     schema_fields = spec.create_schema.model_fields
     current = {
         name: getattr(obj, name)

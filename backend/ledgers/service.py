@@ -22,7 +22,7 @@ RESIDENTS = register(EntitySpec(
     # The birth date with the masked ID number is the whole number: withheld (birth_year stays).
     # Sex is shown: the masked number keeps its 17th digit, which already says it.
     pii={"id_number": "id_number", "phone": "phone", "birth_date": "hide", "key_groups": "hide"},
-    derived=("sex", "birth_date"),
+    derived={"sex": "id_number", "birth_date": "id_number"},
     read_example={"sex": "male", "birth_date": "1980-05-17", "birth_year": 1980},
 ))
 ORGANIZATIONS = register(EntitySpec(
