@@ -125,8 +125,10 @@ def test_a_household_under_a_building_of_another_grid_points_at_the_building_col
                         [other["id"], "1单元102", "李四", "是", "王五"]])
     job = upload(as_user("chief"), "households", content, "户.csv")
     (error,) = job["errors"]
+    # Another grid's building is as unknown to the chief as a missing one, as in the API.
     assert (error["row"], error["field"], error["column"], error["cell"]) == (
-        3, "grid_code", "楼栋编号", "A3")
+        3, "building_id", "楼栋编号", "A3")
+    assert "未知的楼栋" in error["reason"]
     assert job["written"] == 0
 
 

@@ -53,16 +53,22 @@ def test_another_grids_row_answers_404_exactly_like_a_missing_one(as_user, two_g
     assert as_user("chief2").get(url).status_code == 200  # it is there, for its own chief
 
 
+def problem_field(response, status: int) -> str:
+    assert response.status_code == status, response.text
+    return response.json()["errors"][0]["field"]
+
+
 def test_a_chief_cannot_create_a_row_in_another_grid(client, as_user, two_grids):
+    # Another grid's household or grid is as unknown to the chief as a missing one (422).
     _, _, other_household = two_grids
     chief = as_user("chief")
     before = ok(client.get("/api/v1/residents"))["total"]
     response = chief.post("/api/v1/residents", json={
         "household_id": other_household["id"], "name": "钱七", "id_number": id_number(11)})
-    assert response.status_code == 403
+    assert problem_field(response, 422) == "household_id"
     response = chief.post("/api/v1/buildings", json={
         "grid_code": OTHER_GRID, "name": "x", "address": "x"})
-    assert response.status_code == 403
+    assert problem_field(response, 422) == "grid_code"
     assert ok(client.get("/api/v1/residents"))["total"] == before
 
 
@@ -71,7 +77,7 @@ def test_a_chief_cannot_move_a_row_out_of_its_grid(client, as_user, two_grids):
     chief = as_user("chief")
     response = chief.patch(f"/api/v1/buildings/{world.building['id']}",
                            json={"grid_code": OTHER_GRID})
-    assert response.status_code == 403
+    assert problem_field(response, 422) == "grid_code"
     assert ok(client.get(f"/api/v1/buildings/{world.building['id']}"))["grid_code"] == GRID
 
 

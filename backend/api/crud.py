@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, String, Text, func, insert, select, update
+from sqlalchemy import JSON, String, Text, false, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
@@ -30,7 +30,7 @@ from backend.api.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
 from backend.audit.writer import SYSTEM, Actor
 from backend.db import Base, TableBase, TagList
-from rbac.masking import MASKS
+from rbac.masking import MASKS, mask_note
 from rbac.scope import Principal, row_in_scope, scope_condition
 
 SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
@@ -81,8 +81,10 @@ class EntitySpec:
     # Children that copy our grid code: (their entity name, their fk column to us).
     children: tuple[tuple[str, str], ...] = ()
     immutable: tuple[str, ...] = ()
-    # Fields computed from others (e.g. sex from the ID number): not carried into a PATCH merge.
-    derived: tuple[str, ...] = ()
+    # Fields computed from another (field -> its source, e.g. sex -> id_number): not carried
+    # into a PATCH merge, and changed only with their source. Alone, a PATCH would test a
+    # guess against a source the caller may not read (200 for the right birth date).
+    derived: dict[str, str] = field(default_factory=dict)
     default_sort: str = "id"
     read_only: bool = False  # only the GET routes (the audit log)
     # Writes change who may do what: bump the policy generation, reload every worker.
@@ -109,6 +111,7 @@ class EntitySpec:
         self.read_schema = read_schema_for(
             self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii),
             computed=self.computed_fields,
+            notes={name: mask_note(mask) for name, mask in self.pii.items()},
         )
         self.update_schema = partial_schema(self.create_schema, f"{self.model.__name__}Update")
         self.list_item_schema = partial_schema(self.read_schema, f"{self.model.__name__}ListItem")
@@ -160,6 +163,10 @@ def spec_for_model(model: type) -> EntitySpec:
     return next(s for s in REGISTRY.values() if s.model is model)
 
 
+def spec_for_table(table_name: str) -> EntitySpec | None:
+    return next((s for s in REGISTRY.values() if s.model.__tablename__ == table_name), None)
+
+
 # --- permission and scope --------------------------------------------------------------------
 
 
@@ -178,6 +185,19 @@ def _check_row_scope(caller: Caller, spec: EntitySpec, action: str, values: dict
     if caller.principal is not None and not row_in_scope(caller.principal, spec, action, values):
         where = values.get(spec.scope_column) if spec.scope_column else None
         raise ProblemError(403, f"{spec.label}不在您的管辖范围内{f' ({where})' if where else ''}")
+
+
+def readable(caller: Caller, spec: EntitySpec):
+    """The rows of `spec` the caller may read, as a WHERE condition (None: every row).
+
+    A reference may point only at such a row: a row the caller cannot read is as unknown to
+    them as a missing one, in a reference as in a URL (see `unknown_reference`)."""
+    principal = caller.principal
+    if principal is None:
+        return None
+    if not principal.can(spec.name, "read"):
+        return false()
+    return scope_condition(principal, spec, "read")
 
 
 def present(caller: Caller, spec: EntitySpec, row: dict[str, Any]) -> dict[str, Any]:
@@ -331,10 +351,14 @@ def _check_column_limits(spec: EntitySpec, data: dict[str, Any]) -> None:
 
 
 def _referenced_label(table_name: str) -> str:
-    for spec in REGISTRY.values():
-        if spec.model.__tablename__ == table_name:
-            return spec.label
-    return table_name
+    spec = spec_for_table(table_name)
+    return spec.label if spec is not None else table_name
+
+
+def unknown_reference(field_name: str, label: str) -> ProblemError:
+    """The one answer to a reference the caller may not follow: missing, or outside their
+    scope, alike. It does not repeat the value, so that the two bodies are the same bytes."""
+    return field_error(422, field_name, f"未知的{label}: 不存在或不在您的管辖范围内")
 
 
 class Lookups:
@@ -343,18 +367,35 @@ class Lookups:
     The checks themselves (which columns, what counts as a conflict, the messages) live in the
     functions below and nowhere else; an import swaps in `BatchLookups`, which answers the same
     questions from a few queries per thousand rows and knows the rows earlier in the same file.
+    References (a parent, a foreign key) find only rows the caller may read (`readable`).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, caller: Caller) -> None:
         self.session = session
+        self.caller = caller
+        self._readable: dict[str, Any] = {}
+
+    def readable(self, table_name: str):
+        """`readable` for the entity kept in this table (None: no condition), asked once."""
+        if table_name not in self._readable:
+            spec = spec_for_table(table_name)
+            self._readable[table_name] = None if spec is None else readable(self.caller, spec)
+        return self._readable[table_name]
 
     def parent(self, link: ParentLink, key: Any) -> Any:
         """The parent row (anything with the `link.copies` attribute), or None."""
-        return self.session.get(link.model, key)
+        scope = self.readable(link.model.__tablename__)
+        if scope is None:
+            return self.session.get(link.model, key)
+        stmt = select(link.model).where(link.model.id == key, scope)
+        return self.session.execute(stmt).scalar_one_or_none()
 
     def exists(self, target: Column, value: Any) -> bool:
-        found = self.session.execute(select(target).where(target == value).limit(1)).first()
-        return found is not None
+        stmt = select(target).where(target == value)
+        scope = self.readable(target.table.name)
+        if scope is not None:
+            stmt = stmt.where(scope)
+        return self.session.execute(stmt.limit(1)).first() is not None
 
     def conflict(self, spec: EntitySpec, column: Column, value: Any,
                  row_id: int | None) -> str | None:
@@ -365,8 +406,7 @@ class Lookups:
         return "已存在" if self.session.execute(stmt.limit(1)).first() is not None else None
 
 
-def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any],
-                        lookups: Lookups) -> None:
+def _check_foreign_keys(spec: EntitySpec, data: dict[str, Any], lookups: Lookups) -> None:
     table_columns = spec.model.__table__.columns
     for name, value in data.items():
         column = table_columns.get(name)
@@ -374,8 +414,7 @@ def _check_foreign_keys(session: Session, spec: EntitySpec, data: dict[str, Any]
             continue
         target = next(iter(column.foreign_keys)).column
         if not lookups.exists(target, value):
-            label = _referenced_label(target.table.name)
-            raise field_error(422, name, f"{label} '{value}' 不存在")
+            raise unknown_reference(name, _referenced_label(target.table.name))
 
 
 def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_id: int | None,
@@ -391,14 +430,13 @@ def _check_unique(session: Session, spec: EntitySpec, data: dict[str, Any], row_
             raise field_error(409, name, f"'{shown}' {why}")
 
 
-def _inherit_from_parent(session: Session, spec: EntitySpec, data: dict[str, Any],
-                         lookups: Lookups | None = None) -> None:
+def _inherit_from_parent(spec: EntitySpec, data: dict[str, Any], lookups: Lookups) -> None:
     link = spec.parent
     if link is None or data.get(link.fk) is None:
         return
-    parent = (lookups or Lookups(session)).parent(link, data[link.fk])
+    parent = lookups.parent(link, data[link.fk])
     if parent is None:
-        raise field_error(422, link.fk, f"{spec_for_model(link.model).label} '{data[link.fk]}' 不存在")
+        raise unknown_reference(link.fk, spec_for_model(link.model).label)
     inherited = getattr(parent, link.copies)
     given = data.get(link.copies)
     if given is not None and given != inherited:
@@ -419,14 +457,18 @@ def _prepare(
     session: Session, spec: EntitySpec, data: dict[str, Any], changed: dict[str, Any],
     existing: Any, caller: Caller, lookups: Lookups | None = None,
 ) -> None:
-    """Every check before a write; `changed` is what is new, `data` the whole row after it."""
-    lookups = lookups or Lookups(session)
+    """Every check before a write; `changed` is what is new, `data` the whole row after it.
+
+    References come first, as the client gave them: one the caller may not follow is refused
+    before any check that would tell something of the row it names (the scope check's 403
+    names a grid; a case's grid from the map depends on which grids have boundaries)."""
+    lookups = lookups or Lookups(session, caller)
+    _check_column_limits(spec, changed)
+    _check_foreign_keys(spec, changed, lookups)
     if spec.prepare_write is not None:
         spec.prepare_write(session, changed, existing)  # may fill in the grid (cases: the map)
         data.update(changed)
     _check_row_scope(caller, spec, "create" if existing is None else "update", data)
-    _check_column_limits(spec, changed)
-    _check_foreign_keys(session, spec, changed, lookups)
     if spec.validate is not None:
         spec.validate(session, data, existing)
     _check_unique(session, spec, changed, existing.id if existing is not None else None, lookups)
@@ -465,7 +507,8 @@ def check_new_row(session: Session, spec: EntitySpec, data: dict[str, Any], call
     inherits (its parent's grid code) and what `prepare_write` fills in. Raises ProblemError
     (403 scope, 409 unique, 422 anything else) naming the field.
     """
-    _inherit_from_parent(session, spec, data, lookups)
+    lookups = lookups or Lookups(session, caller)
+    _inherit_from_parent(spec, data, lookups)
     _prepare(session, spec, data, data, None, caller, lookups)
     return data
 
@@ -477,8 +520,10 @@ def parse_new_row(spec: EntitySpec, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
+    """A new row's entry: what was written (not the columns the database computes)."""
+    columns = spec.model.__table__.columns
     return _masked_changes(spec, {k: (None, v) for k, v in after.items()
-                                  if k not in SERVER_FIELDS})
+                                  if k not in SERVER_FIELDS and columns[k].computed is None})
 
 
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
@@ -569,6 +614,9 @@ def update_row(
     for name in spec.immutable:
         if name in patch and patch[name] != getattr(obj, name):
             raise field_error(422, name, "创建后不可修改")
+    for name, source in spec.derived.items():
+        if name in patch and source not in patch:
+            raise field_error(422, name, f"由 {source} 推出, 只能随 {source} 一起修改")
     schema_fields = spec.create_schema.model_fields
     current = {
         name: getattr(obj, name)
@@ -579,15 +627,16 @@ def update_row(
         current.pop(spec.parent.copies, None)  # a new parent brings its own grid code
     data = _validate_schema(spec, {**current, **patch})
     link = spec.parent
+    lookups = Lookups(session, caller)
     if link is not None and (link.fk in patch or link.copies in patch):
-        _inherit_from_parent(session, spec, data)
+        _inherit_from_parent(spec, data, lookups)
     # Only what the client sent can change, and what follows from it (derived, inherited).
     candidates = set(patch) | set(spec.derived) | ({link.copies} if link else set())
     changed = {name: data[name] for name in candidates
                if name in data and (not hasattr(obj, name) or getattr(obj, name) != data[name])}
     if not changed:
         return obj
-    _prepare(session, spec, data, changed, obj, caller)
+    _prepare(session, spec, data, changed, obj, caller, lookups)
     before = {name: getattr(obj, name) for name in changed if hasattr(obj, name)}
     old_scope = spec.scope_of(obj)
     for name, value in changed.items():

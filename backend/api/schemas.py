@@ -45,11 +45,13 @@ def column_label(column: Column) -> str:
 def read_schema_for(
     model: type[DeclarativeBase], example: dict[str, Any], hidden: tuple[str, ...] = (),
     nullable: set[str] | None = None, computed: dict[str, tuple[Any, str]] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> type[BaseModel]:
     """Read schema: every column of the table, typed as stored, titled with its zh-CN label.
 
     `example` is the create example plus what the server adds; columns it leaves out are null.
     `hidden` columns are never shown; `nullable` ones may come back null (withheld data).
+    A column's `doc` and `notes` (e.g. how personal data is masked) join its description.
     """
     columns = [c for c in model.__table__.columns if c.name not in hidden]
     example = {c.name: None for c in columns} | READ_EXAMPLE_BASE | example
@@ -60,6 +62,9 @@ def read_schema_for(
         description = column_label(column)
         if isinstance(column.type, SAEnum) and column.type.enum_class is not None:
             description += " (" + column.type.enum_class.describe() + ")"
+        for note in (column.doc, (notes or {}).get(column.name)):
+            if note:
+                description += f"。{note}"
         if (column.nullable or column.name in (nullable or ())) and py_type is not Any:
             py_type = Optional[py_type]  # noqa: UP045 - built at run time
         fields[column.name] = (py_type, Field(title=column_label(column), description=description))

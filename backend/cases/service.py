@@ -185,7 +185,10 @@ CALENDAR_DAYS = register(EntitySpec(
 CASES = register(EntitySpec(
     name="cases", model=Case, create_schema=CaseCreate, label="案卷", label_en="cases",
     department_column="department_code", department_scope=case_of_department,
-    pii={"reporter_phone": "phone"},
+    # Who reported is personal data: roles without `pii` (departments, leaders, grid members)
+    # read 王** and 139****4321, enough to know there is someone to call back through the
+    # command center. An anonymous report stores neither (validate_case), so nobody reads one.
+    pii={"reporter_name": "name", "reporter_phone": "phone"},
     computed_fields={"time_left_seconds": (int | None, "剩余时间(秒)")}, compute=case_clock,
     default_sort="-reported_at", validate=validate_case,
     read_example={"code": "2026112800000001", "status": "dispatched", "department_code": "HW01",

@@ -74,10 +74,11 @@ def _batches(values: Iterable[Any], size: int = LOOKUP_BATCH) -> Iterator[list[A
 
 class BatchLookups(crud.Lookups):
     """The create checks' questions answered a chunk of rows at a time, and with memory of the
-    file: a unique value an earlier row of the file claimed is a conflict too."""
+    file: a unique value an earlier row of the file claimed is a conflict too. References find
+    only the rows the caller may read, as the API's do."""
 
-    def __init__(self, session: Session, spec: crud.EntitySpec) -> None:
-        super().__init__(session)
+    def __init__(self, session: Session, spec: crud.EntitySpec, caller: crud.Caller) -> None:
+        super().__init__(session, caller)
         self.spec = spec
         self._parents: dict[Any, Any] = {}
         self._exists: dict[str, dict[Any, bool]] = defaultdict(dict)
@@ -91,10 +92,13 @@ class BatchLookups(crud.Lookups):
         if link is not None:
             parent_table = link.model.__table__
             wanted = {r[link.fk] for r in rows if r.get(link.fk) is not None} - set(self._parents)
+            scope = self.readable(parent_table.name)
             for batch in _batches(wanted):
-                found = {row.id: row for row in self.session.execute(
-                    select(parent_table.c.id, parent_table.c[link.copies])
-                    .where(parent_table.c.id.in_(batch)))}
+                stmt = select(parent_table.c.id, parent_table.c[link.copies]).where(
+                    parent_table.c.id.in_(batch))
+                if scope is not None:
+                    stmt = stmt.where(scope)
+                found = {row.id: row for row in self.session.execute(stmt)}
                 for key in batch:
                     self._parents[key] = found.get(key)
         for column in table.columns:
@@ -108,13 +112,17 @@ class BatchLookups(crud.Lookups):
                 continue
             if column.foreign_keys:
                 target = next(iter(column.foreign_keys)).column
-                self._fetch(self._exists[_key(target)], target, values)
+                self._fetch(self._exists[_key(target)], target, values,
+                            self.readable(target.table.name))
             if column.unique:
                 self._fetch(self._taken[_key(column)], column, values)
 
-    def _fetch(self, known: dict[Any, bool], column, values: set[Any]) -> None:
+    def _fetch(self, known: dict[Any, bool], column, values: set[Any], scope=None) -> None:
         for batch in _batches(values - set(known)):
-            found = set(self.session.execute(select(column).where(column.in_(batch))).scalars())
+            stmt = select(column).where(column.in_(batch))
+            if scope is not None:
+                stmt = stmt.where(scope)
+            found = set(self.session.execute(stmt).scalars())
             for value in batch:
                 known[value] = value in found
 
@@ -283,7 +291,7 @@ def import_rows(
     columns = {c.field: c for c in tabular.columns_for(spec, importing=True)}
     errors_for = _RowErrors(spec, sheet, columns)
     outcome = Outcome(total=len(sheet.rows), warnings=list(sheet.warnings))
-    lookups = BatchLookups(session, spec)
+    lookups = BatchLookups(session, spec, caller)
     example = _example_cells(spec, columns)
     valid: list[dict[str, Any]] = []
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Computed, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import HIERARCHICAL, TableBase, TagList
@@ -101,6 +101,10 @@ class Household(TableBase):
     note: Mapped[str | None] = mapped_column(Text, comment="备注")
 
 
+# Valid on SQLite and PostgreSQL alike; ID numbers are 18 characters, checked on every write.
+BIRTH_YEAR_SQL = "CAST(substr(id_number, 7, 4) AS INTEGER)"
+
+
 class Resident(TableBase):
     __tablename__ = "resident"
     # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
@@ -117,6 +121,12 @@ class Resident(TableBase):
     id_number: Mapped[str] = mapped_column(String(18), unique=True, comment="公民身份号码")
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex), comment="性别")
     birth_date: Mapped[dt.date] = mapped_column(Date, comment="出生日期")
+    # What roles without `pii` see of the birth date (withheld, with the ID number masked: the
+    # two together are the whole number). Computed by the database from the ID number's
+    # digits 7-10, so no write path (API, import, seed) can leave it out or let it drift.
+    birth_year: Mapped[int] = mapped_column(
+        Integer, Computed(BIRTH_YEAR_SQL), comment="出生年份",
+        doc="由身份证号推出, 只读; 人人可见, 可筛选排序 (如 birth_year__lte=1966)")
     phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
     residence_type: Mapped[ResidenceType] = mapped_column(
         enum_column_type(ResidenceType), index=True, comment="居住类型"

@@ -19,8 +19,11 @@ HOUSEHOLDS = register(EntitySpec(
 RESIDENTS = register(EntitySpec(
     name="residents", model=Resident, create_schema=ResidentCreate, label="居民",
     label_en="residents", parent=ParentLink("household_id", Household),
-    pii={"id_number": "id_number", "phone": "phone", "key_groups": "hide"},
-    derived=("sex", "birth_date"), read_example={"sex": "male", "birth_date": "1980-05-17"},
+    # The birth date with the masked ID number is the whole number: withheld (birth_year stays).
+    # Sex is shown: the masked number keeps its 17th digit, which already says it.
+    pii={"id_number": "id_number", "phone": "phone", "birth_date": "hide", "key_groups": "hide"},
+    derived={"sex": "id_number", "birth_date": "id_number"},
+    read_example={"sex": "male", "birth_date": "1980-05-17", "birth_year": 1980},
 ))
 ORGANIZATIONS = register(EntitySpec(
     name="organizations", model=Organization, create_schema=OrganizationCreate,

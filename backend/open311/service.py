@@ -289,8 +289,7 @@ def create_request(session: Session, caller: Caller, form: dict[str, str | None]
     lat, lng = _number("lat", form["lat"]), _number("long", form["long"])
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise Open311Error(400, f"坐标 ({lng}, {lat}) 超出经纬度范围")
-    grid_code = grid_index(session).grid_at(lng, lat)
-    if grid_code is None:
+    if grid_index(session).grid_at(lng, lat) is None:
         raise Open311Error(400, f"坐标 ({lng}, {lat}) 不在任何网格内")
     address = (form.get("address_string") or "").strip() or None
     description = (form.get("description") or "").strip()
@@ -302,7 +301,9 @@ def create_request(session: Session, caller: Caller, form: dict[str, str | None]
         "source": CaseSource.open311, "category_code": category.code,
         "title": f"{address} {category.name}"[:200] if address else category.name,
         "description": description or None, "address": address, "lat": lat, "lng": lng,
-        "grid_code": grid_code, "reporter_name": name, "reporter_phone": phone,
+        # No grid_code: the case service places the point, as for POST /api/v1/cases; a grid
+        # the key's user does not keep is then refused as such (403), not as unknown.
+        "reporter_name": name, "reporter_phone": phone,
         "is_anonymous": name is None and phone is None,
     }
     try:
