@@ -1,7 +1,7 @@
 """resident birth_year, computed from the ID number
 
 Revision ID: 0008_pii
-Revises: 0007
+Revises: 0008_hooks
 Create Date: 2026-11-30 09:00:00
 
 Roles without `pii` no longer read a resident's birth date: with the masked ID number
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008_pii'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008_hooks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
