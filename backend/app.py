@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.errors import install_error_handlers
+from backend.api.upload_limits import RequestSizeLimit
 from backend.api.routes import build_router
 from backend.cases.webhooks import WebhookSender
 from backend.config import Settings, get_settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     install_error_handlers(app)
 
+    app.add_middleware(RequestSizeLimit)
     app.add_middleware(RequestIdMiddleware)
 
     # Each router straight into the app under /api/v1, not through an /api/v1 router of their

@@ -307,9 +307,9 @@ def import_rows(
         room = MAX_STORED_ERRORS - len(outcome.errors)
         outcome.errors.extend(row_errors[:max(room, 0)])
 
-    for start in range(0, len(sheet.rows), CHUNK):
+    for chunk in sheet.take(CHUNK):
         parsed: list[tuple[int, dict[str, Any]]] = []
-        for number, cells in sheet.rows[start:start + CHUNK]:
+        for number, cells in chunk:
             raw, problems = _row_input(columns, cells)
             if _same(raw, example):
                 outcome.total -= 1
