@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 IMPORTABLE = ("buildings", "households", "residents")
 CHUNK = 1000  # rows checked between progress reports
 WRITE_CHUNK = 1000  # rows written per transaction (~0.1-0.3 s of SQLite's write lock)
-# On SQLite, the import waits this long after each chunk's commit: SQLite's busy handler
-# retries at most 100 ms apart, so every writer waiting for the lock tries within the pause.
+# On SQLite, after each chunk's commit the import leaves the lock free for as long as the
+# chunk held it, and at least this long: SQLite's busy handler retries at most 100 ms apart,
+# so every writer waiting for the lock tries while it is free, however busy the machine.
 LOCK_PAUSE_S = 0.1
 LOOKUP_BATCH = 500  # values per IN (...) of the batched lookups
 MAX_STORED_ERRORS = 1000
@@ -363,14 +364,16 @@ def _write_in_chunks(session: Session, spec: crud.EntitySpec, caller: crud.Calle
     outcome.status = ImportStatus.writing
     if progress is not None:
         progress(outcome)
-    pause = session.get_bind().dialect.name == "sqlite"
+    share_the_lock = session.get_bind().dialect.name == "sqlite"
+    held = 0.0
     scopes: list[str | None] = []
     for start in range(0, len(valid), WRITE_CHUNK):
-        if pause and start:
-            time.sleep(LOCK_PAUSE_S)  # the lock is free: waiting writers take their turn
+        if share_the_lock and start:
+            time.sleep(max(LOCK_PAUSE_S, held))  # the lock is free: other writers' turn
         # Audit entries made ready outside the transaction: the lock is held only to write.
         prepared = crud.prepare_rows(spec, valid[start:start + WRITE_CHUNK], caller)
         written_before = outcome.written
+        began = time.monotonic()
         try:
             created = crud.insert_rows(session, spec, prepared)
             outcome.written += len(created)
@@ -383,6 +386,7 @@ def _write_in_chunks(session: Session, spec: crud.EntitySpec, caller: crud.Calle
             outcome.status = ImportStatus.failed
             outcome.detail = _conflict_detail(outcome.written)
             break
+        held = time.monotonic() - began
         scopes.extend(scope for _, scope in created)
         if progress is not None:
             progress(outcome)
