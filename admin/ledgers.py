@@ -22,9 +22,10 @@ from admin.auth import current_user
 from admin.i18n import english, say
 from admin.views import EntityView, parse_row_id
 from backend.api.errors import ProblemError
+from backend.api.upload_limits import MAX_UPLOAD_MB
 from backend.imports import service as imports
 from backend.imports.models import ImportMode
-from backend.imports.router import MAX_UPLOAD, attachment
+from backend.imports.router import attachment
 
 MODES = (
     (ImportMode.dry_run, "试运行: 只检查, 不写入", "Dry run: check only, write nothing"),
@@ -73,26 +74,18 @@ class LedgerView(ExportingView):
         self._require_import()
         error, status = None, 200
         if request.method == "POST":
-            form = await request.form(max_part_size=MAX_UPLOAD)
-            upload, mode = form.get("file"), str(form.get("mode") or ImportMode.dry_run.value)
-            if not hasattr(upload, "read") or not getattr(upload, "filename", ""):
-                error, status = say("请选择要导入的文件", "Choose a file to import"), 400
-            elif mode not in {m.value for m, _, _ in MODES}:
-                error, status = say("请选择导入方式", "Choose how to import"), 400
+            try:
+                form = await request.form()
+            except HTTPException as exc:  # the app's max_body_size stopped the upload
+                if exc.status_code != 413:
+                    raise
+                error, status = say(f"文件超过 {MAX_UPLOAD_MB} MB 上限, 请拆分后再导入",
+                                    f"File larger than {MAX_UPLOAD_MB} MB: split it"), 413
             else:
-                content = await upload.read(MAX_UPLOAD + 1)
-                if len(content) > MAX_UPLOAD:
-                    error, status = say("文件过大 (上限 32 MB)", "File too large (32 MB at most)"), 413
-                else:
-                    try:
-                        job = await run_in_threadpool(
-                            lambda: imports.submit(
-                                self.database, self.spec.name, upload.filename, content,
-                                current_user().caller, mode,
-                                inline_rows=self.api_state.settings.import_inline_rows))
-                        return RedirectResponse(self._job_url(request, job["id"]), status_code=302)
-                    except ProblemError as exc:
-                        error, status = exc.detail, exc.status
+                submitted = await self._submit(request, form)
+                if isinstance(submitted, Response):
+                    return submitted
+                error, status = submitted
         jobs = await run_in_threadpool(self._recent_jobs)
         context = {"model_view": self, "title": say(f"导入{self.spec.label}",
                                                     f"Import {self.spec.label_en}"),
@@ -128,6 +121,23 @@ class LedgerView(ExportingView):
             raise HTTPException(404)
         content, media, name = imports.template(self.spec.name, fmt)
         return Response(content, media_type=media, headers=attachment(name))
+
+    async def _submit(self, request: Request, form) -> Response | tuple[str, int]:
+        """Start the import the form asks for: its job's page, or (error, status)."""
+        upload, mode = form.get("file"), str(form.get("mode") or ImportMode.dry_run.value)
+        if not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+            return say("请选择要导入的文件", "Choose a file to import"), 400
+        if mode not in {m.value for m, _, _ in MODES}:
+            return say("请选择导入方式", "Choose how to import"), 400
+        content = await upload.read()
+        caller = current_user().caller
+        try:
+            job = await run_in_threadpool(
+                imports.submit, self.database, self.spec.name, upload.filename, content, caller,
+                mode, inline_rows=self.api_state.settings.import_inline_rows)
+        except ProblemError as exc:
+            return exc.detail, exc.status
+        return RedirectResponse(self._job_url(request, job["id"]), status_code=302)
 
     def _job_url(self, request: Request, job_id: int) -> str:
         return str(request.url_for(f"admin:view-{self.identity}-import_job_page", job_id=job_id))

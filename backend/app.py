@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.errors import install_error_handlers
 from backend.api.input_guard import InputGuard
+from backend.api.upload_limits import RequestSizeLimit
 from backend.api.routes import build_router
 from backend.cases.webhooks import WebhookSender
 from backend.config import Settings, get_settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # own format. Inside the request id's middleware, so that a refusal carries the id too.
     app.add_middleware(InputGuard, responders={OPEN311_PREFIX: open311_refusal,
                                                "/admin": panel_refusal})
+    app.add_middleware(RequestSizeLimit)
     app.add_middleware(RequestIdMiddleware)
 
     # Each router straight into the app under /api/v1, not through an /api/v1 router of their

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Ledger imports of up to this many rows run within the upload request; larger ones in the
     # worker's import thread while the client polls the job.
     import_inline_rows: int = Field(2000, ge=0)
+    # On SQLite, how long a writer waits for the database's one write lock (seconds) before
+    # the API answers 503 with Retry-After.
+    sqlite_busy_timeout: float = Field(30.0, gt=0)
 
     @field_validator("work_periods")
     @classmethod

@@ -154,11 +154,27 @@ class TableBase(Base):
         return {"version_id_col": cls.__table__.c.version}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+# SQLite has one write lock for the whole database. A writer that finds it taken waits up to
+# this long (SQLite's busy handler retries, at most 100 ms apart) before the API answers 503
+# with Retry-After. Imports commit every 1,000 rows and pause between chunks, so a writer
+# waits well under a second behind one (benchmarks/RESULTS.md); the ceiling is for a writer
+# stuck behind something much longer (a migration, a seed).
+#
+# The driver's default transaction handling is kept on purpose: pysqlite runs reads in
+# autocommit and opens a transaction (BEGIN) just before the first INSERT/UPDATE/DELETE. A
+# write transaction thus starts with a write, which waits in the busy handler. A deferred
+# transaction that read first would not: upgrading its read snapshot to a write answers
+# "database is locked" at once (tests/test_import_writers.py shows both), which is why
+# SQLAlchemy's "emit BEGIN yourself" recipe would need BEGIN IMMEDIATE for every writer.
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def _sqlite_pragmas(dbapi_connection, _record,
+                    busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # A 256 MiB page cache and memory-mapped reads: the default 2 MB cache turns every large
     # page into a storm of read() calls (35-50 % off the scans, benchmarks/RESULTS.md).
@@ -167,7 +183,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False,
+                sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # Plain postgresql:// means psycopg 3 here, never psycopg2.
@@ -175,10 +192,15 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A connection per request thread (Starlette runs sync routes on up to 40 threads) and
+        # for the background threads: requests waiting for the write lock each hold one, and
+        # the rest must not time out waiting for the pool meanwhile.
         engine = create_engine(
-            parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            parsed, echo=echo, pool_size=5, max_overflow=45,
+            connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout_s},
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda dbapi_connection, record: _sqlite_pragmas(
+            dbapi_connection, record, sqlite_busy_timeout_s))
         return engine
     # No server-side prepared statements: after five executions PostgreSQL may switch a prepared
     # list query to a generic plan that ignores the status filter's selectivity (19 -> 186 ms
@@ -212,7 +234,8 @@ class Database:
     def __init__(self, url: str, echo: bool = False, settings: Any = None) -> None:
         self.url = url
         self.settings = settings
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, sqlite_busy_timeout_s=getattr(
+            settings, "sqlite_busy_timeout", SQLITE_BUSY_TIMEOUT_S))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False,
                                          info={"settings": settings})
 

@@ -106,6 +106,15 @@ def test_a_long_import_shows_progress_until_it_is_done(app, client, household): 
     assert status.json()["written"] == 30 and status.json()["percent"] == 100
 
 
+def test_a_file_over_10_mb_is_refused_on_the_page_before_it_is_read(
+        app, client, household):  # noqa: F811
+    chief = panel_login(app, "chief")
+    page = upload(chief, "residents", b"x" * (11 * 2**20), "all_or_nothing", "大文件.csv")
+    assert page.status_code == 413
+    assert "文件超过 10 MB 上限" in page.text and 'name="file"' in page.text  # the form again
+    assert names(client) == []
+
+
 def test_imports_are_for_who_may_create_and_jobs_are_private(app, household):  # noqa: F811
     member = panel_login(app, "member")  # reads residents, may not create them
     assert member.get("/admin/residents/import-file").status_code == 403

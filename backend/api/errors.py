@@ -14,7 +14,8 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -36,6 +37,15 @@ TITLES = {
     500: "服务器内部错误 Internal Server Error",
     503: "服务暂不可用 Service Unavailable",
 }
+
+# How long a client is told to wait after a 503 (seconds).
+RETRY_AFTER_S = 5
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """SQLite's one write lock stayed taken for the whole busy timeout (backend/db.py)."""
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message
 
 
 class ProblemFieldError(BaseModel):
@@ -142,6 +152,23 @@ def install_error_handlers(app: FastAPI) -> None:
         # Pre-checks name the field in the ordinary case; this is the race between two writers.
         log.info("integrity error: %s", exc.orig)
         return problem_response(409, "数据冲突: 违反唯一性或关联约束, 未写入任何数据")
+
+    # Answered here, not as a 500: an unexpected error also makes uvicorn close the connection
+    # (Starlette re-raises it for the server to log), and a client's next request on that
+    # kept-alive connection then meets "connection reset by peer".
+    @app.exception_handler(OperationalError)
+    async def _operational(_request: Request, exc: OperationalError):
+        if not database_busy(exc):
+            raise exc
+        log.warning("database busy: %s", exc.orig)
+        return problem_response(503, "数据库繁忙 (正在写入大量数据), 未写入任何数据; 请稍后重试",
+                                headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_request: Request, exc: PoolTimeoutError):
+        log.warning("database connections exhausted: %s", exc)
+        return problem_response(503, "服务繁忙, 请稍后重试",
+                                headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler(StaleDataError)
     async def _stale(_request: Request, _exc: StaleDataError):

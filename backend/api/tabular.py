@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from backend.api import upload_limits as limits
 from backend.api.errors import ProblemError
 from backend.api.schemas import column_python_type
 from backend.db import BEIJING
@@ -45,9 +46,7 @@ from backend.labels import LabeledEnum
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv; charset=utf-8"
 
-MAX_ROWS = 100_000  # data rows of one file; more: split it
-MAX_COLUMNS = 200
-MAX_UNZIPPED = 256 * 2**20  # an xlsx is a zip: refuse a "zip bomb" before opening it
+MAX_ROWS = limits.MAX_ROWS  # data rows of one file; more: split it (backend/api/upload_limits.py)
 XLSX_MAX_ROWS = 1_048_576 - 2  # Excel's last row, less our two header rows
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common
 INSTRUCTIONS_SHEET = "填写说明"
@@ -172,6 +171,14 @@ class Sheet:
     sheet_name: str | None = None
     warnings: list[str] = field(default_factory=list)
 
+    def take(self, size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """The rows, `size` at a time, each chunk handed over and let go: an import checks
+        them once, and 100,000 of them need not stay in memory beside what it made of them."""
+        while self.rows:
+            chunk = self.rows[:size]
+            del self.rows[:size]
+            yield chunk
+
     def header_for(self, field_name: str) -> Header | None:
         return next((h for h in self.headers if h.field == field_name), None)
 
@@ -190,9 +197,7 @@ def _blank(cells: Iterable[Any]) -> bool:
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]]]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-            raise _unreadable("Excel 文件解压后过大, 请拆分后再导入", 413)
+        extent = limits.check_xlsx(zipfile.ZipFile(io.BytesIO(content)))
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except ProblemError:
         raise
@@ -202,12 +207,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]
         for sheet in book.worksheets:
             if sheet.title.strip() == INSTRUCTIONS_SHEET:
                 continue
-
-            def rows(sheet=sheet) -> Iterator[tuple[int, tuple]]:
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    yield number, values[:MAX_COLUMNS]
-
-            yield sheet.title, rows()
+            # Up to the last row and column holding a value, whatever the sheet declares.
+            rows = sheet.iter_rows(max_row=extent.last_row, max_col=extent.last_column,
+                                   values_only=True)
+            yield sheet.title, enumerate(rows, start=1)
     finally:
         book.close()
 
@@ -230,15 +233,18 @@ def _csv_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]
         text = _decode(content)
     except UnicodeDecodeError:
         raise _unreadable("CSV 文件的编码有误: 请保存为 UTF-8 或 GB18030 (GBK) 编码") from None
-    first_line = text.split("\n", 1)[0]
+    first_line = text[:limits.MAX_LINE_CHARS + 1].split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
 
     def rows() -> Iterator[tuple[int, tuple]]:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        lines = limits.bounded_lines(io.StringIO(text, newline=""))
+        reader = csv.reader(lines, delimiter=delimiter)
+        budget = limits.Budget()
         number = 0
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(values[:MAX_COLUMNS])
+                budget.cells_in_row(number, len(values), len(values))
+                yield number, tuple(values)
         except csv.Error as exc:
             raise _unreadable(f"CSV 第 {number + 1} 行格式错误: {exc}") from None
 
@@ -322,7 +328,8 @@ def _read_sheet(name: str, rows: Iterator[tuple[int, tuple]], aliases: dict[str,
                         for v in cells.values())):
             continue
         if len(sheet.rows) >= MAX_ROWS:
-            raise _unreadable(f"数据超过 {MAX_ROWS} 行: 请分成几个文件导入", 413)
+            raise _unreadable(f"数据超过 {MAX_ROWS:,} 行: 一个文件最多 {MAX_ROWS:,} 行数据, "
+                              "请分成几个文件导入")
         sheet.rows.append((number, cells))
     return sheet
 

@@ -9,12 +9,18 @@ last also against earlier rows of the same file), and, depending on the mode, wr
 Modes: `dry_run` checks and writes nothing; `all_or_nothing` (default) writes every row or, if
 any row has an error, none; `valid_only` writes the valid rows and reports the others.
 
+Every row is checked before the first one is written, so "all rows valid" is decided before
+any write. The rows are then written WRITE_CHUNK at a time, each chunk in a short transaction
+of its own together with its audit entries and the job's progress: SQLite's one write lock is
+held for a chunk at a time, and on SQLite the import pauses between chunks so that the writers
+waiting for the lock get it (backend/db.py). The job's `written` is committed with the rows it
+counts, so it always says how far the write got: if the worker dies mid-way (the job then
+reads as `failed` once stale) or a conflict stops the write, the rows written so far stay, each
+with its audit entry; importing the same file again with `valid_only` skips them as duplicates.
+
 Progress: the job row carries total / checked / written / errors, updated after every chunk
-of rows in short transactions of their own, so a client polls `GET /api/v1/imports/{id}` on
-any worker. Small files run within the upload request; larger ones in this process's import
-thread (one at a time per process). Rows are written in one transaction at the end, together
-with the job's final state: a job that says `done` has written its rows, and a worker that
-dies mid-way leaves nothing half-imported (the job then reads as `failed` once stale).
+of rows, so a client polls `GET /api/v1/imports/{id}` on any worker. Small files run within
+the upload request; larger ones in this process's import thread (one at a time per process).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +50,12 @@ from backend.ledgers import service as _ledgers  # noqa: F401 - registers the im
 log = logging.getLogger(__name__)
 
 IMPORTABLE = ("buildings", "households", "residents")
-CHUNK = 1000  # rows checked (and written) between progress reports
+CHUNK = 1000  # rows checked between progress reports
+WRITE_CHUNK = 1000  # rows written per transaction (~0.1-0.3 s of SQLite's write lock)
+# On SQLite, after each chunk's commit the import leaves the lock free for as long as the
+# chunk held it, and at least this long: SQLite's busy handler retries at most 100 ms apart,
+# so every writer waiting for the lock tries while it is free, however busy the machine.
+LOCK_PAUSE_S = 0.1
 LOOKUP_BATCH = 500  # values per IN (...) of the batched lookups
 MAX_STORED_ERRORS = 1000
 INLINE_ROWS = 2000  # files up to this many rows are processed within the upload request
@@ -277,14 +289,17 @@ def import_rows(
     session: Session, spec: crud.EntitySpec, sheet: tabular.Sheet, caller: crud.Caller,
     mode: ImportMode = ImportMode.all_or_nothing, *, file_name: str = "", job_id: int | None = None,
     progress: Progress | None = None,
-    before_commit: Callable[[Session, Outcome], None] | None = None,
+    save: Callable[[Session, Outcome], None] | None = None,
 ) -> Outcome:
-    """Check every row of a parsed sheet and write them as `mode` says, in one transaction.
+    """Check every row of a parsed sheet, then write them as `mode` says, in short transactions.
 
-    The synchronous core (the job runner and the benchmark call it): `progress` is called
-    after each chunk, `before_commit` in the writing transaction (the job's final state).
-    A conflict at write time (a concurrent writer took an ID number) raises ProblemError 409
-    with nothing written.
+    The synchronous core (the job runner and the benchmark call it). `progress(outcome)` is
+    called after each chunk of rows checked, when the write starts and after each chunk
+    written; `save(session, outcome)` within each write transaction (each chunk's and the
+    last, which holds the import's audit entry and the final state), so that what the job
+    says was written is what is committed. A conflict at write time (a concurrent writer took
+    an ID number after it was checked) stops the write there: the outcome is `failed`, the
+    chunks before stay written.
     """
     crud.require(caller, spec, "create")
     mode = ImportMode(mode)
@@ -301,9 +316,9 @@ def import_rows(
         room = MAX_STORED_ERRORS - len(outcome.errors)
         outcome.errors.extend(row_errors[:max(room, 0)])
 
-    for start in range(0, len(sheet.rows), CHUNK):
+    for chunk in sheet.take(CHUNK):
         parsed: list[tuple[int, dict[str, Any]]] = []
-        for number, cells in sheet.rows[start:start + CHUNK]:
+        for number, cells in chunk:
             raw, problems = _row_input(columns, cells)
             if _same(raw, example):
                 outcome.total -= 1
@@ -334,35 +349,69 @@ def import_rows(
     write = bool(valid) and mode is not ImportMode.dry_run and not (
         mode is ImportMode.all_or_nothing and outcome.rejected)
     if write:
-        prepared = crud.prepare_rows(spec, valid, caller)  # before the first write: no lock yet
-        outcome.status = ImportStatus.writing
-        if progress is not None:
-            progress(outcome)
-        try:
-            scopes: list[str | None] = []
-            for start in range(0, len(prepared), CHUNK):
-                created = crud.insert_rows(session, spec, prepared[start:start + CHUNK])
-                scopes.extend(scope for _, scope in created)
-                outcome.written += len(created)
-                if progress is not None:
-                    progress(outcome)
-            # entity_id stays empty: the job's number is not a row of `spec`.
-            audit.record(session, caller.actor, "import", spec.name, None,
-                         _common_scope(scopes), {
-                             "job": (None, job_id), "file": (None, file_name),
-                             "mode": (None, mode.value),
-                             "rows": (None, outcome.total), "written": (None, outcome.written),
-                             "rejected": (None, outcome.rejected)})
-        except IntegrityError:
-            session.rollback()
-            raise ProblemError(409, "写入时发生数据冲突 (可能有人同时录入了相同的数据), "
-                                    "未写入任何数据; 请重新导入") from None
-    outcome.status = ImportStatus.done
-    outcome.detail = _summary(spec, mode, outcome, write)
-    if before_commit is not None:
-        before_commit(session, outcome)
+        scopes = _write_in_chunks(session, spec, caller, valid, outcome, progress, save)
+        # entity_id stays empty: the job's number is not a row of `spec`.
+        if outcome.written:
+            audit.record(session, caller.actor, "import", spec.name, None, _common_scope(scopes), {
+                "job": (None, job_id), "file": (None, file_name), "mode": (None, mode.value),
+                "rows": (None, outcome.total), "written": (None, outcome.written),
+                "rejected": (None, outcome.rejected)})
+    if outcome.status is not ImportStatus.failed:
+        outcome.status = ImportStatus.done
+        outcome.detail = _summary(spec, mode, outcome, write)
+    if save is not None:
+        save(session, outcome)
     session.commit()
     return outcome
+
+
+def _write_in_chunks(session: Session, spec: crud.EntitySpec, caller: crud.Caller,
+                     valid: list[dict[str, Any]], outcome: Outcome, progress: Progress | None,
+                     save: Callable[[Session, Outcome], None] | None) -> list[str | None]:
+    """Insert checked rows WRITE_CHUNK per transaction; the scope codes of those written."""
+    outcome.status = ImportStatus.writing
+    if progress is not None:
+        progress(outcome)
+    share_the_lock = session.get_bind().dialect.name == "sqlite"
+    held = 0.0
+    scopes: list[str | None] = []
+    for start in range(0, len(valid), WRITE_CHUNK):
+        if share_the_lock and start:
+            time.sleep(max(LOCK_PAUSE_S, held))  # the lock is free: other writers' turn
+        # Audit entries made ready outside the transaction: the lock is held only to write.
+        prepared = crud.prepare_rows(spec, valid[start:start + WRITE_CHUNK], caller)
+        written_before = outcome.written
+        began = time.monotonic()
+        try:
+            created = crud.insert_rows(session, spec, prepared)
+            outcome.written += len(created)
+            if save is not None:
+                save(session, outcome)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            outcome.written = written_before
+            outcome.status = ImportStatus.failed
+            outcome.detail = _conflict_detail(outcome.written)
+            break
+        held = time.monotonic() - began
+        scopes.extend(scope for _, scope in created)
+        if progress is not None:
+            progress(outcome)
+    return scopes
+
+
+def _conflict_detail(written: int) -> str:
+    conflict = "写入时发生数据冲突 (可能有人同时录入了相同的数据)"
+    if not written:
+        return f"{conflict}, 未写入任何数据; 请重新导入"
+    return f"{conflict}: {_partly_written(written)}"
+
+
+def _partly_written(written: int) -> str:
+    """What a client is told when an import stopped after writing some of its rows."""
+    return (f"已写入 {written} 行 (审计日志中逐行可查), 其余未写入; 可用「仅导入有效行」重新导入"
+            "同一文件, 已写入的行会作为重复跳过")
 
 
 def _example_cells(spec: crud.EntitySpec, columns: dict[str, tabular.TabColumn]):
@@ -520,14 +569,12 @@ def run_job(db: Database, job_id: int, spec: crud.EntitySpec, sheet: tabular.She
             caller: crud.Caller, mode: ImportMode, file_name: str = "",
             notify: Progress | None = None) -> None:
     """Process a queued job to its end; never raises (a failure is the job's status)."""
-    # SQLite has one writer: while the rows are written, progress waits for the commit.
-    live_writes = db.engine.dialect.name != "sqlite"
 
     def progress(outcome: Outcome) -> None:
         if notify is not None:
             notify(outcome)
-        if outcome.status is ImportStatus.writing and not live_writes and outcome.written:
-            return
+        if outcome.status is ImportStatus.writing and outcome.written:
+            return  # saved with the rows it counts (save below)
         with db.session() as tracking:
             values = _job_values(outcome)
             if outcome.status is ImportStatus.checking:
@@ -535,34 +582,41 @@ def run_job(db: Database, job_id: int, spec: crud.EntitySpec, sheet: tabular.She
             _update_job(tracking, job_id, values)
             tracking.commit()
 
-    def finish(session: Session, outcome: Outcome) -> None:
-        _update_job(session, job_id, _job_values(outcome) | {
-            "detail": outcome.detail, "finished_at": utcnow()})
+    def save(session: Session, outcome: Outcome) -> None:
+        values = _job_values(outcome)
+        if outcome.status in FINISHED:
+            values |= {"detail": outcome.detail, "finished_at": utcnow()}
+        _update_job(session, job_id, values)
 
     try:
         with db.session() as session:
             outcome = import_rows(session, spec, sheet, caller, mode, file_name=file_name,
-                                  job_id=job_id, progress=progress, before_commit=finish)
+                                  job_id=job_id, progress=progress, save=save)
     except ProblemError as exc:
         _fail(db, job_id, exc.detail, notify)
     except Exception:
         log.exception("import job %s failed", job_id)
-        _fail(db, job_id, "服务器内部错误, 未写入任何数据; 请联系管理员", notify)
+        _fail(db, job_id, "服务器内部错误", notify)
     else:
         if notify is not None:
             notify(outcome)
 
 
-def _fail(db: Database, job_id: int, detail: str, notify: Progress | None = None) -> None:
-    if notify is not None:
-        notify(Outcome(total=0, status=ImportStatus.failed, detail=detail))
+def _fail(db: Database, job_id: int, reason: str, notify: Progress | None = None) -> None:
+    """The job failed for `reason`; the detail also says what was written before (if any)."""
     try:
         with db.session() as session:
+            written = session.get(ImportJob, job_id).written
+            detail = f"{reason}: {_partly_written(written)}" if written else \
+                f"{reason}, 未写入任何数据; 请联系管理员或重新导入"
             _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,
                                           "finished_at": utcnow()})
             session.commit()
     except Exception:
         log.exception("import job %s: could not record its failure", job_id)
+        detail = reason
+    if notify is not None:
+        notify(Outcome(total=0, status=ImportStatus.failed, detail=detail))
 
 
 def _visible(caller: crud.Caller):
@@ -599,7 +653,9 @@ def job_view(job: ImportJob, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
     if status not in FINISHED and now - job.updated_at > STALE_AFTER:
         status = ImportStatus.failed
-        detail = "导入中断 (服务重启或进程退出), 未写入任何数据; 请重新导入"
+        stopped = "导入中断 (服务重启或进程退出)"
+        detail = (f"{stopped}: {_partly_written(job.written)}" if job.written
+                  else f"{stopped}, 未写入任何数据; 请重新导入")
     finished = status in FINISHED
     spec = crud.REGISTRY.get(job.entity)
     if finished:
