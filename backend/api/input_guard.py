@@ -37,6 +37,7 @@ from typing import Any
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData, Headers, QueryParams, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -319,7 +320,17 @@ class InputGuard:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        body = await Body.receive(receive)
+        try:
+            body = await Body.receive(receive)
+        except HTTPException as refusal:
+            # Over the size limit (RequestSizeLimit, outside us): the route meets the refusal
+            # where it reads its body, as it would without this guard, and answers in its own
+            # format (problem details, the panel's import page).
+            async def refused_again() -> Message:
+                raise refusal
+
+            await self.app(scope, refused_again, send)
+            return
         if body is None:
             return
         try:
