@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.api.docs import install_docs
 from backend.api.errors import install_error_handlers
 from backend.api.input_guard import InputGuard
 from backend.api.upload_limits import RequestSizeLimit
@@ -71,7 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc from install_docs: their assets served from here
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.settings = settings
     app.state.db = database
     app.state.login_throttle = throttle_for(settings.redis_url)  # the API's and the panel's

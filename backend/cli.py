@@ -228,31 +228,60 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
     dashboards_port: Annotated[int, typer.Option()] = 8501,
 ) -> None:
-    """Migrate and seed the SQLite demo database, then run the API, admin and dashboards."""
+    """Migrate and seed the SQLite demo database, then run the API, admin and dashboards.
+
+    On an empty database the API serves within seconds: the county (areas, grids, ledgers,
+    field work, accounts) is written first, and the year of cases is played through the
+    workflow afterwards, in this process, while the API already answers; cases arrive oldest
+    first, a progress line at every tenth. Lines a script can wait for: "API ready",
+    "dashboards ready", "demo data complete".
+    """
+    import threading
+
+    from backend.cases.escalation import TickScheduler
+    from backend.seed import is_empty, seed_county
+
+    # Ctrl-C (SIGINT) stops the demo even when it was started from a shell that ignores it
+    # for background jobs (Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     migrate()
-    from backend.seed import is_empty, run_seed
-
+    settings = get_settings()
     database = _database()
+    api_url, dashboards_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{dashboards_port}"
+    # The deadline tick runs here, from when the year is played: one ticking the cases still
+    # being played would light and escalate them as of today, in the middle of their year.
+    env = os.environ | {"GRIDLINK_API_URL": api_url, "GRIDLINK_SLA_TICK_SECONDS": "0"}
+    processes: list[subprocess.Popen] = []
+    ticker = TickScheduler(database, settings.sla_tick_seconds)
+    stop = threading.Event()
+    year_thread = None
     try:
+        year = None
         if is_empty(database):
-            typer.echo("seeding demo data ...")
-            run_seed(database)
-    finally:
-        database.dispose()
-
-    env = os.environ | {"GRIDLINK_API_URL": f"http://127.0.0.1:{port}"}
-    processes = [
-        subprocess.Popen(_uvicorn_command("127.0.0.1", port, 1), env=env),
-        subprocess.Popen(_streamlit_command(dashboards_port), env=env),
-    ]
-    typer.echo(f"API      http://127.0.0.1:{port}/docs\nadmin    http://127.0.0.1:{port}/admin\n"
-               f"dashboards http://127.0.0.1:{dashboards_port}\nCtrl-C stops both.")
-    try:
+            typer.echo("seeding the county (ledgers, field work, accounts) ...")
+            started = time.monotonic()
+            year = seed_county(database)
+            typer.echo(f"county seeded in {time.monotonic() - started:.0f} s")
+        # Started once the county is in: no moment where it answers without accounts or data.
+        processes.append(subprocess.Popen(_uvicorn_command("127.0.0.1", port, 1), env=env))
+        _wait_until_serving(f"{api_url}/api/v1/health", processes[0])
+        typer.echo(f"API ready: {api_url}/docs (admin {api_url}/admin)")
+        if year is not None:
+            year_thread = threading.Thread(target=_play_year, args=(database, year, stop, ticker),
+                                           name="demo-year", daemon=True)
+            year_thread.start()
+        else:
+            ticker.start()
+        # The dashboards read the API: started once it answers, not competing with it before.
+        processes.append(subprocess.Popen(_streamlit_command(dashboards_port), env=env))
+        _wait_until_serving(f"{dashboards_url}/_stcore/health", processes[1])
+        typer.echo(f"dashboards ready: {dashboards_url}\nCtrl-C stops both.")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
@@ -261,7 +290,52 @@ def demo(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if year_thread is not None:
+            year_thread.join()
+        ticker.stop()
+        database.dispose()
     typer.echo("stopped")
+
+
+def _play_year(database, year, stop, ticker) -> None:
+    """The demo's year of cases, in the background; then the deadline tick takes over."""
+    from backend.seed import play_year
+
+    total, arrived, started = len(year.reports), 0, time.monotonic()
+    step = max(total // 10, 1)
+
+    def advance(count: int) -> None:
+        nonlocal arrived
+        if (arrived + count) // step > arrived // step:
+            typer.echo(f"cases: {arrived + count:,}/{total:,} played through the workflow")
+        arrived += count
+
+    try:
+        played = play_year(database, year, advance, stop=stop)
+    except Exception as exc:  # the servers run on; say what happened, and where
+        typer.echo(f"playing the year of cases failed after {arrived:,}: {exc!r}", err=True)
+        raise
+    if played < total:
+        typer.echo(f"stopped after {played:,} of {total:,} cases: the rest of the year is "
+                   "not played (remove ./var/gridlink.db to seed anew)")
+        return
+    typer.echo(f"demo data complete: {played:,} cases in {time.monotonic() - started:.0f} s")
+    ticker.start()
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen) -> None:
+    """Until the server at `url` answers; its process ending first is an error."""
+    import httpx
+
+    while process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    typer.echo(f"the server for {url} exited with {process.returncode}", err=True)
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,9 @@ things happened, through the services the API uses: intake (map, code, duplicate
 neighbour alerts), `workflow.perform` for every move at its own simulated time, and the SLA
 tick at each moment a case's light was due to change. So every seeded case's steps, status,
 tasks, due time, light, escalation and notifications are what the real flow would have
-produced for the demo accounts, in the same transaction as the rest.
+produced for the demo accounts: in the same transaction as the rest (`run_seed`, for
+`gridlink seed`), or, for `gridlink demo`, after the county is committed and served
+(`seed_county`), in slices committed one by one while the API is in use (`play_year`).
 
 The output is deterministic for a given seed and `now`: one random.Random and one seeded Faker
 draw everything in a fixed order (no iteration over sets, whose order varies between runs).
@@ -25,6 +27,8 @@ import heapq
 import itertools
 import math
 import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,6 +72,10 @@ RESIDENTS_PER_SCALE = 20_000
 CASES_PER_SCALE = 6_000
 FIELDWORK_DAYS = 90  # patrols and work logs cover the last 90 days
 BATCH_SIZE = 5_000
+# The demo's year (CaseYear): a slice holds the database about this long, then leaves it free
+# to other writers for BETWEEN_SLICES.
+SLICE_SECONDS = 1.0
+BETWEEN_SLICES = 0.15
 
 # The map the grids tile: (lng_min, lat_min, lng_max, lat_max), around the 鹤山区 town centre.
 BBOX = (114.15, 35.93, 114.20, 35.97)
@@ -1154,7 +1162,14 @@ class CaseYear:
     a real deployment) is run for that case, at the first whole minute after. Time order is
     what makes the year true: a repeat call is flagged as a duplicate only if the first report
     was still open then, and a light turns only if the case was still running then. Nothing
-    after `now` happens. One transaction, the caller's.
+    after `now` happens.
+
+    In one transaction, the caller's (`gridlink seed`); or, for `gridlink demo`, in slices of
+    about `slice_seconds` each committed on its own while the API already serves the county,
+    so that the cases arrive oldest first and other writers (a login, a person at work) get
+    the database between two slices. A slice starts by locking the database (SQLite) or the
+    cases still in play (PostgreSQL) and reading them anew: a case someone else has acted on
+    since the last slice is theirs from then on, and the year plays nothing more on it.
     """
 
     def __init__(self, session: Session, now: dt.datetime) -> None:
@@ -1167,6 +1182,10 @@ class CaseYear:
         self.callers: dict[str, Caller] = {}
         self.queue: list[tuple[dt.datetime, int, str, Any]] = []
         self.order = itertools.count()
+        # Cases with something still queued (moves, ticks): case id -> (case, queued events).
+        self.in_play: dict[int, tuple[Case, int]] = {}
+        self.let_go: set[int] = set()  # cases someone else acted on: played no further
+        self.versions: dict[int, int] = {}  # with slices: each case's version as last seen
 
     def caller(self, name: str) -> Caller:
         """The actor a move is recorded under: the person the demo has do it. A system caller
@@ -1175,34 +1194,100 @@ class CaseYear:
             self.callers[name] = Caller(None, Actor(name))
         return self.callers[name]
 
-    def push(self, at: dt.datetime, kind: str, item: Any) -> None:
+    def push(self, at: dt.datetime, kind: str, item: Any, case: Case | None = None) -> None:
         heapq.heappush(self.queue, (at, next(self.order), kind, item))
+        if case is not None:
+            queued = self.in_play.get(case.id, (case, 0))[1]
+            self.in_play[case.id] = (case, queued + 1)
 
-    def play(self, reports: list[dict[str, Any]], advance: Callable[[int], None]) -> int:
+    def popped(self, case: Case) -> bool:
+        """One queued event of the case is due; False when the year has let the case go."""
+        held, queued = self.in_play[case.id]
+        if queued > 1:
+            self.in_play[case.id] = (held, queued - 1)
+        else:
+            del self.in_play[case.id]
+            self.versions.pop(case.id, None)
+        return case.id not in self.let_go
+
+    def play(self, reports: list[dict[str, Any]], advance: Callable[[int], None], *,
+             slice_seconds: float | None = None, between_slices: float = BETWEEN_SLICES,
+             stop: threading.Event | None = None) -> int:
+        """Play the year; returns how many reports came in. `advance(n)`: n more reports are
+        in (with slices: committed, visible to everyone). `stop`, when set, ends the year
+        after the slice under way (the demo stopped with Ctrl-C)."""
         from backend.cases.escalation import tick
 
         for report in reports:
             self.push(report["reported_at"], "report", report)
-        received = 0
+        received = unannounced = 0
+        sliced = slice_seconds is not None
+        if sliced:
+            self.begin_slice()
+        slice_ends = time.monotonic() + (slice_seconds or 0)
         # Written only when something reads it, so that the steps and audit entries of several
         # moves share a flush: a report writes itself (the duplicate check reads which cases
         # are open), a move on a case changed since the last flush flushes first (one version
         # per action, as over the API), a tick flushes first.
         with self.session.no_autoflush:
             while self.queue and self.queue[0][0] <= self.now:
+                if sliced and time.monotonic() >= slice_ends:
+                    self.session.commit()
+                    advance(unannounced)
+                    unannounced = 0
+                    if stop is not None and stop.is_set():
+                        return received
+                    # The database free for a moment: SQLite's busy handler has a writer that
+                    # waits for the lock sleep up to 100 ms between tries, and one that never
+                    # found it free would give up after the busy timeout.
+                    time.sleep(between_slices)
+                    self.begin_slice()
+                    slice_ends = time.monotonic() + slice_seconds
                 at, _, kind, item = heapq.heappop(self.queue)
                 if kind == "report":
                     self.receive(at, item)
                     received += 1
-                    advance(1)
+                    if sliced:
+                        unannounced += 1
+                    else:
+                        advance(1)
                 elif kind == "move":
-                    self.take(at, item)
-                else:
+                    if self.popped(item.case):
+                        self.take(at, item)
+                elif self.popped(item[0]):
                     self.tick(at, *item)
             self.session.flush()
         # The tick that ran in the minute before `now`.
         tick(self.session, now=self.now, commit=False)
+        if sliced:
+            self.session.commit()
+            advance(unannounced)
         return received
+
+    def begin_slice(self) -> None:
+        """Take the database for one slice; let go of the cases others changed meanwhile."""
+        session = self.session
+        if session.get_bind().dialect.name == "sqlite":
+            # The write lock now, before the first read: no other writer can slip in between
+            # the check below and this slice's writes (and the busy timeout waits for a
+            # writer still at work, where a read-then-write transaction would fail at once).
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        for case_id, (case, _) in self.in_play.items():
+            # The version the year last wrote or read: from the object when it holds one (not
+            # reloaded for it: a reload would read another writer's version as our own).
+            if "version" in case.__dict__:
+                self.versions[case_id] = case.__dict__["version"]
+        known = {case_id: self.versions[case_id] for case_id in self.in_play
+                 if case_id not in self.let_go}
+        # What this session holds may be stale now: every object is read anew when next used.
+        session.expire_all()
+        for start in range(0, len(known), BATCH_SIZE):
+            ids = list(known)[start:start + BATCH_SIZE]
+            for case_id, version in session.execute(
+                    select(Case.id, Case.version).where(Case.id.in_(ids))
+                    .with_for_update()):  # PostgreSQL: locked until this slice commits
+                if version != known[case_id]:
+                    self.let_go.add(case_id)
 
     def receive(self, at: dt.datetime, report: dict[str, Any]) -> None:
         data = {k: v for k, v in report.items() if k not in ("intake_actor", "moves")}
@@ -1216,7 +1301,7 @@ class CaseYear:
         at = after + move.wait
         if move.share is not None and case.sla_started_at and case.due_at:
             at = max(at, case.sla_started_at + (case.due_at - case.sla_started_at) * move.share)
-        self.push(at, "move", playing)
+        self.push(at, "move", playing, case)
 
     def take(self, at: dt.datetime, playing: _Playing) -> None:
         from backend.cases.workflow import perform
@@ -1257,7 +1342,7 @@ class CaseYear:
         for moment in (yellow, case.due_at):
             moment = max(moment, at)
             minute = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-            self.push(minute, "tick", (case, case.due_at))
+            self.push(minute, "tick", (case, case.due_at), case)
 
     def tick(self, at: dt.datetime, case: Case, due_at: dt.datetime) -> None:
         from backend.cases.escalation import tick
@@ -1348,31 +1433,79 @@ def run_seed(
     residents: int | None = None, cases: int | None = None, now: dt.datetime | None = None,
     demo_password: str | None = None,
 ) -> dict[str, int]:
-    """Fill an empty, migrated database with demo data and the demo accounts (README);
-    returns row counts per table name.
+    """Fill an empty, migrated database with demo data and the demo accounts (README), all in
+    one transaction; returns row counts per table name.
 
     scale multiplies residents (20,000), their houses, organisations and cases (6,000);
     `residents` and `cases` override those counts (the tests seed small worlds). The area tree,
     grids, departments and categories are the same at every scale.
     """
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
-    if not is_empty(database):
-        raise ValueError("the database already has areas: demo data goes into an empty database")
-    now = (now or utcnow()).astimezone(dt.UTC)
+    now = _seed_now(database, scale, now)
     with ProgressBars(progress).running() as bars:
         rows = build_demo_data(scale, seed, residents=residents, cases=cases, now=now,
                                progress=bars)
         with database.session() as session, session.begin():
-            write_rows(session, rows, bars)
-            # Before the cases: the accounts are who hears of them (notifications).
-            password = demo_password or (database.settings or get_settings()).demo_password
-            accounts = create_demo_accounts(session, password, demo_layout(rows))
+            accounts = write_county(session, rows, bars, demo_password)
             advance = bars.task("案卷流转", len(rows["case"]))
             played = CaseYear(session, now).play(rows["case"], advance)
             steps = session.execute(select(func.count()).select_from(CaseStep)).scalar_one()
     return ({table: len(rows[table]) for table in TABLE_ORDER}
             | {"case": played, "case_step": steps, "user_account": len(accounts)})
+
+
+@dataclass
+class PendingYear:
+    """The year of cases `seed_county` left to play: the reports with their planned moves."""
+
+    reports: list[dict[str, Any]]
+    now: dt.datetime
+
+
+def seed_county(
+    database: Database, scale: int = 1, progress: bool = True, seed: int = 2026, *,
+    residents: int | None = None, cases: int | None = None, now: dt.datetime | None = None,
+    demo_password: str | None = None,
+) -> PendingYear:
+    """`run_seed` less the cases, committed: the county, its ledgers, field work and the demo
+    accounts, ready to serve in seconds. The same world as `run_seed` draws; `play_year` then
+    brings its cases in."""
+    now = _seed_now(database, scale, now)
+    with ProgressBars(progress).running() as bars:
+        rows = build_demo_data(scale, seed, residents=residents, cases=cases, now=now,
+                               progress=bars)
+        with database.session() as session, session.begin():
+            write_county(session, rows, bars, demo_password)
+    return PendingYear(rows["case"], now)
+
+
+def play_year(database: Database, year: PendingYear, advance: Callable[[int], None], *,
+              slice_seconds: float = SLICE_SECONDS, between_slices: float = BETWEEN_SLICES,
+              stop: threading.Event | None = None) -> int:
+    """Play the cases of `seed_county`'s year while others use the database: in slices of
+    about `slice_seconds`, each committed (see CaseYear). `advance(n)`: n more cases are in.
+    Returns how many cases came in."""
+    with database.session() as session:
+        return CaseYear(session, year.now).play(year.reports, advance,
+                                                slice_seconds=slice_seconds,
+                                                between_slices=between_slices, stop=stop)
+
+
+def _seed_now(database: Database, scale: int, now: dt.datetime | None) -> dt.datetime:
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    if not is_empty(database):
+        raise ValueError("the database already has areas: demo data goes into an empty database")
+    return (now or utcnow()).astimezone(dt.UTC)
+
+
+def write_county(session: Session, rows: dict[str, list[dict[str, Any]]], bars: ProgressBars,
+                 demo_password: str | None) -> list[Any]:
+    """Everything but the cases, and the demo accounts; returns the accounts."""
+    write_rows(session, rows, bars)
+    # Before the cases: the accounts are who hears of them (notifications).
+    database_settings = session.info.get("settings")
+    password = demo_password or (database_settings or get_settings()).demo_password
+    return create_demo_accounts(session, password, demo_layout(rows))
 
 
 def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:

@@ -21,7 +21,7 @@ import pytest
 
 from tests.builders import DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_areas, \
     make_household, make_resident, ok
-from tests.servers import ROOT, uvicorn_worker
+from tests.servers import CEILING, ROOT, uvicorn_worker
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -43,7 +43,7 @@ def browser():
                  "--disable-background-networking", "--window-size=1400,1200", "--lang=zh-CN"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(CEILING)  # elements appear when they do; this only ends a stuck run
     yield driver
     driver.quit()
 
@@ -62,7 +62,7 @@ def test_a_grid_chief_enters_a_resident_in_the_browser(client, settings, browser
     make_areas(client)
     household = make_household(client, GRID, room="3单元301")
     theirs = make_resident(client, make_household(client, OTHER_GRID, room="9单元909"), seq=2)
-    wait = WebDriverWait(browser, 15)
+    wait = WebDriverWait(browser, CEILING)
 
     with uvicorn_worker(settings) as url:
         browser.get(f"{url}/admin/login")

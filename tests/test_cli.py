@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.builders import GRID, make_areas, ok
-from tests.servers import ROOT
+from tests.servers import CEILING, ROOT
 
 
 def gridlink(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -16,7 +16,7 @@ def gridlink(settings, *args: str, stdin: str | None = None) -> subprocess.Compl
             "GRIDLINK_SECRET_KEY": settings.secret_key,
             "GRIDLINK_WEBHOOK_ALLOWED_HOSTS": settings.webhook_allowed_hosts}
     return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=60)
+                          input=stdin, capture_output=True, text=True, timeout=CEILING)
 
 
 def test_an_operator_creates_a_grid_chief_who_can_then_log_in(settings, client, anonymous):

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from tests.builders import COUNTY, GRID, OTHER_GRID, id_number, make_areas, ok
+from tests.servers import CEILING
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESIDENT_HEADER = ["户编号", "网格编码", "姓名", "公民身份号码", "联系电话", "居住类型", "重点人群标签"]
@@ -41,7 +42,7 @@ def upload(client, entity: str, content: bytes, name: str = "台账.xlsx", mode:
     return response.json()
 
 
-def finished(client, job: dict, timeout: float = 60) -> dict:
+def finished(client, job: dict, timeout: float = CEILING) -> dict:
     deadline = time.monotonic() + timeout
     while not job["finished"]:
         assert time.monotonic() < deadline, job

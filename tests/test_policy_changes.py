@@ -59,16 +59,16 @@ def _member_can_export(url: str, token: str) -> bool:
 def test_a_second_worker_hears_of_a_change_through_redis(settings, client, tokens):
     make_world(client)
     admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    # Polling set to a minute: only Redis can make the second worker notice in time.
-    with uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=60) as first, \
-            uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=60) as second:
+    # Polling set to two hours, longer than any wait here: only Redis can make the second
+    # worker notice (no timing to guess: whenever it notices, it was told).
+    with uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=7200) as first, \
+            uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=7200) as second:
         assert not _member_can_export(second, tokens["member"])
         response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin)
         assert response.status_code == 201, response.text
-        waited = eventually(lambda: _member_can_export(second, tokens["member"]), seconds=5)
-        assert waited < 5
+        eventually(lambda: _member_can_export(second, tokens["member"]))
         httpx.delete(f"{first}/api/v1/policy-rules/{response.json()['id']}", headers=admin)
-        eventually(lambda: not _member_can_export(second, tokens["member"]), seconds=5)
+        eventually(lambda: not _member_can_export(second, tokens["member"]))
 
 
 def test_without_redis_a_second_worker_catches_up_on_its_poll(settings, client, tokens):
@@ -79,4 +79,4 @@ def test_without_redis_a_second_worker_catches_up_on_its_poll(settings, client, 
         assert not _member_can_export(second, tokens["member"])
         response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin)
         assert response.status_code == 201, response.text
-        eventually(lambda: _member_can_export(second, tokens["member"]), seconds=5)
+        eventually(lambda: _member_can_export(second, tokens["member"]))

@@ -11,6 +11,7 @@ from shapely.geometry import Point, box, shape
 from shapely.ops import unary_union
 from sqlalchemy import select
 
+from backend import migrations
 from backend.areas.schemas import GridCreate
 from backend.cases.escalation import tick
 from backend.cases.models import (
@@ -27,6 +28,8 @@ from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_R
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
 from backend.cases.service import case_code
 from backend.cases.sla import deadlines
+from backend.config import Settings
+from backend.db import Database
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
 from backend.identity.models import User
 from backend.ledgers.id_number import parse_id_number
@@ -44,9 +47,12 @@ from backend.seed import (
     CREDIT_WEIGHTS,
     build_demo_data,
     is_empty,
+    play_year,
     run_seed,
+    seed_county,
 )
 from tests.builders import ok
+from tests.conftest import fresh_database
 
 FIXED_NOW = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)  # 14:00 in Beijing
 # The seeded database's "now": a moment ago, fixed, so that its lights can be checked exactly.
@@ -508,3 +514,77 @@ def test_a_tick_at_the_seeds_now_finds_nothing_left_to_do(app, seeded):
     with app.state.db.session() as session:
         result = tick(session, now=SEED_NOW)
     assert result.scanned > 0 and (result.yellow, result.red, result.escalated) == (0, 0, 0)
+
+
+# --- the demo's year, played while the API already serves the county -----------------------
+
+# Rows the year writes, and the columns that differ by design between two runs (random keys).
+YEAR_TABLES = {"case": (), "case_step": (), "case_task": (), "audit_log": (),
+               "notification": ("dedupe_key",)}
+
+
+def year_rows(database: Database) -> dict[str, list[dict]]:
+    tables = Case.metadata.tables
+    with database.engine.connect() as conn:
+        return {name: [{k: v for k, v in row._mapping.items() if k not in skipped}
+                       for row in conn.execute(select(tables[name]).order_by(tables[name].c.id))]
+                for name, skipped in YEAR_TABLES.items()}
+
+
+@pytest.fixture
+def second_scratch_database_url(tmp_path_factory):
+    yield from fresh_database(tmp_path_factory)
+
+
+def test_the_year_played_in_slices_is_the_year_played_in_one_go(
+        scratch_database_url, second_scratch_database_url):
+    """`gridlink demo` serves the county first and plays the cases after, committing a slice at
+    a time; `gridlink seed` does it all in one transaction. Same seed, same now: same year."""
+    years = {}
+    for url, sliced in ((scratch_database_url, False), (second_scratch_database_url, True)):
+        migrations.upgrade(url)
+        database = Database(url, settings=Settings(database_url=url))
+        try:
+            world = {"progress": False, "residents": 300, "cases": 200, "now": SEED_NOW}
+            if sliced:
+                arrived: list[int] = []
+                year = seed_county(database, **world)
+                with database.session() as session:  # the county is in, the cases are not
+                    assert session.execute(select(Case.id)).first() is None
+                    assert session.execute(select(User.id)).first() is not None
+                # Slices of no time at all: a commit after every report, move and tick.
+                assert play_year(database, year, arrived.append, slice_seconds=0,
+                                 between_slices=0) == 200
+                assert sum(arrived) == 200 and len(arrived) > 100
+            else:
+                assert run_seed(database, **world)["case"] == 200
+            years[sliced] = year_rows(database)
+        finally:
+            database.dispose()
+    for table in YEAR_TABLES:
+        assert years[True][table] == years[False][table], table
+
+
+def test_a_case_someone_acts_on_while_the_year_plays_is_left_to_them(app, client):
+    """The year's slices leave the database to others in between: the dispatcher who cancels
+    a case the year is still playing keeps it cancelled; the year plays on with the rest."""
+    database = app.state.db
+    year = seed_county(database, progress=False, residents=300, cases=200, now=SEED_NOW)
+    taken: dict = {}
+
+    def act_between_slices(arrived: int) -> None:
+        if taken or not arrived:
+            return
+        filed = ok(client.get("/api/v1/cases", params={"status": "filed", "limit": 1}))["items"]
+        if filed:  # the year will dispatch it next: the dispatcher cancels it first
+            taken.update(ok(client.post(f"/api/v1/cases/{filed[0]['id']}/actions/cancel",
+                                        json={"note": "市民来电撤回, 予以作废"})))
+
+    assert play_year(database, year, act_between_slices, slice_seconds=0,
+                     between_slices=0) == 200
+    assert taken, "no case was filed between two slices"
+    steps = ok(client.get(f"/api/v1/cases/{taken['id']}/steps"))
+    assert steps[-1]["action"] == "cancel" and steps[-1]["note"] == "市民来电撤回, 予以作废"
+    case = ok(client.get(f"/api/v1/cases/{taken['id']}"))
+    assert case["status"] == "cancelled" and case["version"] == taken["version"]
+    assert ok(client.get("/api/v1/cases", params={"limit": 1}))["total"] == 200
