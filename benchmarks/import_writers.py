@@ -1,8 +1,9 @@
 """Other writers during a big import: what they get and how long they wait, over real HTTP.
 
     python benchmarks/import_writers.py --db sqlite                 # 50,000 rows, 30 writers
-    python benchmarks/import_writers.py --db sqlite --workers 2     # uvicorn's multi-process mode
-    python benchmarks/import_writers.py --db postgres
+    python benchmarks/import_writers.py --db sqlite --workers 1 2   # + multi-process mode
+    python benchmarks/import_writers.py --db sqlite postgres
+    python benchmarks/import_writers.py --rows 0                    # the writers alone, 60 s
     python benchmarks/import_writers.py --rows 5000 --no-results    # smoke test
 
 A fresh database (the world of import_residents.py: 10 grids, 20,000 households, the demo
@@ -46,6 +47,7 @@ from benchmarks.import_residents import (  # noqa: E402
     resident_rows,
 )
 from benchmarks.results import machine, write_section  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 
 SECTION = "## Writers during an import (import_writers.py)"
 SECRET = "import-writers-benchmark-secret-key-0123456789"
@@ -69,7 +71,7 @@ def tokens_for(database) -> dict[str, str]:
 
 
 def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = 8765
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")} | {
         "PYTHONPATH": str(ROOT), "GRIDLINK_DATABASE_URL": url, "GRIDLINK_SECRET_KEY": SECRET,
         "GRIDLINK_WEBHOOKS_ENABLED": "false", "GRIDLINK_SLA_TICK_SECONDS": "0"}
@@ -79,14 +81,15 @@ def start_server(url: str, workers: int, log_path: Path) -> tuple[subprocess.Pop
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
                 return process, base
         except httpx.HTTPError:
             time.sleep(0.2)
-    process.kill()
+    process.terminate()  # not kill: uvicorn's parent stops its workers on SIGTERM
+    process.wait(30)
     raise SystemExit(f"server did not start: see {log_path}")
 
 
@@ -134,7 +137,8 @@ class Writer(threading.Thread):
             i += 1
 
 
-def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: str) -> dict:
+def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: str,
+        baseline_s: float = 60) -> dict:
     from backend import migrations
     from backend.db import Database
 
@@ -144,9 +148,9 @@ def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: s
     try:
         migrations.upgrade(url)
         database = Database(url)
-        household_ids = build_world(database, int(rows_wanted / 2.5) + 1)
+        household_ids = build_world(database, int(max(rows_wanted, 50_000) / 2.5) + 1)
         tokens = tokens_for(database)
-        content = csv_bytes(resident_rows(rows_wanted, household_ids))
+        content = csv_bytes(resident_rows(rows_wanted, household_ids)) if rows_wanted else b""
         database.dispose()
         server, base = start_server(url, workers, log_path)
         try:
@@ -158,15 +162,19 @@ def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: s
                 writer.start()
             phases: dict[str, float] = {}
             started = time.monotonic()
-            response = importer.post("/api/v1/residents/import",
-                                     files={"file": ("residents.csv", content)})
-            assert response.status_code == 202, response.text
-            job = response.json()
-            phases["uploaded"] = time.monotonic()
-            while not job["finished"]:
-                time.sleep(0.1)
-                job = importer.get(f"/api/v1/imports/{job['id']}").json()
-                phases.setdefault(job["status"], time.monotonic())
+            if rows_wanted:
+                response = importer.post("/api/v1/residents/import",
+                                         files={"file": ("residents.csv", content)})
+                assert response.status_code == 202, response.text
+                job = response.json()
+                while not job["finished"]:
+                    time.sleep(0.1)
+                    job = importer.get(f"/api/v1/imports/{job['id']}").json()
+                    phases.setdefault(job["status"], time.monotonic())
+            else:  # the writers alone, for comparison
+                job = {"status": "no import", "written": 0}
+                phases["writing"] = started
+                time.sleep(baseline_s)
             ended = time.monotonic()
             stop.set()
             for writer in staff:
@@ -224,18 +232,19 @@ def section(results: list[dict], note: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), nargs="+", default=["sqlite"])
+    parser.add_argument("--rows", type=int, nargs="+", default=[50_000])
     parser.add_argument("--writers", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1])
     parser.add_argument("--pg-admin-url", default=os.environ.get(
         "GRIDLINK_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--note", default="")
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()
-    result = run(args.db, args.rows, args.writers, args.workers, args.pg_admin_url)
+    results = [run(kind, rows, args.writers, workers, args.pg_admin_url)
+               for kind in args.db for workers in args.workers for rows in args.rows]
     if not args.no_results:
-        write_section(SECTION, section([result], args.note or "see note"))
+        write_section(SECTION, section(results, args.note or "see note"))
 
 
 if __name__ == "__main__":
