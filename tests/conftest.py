@@ -7,6 +7,7 @@ server, dropped at the end. Without it, each session gets a new SQLite file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from backend import migrations
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import Base
-from backend.identity import service as identity
+from backend.identity import security
 from backend.identity.models import RoleAssignment, User
 from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts
 from rbac.enforcer import bump_generation, default_rules, install_default_policy
@@ -28,6 +29,7 @@ from rbac.models import PolicyRule
 from tests.builders import DEMO_PASSWORD, TEST_LAYOUT
 
 PG_ENV = "GRIDLINK_TEST_DATABASE_URL"
+SESSION_LONG = dt.timedelta(days=1)
 
 
 def _pg_admin_url(url: str):
@@ -95,13 +97,18 @@ def accounts(app) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def tokens(app, accounts) -> dict[str, str]:
-    """An access token per demo account, minted directly (logging in is tested on its own)."""
+    """An access token per demo account, minted directly (logging in is tested on its own).
+
+    Valid for the whole session, however long a loaded machine takes over it: a real token
+    lives 15 minutes, and a slow run would otherwise see 401s from a timing, not a bug."""
+    secret = app.state.settings.secret_key
     with app.state.db.session() as session:
-        return {
-            name: identity.issue_tokens(app.state.settings.secret_key,
-                                        session.get(User, user_id))["access_token"]
-            for name, user_id in accounts.items()
-        }
+        tokens = {}
+        for name, user_id in accounts.items():
+            user = session.get(User, user_id)
+            stamp = security.account_stamp(user.password_hash, user.is_active)
+            tokens[name] = security.issue_token(secret, user.id, "access", stamp, SESSION_LONG)
+        return tokens
 
 
 @pytest.fixture(scope="session")
