@@ -17,6 +17,7 @@ import time
 import httpx
 import pytest
 
+from tests.readme_examples import example_env, fill_residents_sheet, run_examples
 from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.skipif(
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 CEILING = 1800  # seconds; the whole year of cases takes minutes on a busy 2-core machine
+README_GRID = "410602001001001"  # the chief's grid in the README's examples
 REQUEST_CEILING = 120  # seconds for one request: a loaded machine answers slowly, not never
 
 
@@ -106,6 +108,14 @@ def test_the_demo_starts_everything_in_one_command_and_stops_cleanly(tmp_path):
         output.wait_for("demo data complete")
         cases = http.get(f"{api}/api/v1/cases", params={"limit": 1}).json()
         assert cases["total"] == 6_000
+
+        # The README's examples, run as a reader runs them in a terminal, against this demo.
+        reader = tmp_path / "reader"
+        reader.mkdir()
+        chief = http.post(f"{api}/api/v1/auth/token",
+                          data={"username": "chief", "password": "gridlink-demo"}).json()
+        fill_residents_sheet(api, chief["access_token"], README_GRID, reader)
+        run_examples(api, reader, example_env(f"sqlite:///{tmp_path / 'var' / 'gridlink.db'}"))
     finally:
         http.close()
         process.send_signal(signal.SIGINT)
