@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from tests.builders import ok
-from tests.servers import eventually, uvicorn_worker
+from tests.servers import CEILING, eventually, uvicorn_worker
 from tests.world import make_world
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -50,7 +50,7 @@ def test_unknown_objects_and_actions_are_refused_by_name(client):
 
 
 def _member_can_export(url: str, token: str) -> bool:
-    response = httpx.get(f"{url}/api/v1/residents", params={"format": "csv"},
+    response = httpx.get(f"{url}/api/v1/residents", params={"format": "csv"}, timeout=CEILING,
                          headers={"Authorization": f"Bearer {token}"})
     return response.status_code == 200
 
@@ -64,10 +64,12 @@ def test_a_second_worker_hears_of_a_change_through_redis(settings, client, token
     with uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=7200) as first, \
             uvicorn_worker(settings, redis_url=REDIS_URL, policy_poll_seconds=7200) as second:
         assert not _member_can_export(second, tokens["member"])
-        response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin)
+        response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin,
+                              timeout=CEILING)
         assert response.status_code == 201, response.text
         eventually(lambda: _member_can_export(second, tokens["member"]))
-        httpx.delete(f"{first}/api/v1/policy-rules/{response.json()['id']}", headers=admin)
+        httpx.delete(f"{first}/api/v1/policy-rules/{response.json()['id']}", headers=admin,
+                     timeout=CEILING)
         eventually(lambda: not _member_can_export(second, tokens["member"]))
 
 
@@ -77,6 +79,7 @@ def test_without_redis_a_second_worker_catches_up_on_its_poll(settings, client, 
     with uvicorn_worker(settings, policy_poll_seconds=0.5) as first, \
             uvicorn_worker(settings, policy_poll_seconds=0.5) as second:
         assert not _member_can_export(second, tokens["member"])
-        response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin)
+        response = httpx.post(f"{first}/api/v1/policy-rules", json=GRANT, headers=admin,
+                              timeout=CEILING)
         assert response.status_code == 201, response.text
         eventually(lambda: _member_can_export(second, tokens["member"]))
