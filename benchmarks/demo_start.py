@@ -55,6 +55,15 @@ starts at "API ready"); the load of 6–13 on 2 cores (other sessions' test suit
 every wall-clock figure 3–5x. The year costs about 30 ms of CPU per case (180 s for 6,000:
 workflow.perform and the ORM flushes of its steps, tasks, audit entries and notifications,
 cProfile), which bulk writes inside the workflow service could cut; not done yet.
+
+The 11:46 and 12:02 runs of 2026-11-30 were replaced by the three above (14:30, the same
+code, commit 2b07d7f): at load 2.5 (three other test processes on the 2 cores) the API
+answers a login and the grid list 7.5–8.4 s after the start, against the issue's 20 s target;
+7.2–7.8 s of CPU, of which about 1.5 s is imports, 0.3 s migrations, 5 s drawing and writing
+the county (cProfile: 2.8 s the ledgers' 20,000 residents, most of it Faker; 1.4 s the bulk
+INSERTs; 0.3 s one argon2 hash for the demo accounts) and the API process's start. The
+whole year then came in 42–47 s after the start: the earlier runs' 991–1097 s were the load
+of 6–13, not the code.
 """
 
 
