@@ -23,10 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin import csrf
 from admin.i18n import english
-from backend.api.crud import Caller
-from backend.api.errors import ProblemError
+from backend.core.crud import Caller
+from backend.core.errors import ProblemError
 from backend.audit.writer import Actor
-from backend.db import Database
+from backend.core.db import Database
 from backend.identity import security, service
 from rbac.scope import Principal
 

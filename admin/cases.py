@@ -21,10 +21,10 @@ from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
 from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
-from backend.api import crud
-from backend.api.errors import ProblemError
+from backend.core import crud
+from backend.core.errors import ProblemError
 from backend.cases import workflow
-from backend.db import BEIJING
+from backend.core.db import BEIJING
 
 WORKFLOW_SLUG = "workflow"
 

@@ -27,8 +27,8 @@ from wtforms.widgets import html_params
 
 from admin import csrf
 from admin.i18n import Text, humanize, say
-from backend.api.crud import REGISTRY, EntitySpec
-from backend.labels import LabeledEnum
+from backend.core.crud import REGISTRY, EntitySpec
+from backend.core.labels import LabeledEnum
 from rbac.scope import scope_condition
 
 # The form of the request being served: the write reports the service's field errors into it.

@@ -1,6 +1,6 @@
 """Spreadsheets in the panel: export any list, import the ledgers, with the API's service.
 
-Export runs the API's export (`backend.imports.service.export_file`): the user's scope, the
+Export runs the API's export (`backend.spreadsheets.export.export_file`): the user's scope, the
 list's masking, Chinese headers. Import pages call the same import service as
 `POST /api/v1/<ledger>/import`: a template per ledger, a dry run that lists every bad row
 (row, column, reason), an all-or-nothing write (or, when asked, the valid rows only), scope
@@ -21,11 +21,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from admin.auth import current_user
 from admin.i18n import english, say
 from admin.views import EntityView, parse_row_id
-from backend.api.errors import ProblemError
-from backend.api.upload_limits import MAX_UPLOAD_MB
+from backend.core.errors import ProblemError
+from backend.spreadsheets.limits import MAX_UPLOAD_MB
 from backend.imports import service as imports
 from backend.imports.models import ImportMode
 from backend.imports.router import attachment
+from backend.spreadsheets.export import export_file
 
 MODES = (
     (ImportMode.dry_run, "试运行: 只检查, 不写入", "Dry run: check only, write nothing"),
@@ -51,7 +52,7 @@ class ExportingView(EntityView):
 
         def build():
             with self.database.session() as session:
-                return imports.export_file(session, self.spec.name, caller, None, export_type)
+                return export_file(session, self.spec.name, caller, None, export_type)
 
         try:
             content, media, name = await run_in_threadpool(build)

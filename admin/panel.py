@@ -21,9 +21,9 @@ from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
-from backend.api.errors import FieldError
+from backend.core.errors import FieldError
 from backend.imports.service import IMPORTABLE
-from backend.db import Database
+from backend.core.db import Database
 from backend.entities import ENTITIES
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -4,7 +4,7 @@ SQLAdmin reaches rows along several paths (list and its count, search, sort, det
 form and its POST, single and bulk delete, export, the pickers' lookups). Every one of them
 goes through a query built here with the user's scope as a WHERE clause, so a row outside it
 is simply not found (404), whatever id is typed into the URL. Writes never touch the session
-SQLAdmin holds: they call `backend.api.crud` with the panel user as the caller, which checks,
+SQLAdmin holds: they call `backend.core.crud` with the panel user as the caller, which checks,
 validates, audits and commits exactly as the API does.
 """
 
@@ -26,10 +26,10 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
-from backend.api import crud
-from backend.api.errors import ProblemError
-from backend.db import BEIJING, MAX_ID, Database, TagList
-from backend.labels import LabeledEnum
+from backend.core import crud
+from backend.core.errors import ProblemError
+from backend.core.db import BEIJING, MAX_ID, Database, TagList
+from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
 

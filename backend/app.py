@@ -11,13 +11,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.docs import install_docs
-from backend.api.errors import install_error_handlers
+from backend.api.problems import install_error_handlers
 from backend.api.input_guard import InputGuard
-from backend.api.upload_limits import RequestSizeLimit
+from backend.api.request_size import RequestSizeLimit
 from backend.api.routes import build_router
 from backend.cases.webhooks import WebhookSender
-from backend.config import Settings, get_settings
-from backend.db import Database
+from backend.core.config import Settings, get_settings
+from backend.core.db import Database
 from backend.entities import ENTITIES
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router

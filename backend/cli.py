@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from backend.config import get_settings
+from backend.core.config import get_settings
 
 app = typer.Typer(help="GridLink 网格联动 command line", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
 def _database():
     """The configured database, its sessions carrying the settings (office hours, yellow share)."""
-    from backend.db import Database
+    from backend.core.db import Database
 
     settings = get_settings()
     return Database(settings.database_url, settings=settings)
@@ -51,8 +51,8 @@ def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
     """CLI writes take the API's path: same validation, same audit log, actor 'cli:<name>'."""
     from pydantic import ValidationError
 
-    from backend.api import crud
-    from backend.api.errors import ProblemError
+    from backend.core import crud
+    from backend.core.errors import ProblemError
     from backend.entities import ENTITIES
 
     spec = ENTITIES[entity]

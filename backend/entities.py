@@ -1,6 +1,6 @@
 """Every domain's entity declarations, in the order users meet them (menus, docs, the README)."""
 
-from backend.api.crud import REGISTRY
+from backend.core.crud import REGISTRY
 from backend.areas import service as _areas  # noqa: F401
 from backend.audit import service as _audit  # noqa: F401
 from backend.cases import service as _cases  # noqa: F401

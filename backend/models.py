@@ -13,7 +13,7 @@ from backend.cases.models import (
     Webhook,
     WebhookDelivery,
 )
-from backend.db import Base
+from backend.core.db import Base
 from backend.fieldwork.models import Patrol, Visit, WorkLog
 from backend.imports.models import ImportJob
 from backend.identity.models import ApiKey, LoginThrottle, RefreshFamily, RoleAssignment, User

@@ -41,7 +41,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import models
-from backend.api.crud import Caller
+from backend.core.crud import Caller
 from backend.areas.models import Area, AreaLevel, Grid, GridLevel
 from backend.audit.writer import Actor
 from backend.cases.models import (
@@ -61,8 +61,8 @@ from backend.cases.models import (
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.service import RUNNING_STATUSES, receive_report
 from backend.cases.sla import WorkingCalendar
-from backend.config import get_settings
-from backend.db import BEIJING, Database, utcnow
+from backend.core.config import get_settings
+from backend.core.db import BEIJING, Database, utcnow
 from backend.fieldwork.models import VisitKind
 from backend.identity.service import DemoLayout, create_demo_accounts
 from backend.ledgers.id_number import make_id_number

@@ -37,7 +37,7 @@ SECRET = "benchmark-secret-key-of-at-least-32-bytes"
 
 def create_bypass_app():
     """The shipped app with every request acting as the system: authorization bypassed."""
-    from backend.api.crud import Caller
+    from backend.core.crud import Caller
     from backend.api.deps import get_caller
     from backend.app import create_app
 
@@ -48,7 +48,7 @@ def create_bypass_app():
 
 def prepare(db: str, scale: int) -> str:
     from backend import migrations
-    from backend.db import Database
+    from backend.core.db import Database
     from backend.seed import is_empty, run_seed
 
     if db == "sqlite":
@@ -106,7 +106,7 @@ def layout(url: str) -> tuple[str, str]:
 
 
 def api_key_for(url: str, username: str) -> str:
-    from backend.db import Database
+    from backend.core.db import Database
     from backend.identity import service
     from backend.identity.models import User
 

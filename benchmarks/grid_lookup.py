@@ -84,7 +84,7 @@ def database_with(grids: list[tuple[str, dict]], directory: str):
     """A migrated SQLite file holding the grids (and the areas they hang from)."""
     from backend import migrations
     from backend.areas.models import Area, AreaLevel, Grid
-    from backend.db import Database
+    from backend.core.db import Database
 
     url = f"sqlite:///{directory}/grid_lookup_{len(grids)}.db"
     migrations.upgrade(url)

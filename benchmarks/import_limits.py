@@ -76,7 +76,7 @@ def reset_peak(pid: int) -> None:
 
 def run(legit_rows: list[int]) -> list[dict]:
     from backend import migrations
-    from backend.db import Database
+    from backend.core.db import Database
 
     url, drop = fresh_database("sqlite", "")
     results = []

@@ -140,7 +140,7 @@ def csv_bytes(rows: list[list]) -> bytes:
 
 
 def secretary(database):
-    from backend.api.crud import Caller
+    from backend.core.crud import Caller
     from backend.audit.writer import Actor
     from rbac.enforcer import PolicyEngine, install_default_policy
     from rbac.scope import Grant, Principal
@@ -206,7 +206,7 @@ def raw_records(rows: list[list], household_grid: dict[int, str]) -> list[dict]:
 
 def run(kind: str, rows_wanted: int, file_format: str, pg_admin_url: str) -> dict:
     from backend import migrations
-    from backend.db import Database
+    from backend.core.db import Database
     from backend.imports import service
     from backend.imports.models import ImportMode, ImportStatus
 

@@ -140,7 +140,7 @@ class Writer(threading.Thread):
 def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: str,
         baseline_s: float = 60) -> dict:
     from backend import migrations
-    from backend.db import Database
+    from backend.core.db import Database
 
     url, drop = fresh_database(kind, pg_admin_url)
     log_path = ROOT / "benchmarks" / "data" / f"import-writers-{kind}.log"

@@ -35,7 +35,7 @@ def make_apps(url: str):
     from backend import migrations
     from backend.api.input_guard import InputGuard
     from backend.app import create_app
-    from backend.config import Settings
+    from backend.core.config import Settings
     from backend.identity import service as identity
     from backend.identity.service import create_demo_accounts
     from tests.builders import TEST_LAYOUT, make_areas, make_household, make_resident

@@ -55,9 +55,9 @@ from sqlalchemy import event  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
 
 from backend.api import crud  # noqa: E402
-from backend.api.filtering import parse_list_query  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.db import Database, _sqlite_pragmas  # noqa: E402
+from backend.core.filtering import parse_list_query  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
+from backend.core.db import Database, _sqlite_pragmas  # noqa: E402
 from backend.entities import ENTITIES  # noqa: E402
 from backend.ledgers.id_number import make_id_number  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
@@ -457,7 +457,7 @@ class PostgresTarget(Target):
         self.conninfo = f"{base}/{self.dbname}"
 
     def url(self) -> str:
-        return self.conninfo  # backend.db maps postgresql:// to psycopg 3
+        return self.conninfo  # backend.core.db maps postgresql:// to psycopg 3
 
     def _admin(self):
         return self.psycopg.connect(self.admin_url, autocommit=True)
@@ -870,7 +870,7 @@ BENCH_SECRET = "list-pages-benchmark-secret-key-32-bytes"
 def admin_token(url: str) -> dict[str, str]:
     from sqlalchemy import select
 
-    from backend.db import Database
+    from backend.core.db import Database
     from backend.identity import service as identity
     from backend.identity.models import Role, RoleAssignment, User
     from backend.identity.security import hash_password

@@ -39,13 +39,13 @@ SECRET = "workflow-benchmark-secret-key-32-bytes!"
 
 
 def settings_for(url: str):
-    from backend.config import Settings
+    from backend.core.config import Settings
 
     return Settings(database_url=url, secret_key=SECRET)
 
 
 def database_for(url: str):
-    from backend.db import Database
+    from backend.core.db import Database
 
     return Database(url, settings=settings_for(url))
 
@@ -219,7 +219,7 @@ def time_raw_updates(url: str, ticked_url: str, now: dt.datetime) -> dict:
 
 def time_intake(url: str, reports: int) -> dict:
     from backend.areas.models import Grid
-    from backend.db import Database
+    from backend.core.db import Database
     from shapely.geometry import shape
 
     database = Database(url)

@@ -15,7 +15,7 @@ import casbin
 from casbin import persist
 from sqlalchemy import delete, select, update
 
-from backend.db import Database
+from backend.core.db import Database
 from rbac.models import PolicyRule, PolicyVersion
 
 log = logging.getLogger(__name__)

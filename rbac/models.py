@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import TableBase
+from backend.core.db import TableBase
 
 
 class PolicyRule(TableBase):

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 
-from backend.api.errors import ProblemError
-from backend.api.filtering import code_prefix_condition
+from backend.core.errors import ProblemError
+from backend.core.filtering import code_prefix_condition
 from rbac.enforcer import PolicyEngine
 
 

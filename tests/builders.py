@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+
+import openpyxl
 
 from backend.identity.service import DemoLayout
 from backend.ledgers.id_number import make_id_number
@@ -61,3 +65,20 @@ def id_number(seq: int, sex: str = "male", born: dt.date = dt.date(1980, 5, 17))
 def make_resident(client, household: dict, seq: int = 1, **extra) -> dict:
     body = {"household_id": household["id"], "name": "刘志强", "id_number": id_number(seq)}
     return ok(client.post("/api/v1/residents", json=body | extra), 201)
+
+
+def csv_rows(response) -> list[dict]:
+    """An export's rows by field name: line 1 holds the Chinese headers, line 2 the field
+    names, data from line 3 (the xlsx export's layout)."""
+    assert response.status_code == 200, response.text
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [dict(zip(lines[1], line, strict=True)) for line in lines[2:]]
+
+
+def xlsx_rows(response) -> list[dict]:
+    """An export's rows by field name (row 2 holds the field names, data from row 3)."""
+    assert response.status_code == 200, response.text
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    fields = [c.value for c in sheet[2]]
+    return [dict(zip(fields, (c.value for c in row), strict=True))
+            for row in sheet.iter_rows(min_row=3)]

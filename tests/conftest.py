@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from backend import migrations
 from backend.app import create_app
-from backend.config import Settings
-from backend.db import Base
+from backend.core.config import Settings
+from backend.core.db import Base
 from backend.identity import security
 from backend.identity.models import RoleAssignment, User
 from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts

@@ -36,7 +36,7 @@ def test_the_dashboards_talk_to_the_api_service():
 
 
 def test_every_env_var_the_services_read_is_a_real_setting():
-    from backend.config import Settings
+    from backend.core.config import Settings
 
     known = {f"GRIDLINK_{name.upper()}" for name in Settings.model_fields}
     for name in ("api", "dashboards"):

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from backend.app import create_app
 from backend.cases.escalation import tick
 from backend.cases.models import Case, CaseCategory, CaseStep, DeadlineUnit
-from backend.cases.sla import WorkingCalendar, WorkingHours
-from backend.db import BEIJING
+from backend.cases.sla import WorkingCalendar
+from backend.core.office_hours import WorkingHours
+from backend.core.db import BEIJING
 from backend.notifications.models import Notification
 from tests.builders import GRID, ok
 from tests.conftest import client_as

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Boolean, Date, Float, Integer, Numeric
 from sqlalchemy import Enum as SAEnum
 
-from backend.db import TagList, UTCDateTime
+from backend.core.db import TagList, UTCDateTime
 from backend.entities import ENTITIES
 from tests.builders import ok
 from tests.world import DOMAIN_ENTITIES, make_world, new_row

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from backend.db import Database
+from backend.core.db import Database
 from backend.fieldwork.models import WorkLog
 from backend.ledgers.id_number import make_id_number
 from tests.builders import COUNTY, GRID, make_areas, ok
@@ -170,7 +170,7 @@ def test_a_writer_that_cannot_get_the_lock_is_told_to_retry_and_keeps_its_connec
 @pytest.mark.skipif(not ON_SQLITE, reason="SQLite's one write lock; PostgreSQL locks rows")
 def test_a_session_that_read_first_still_waits_for_the_write_lock(settings, client):
     """pysqlite opens the transaction at the first write, so that write waits for the lock
-    (backend/db.py). A read still open on the connection would make it fail at once."""
+    (backend/core/db.py). A read still open on the connection would make it fail at once."""
     make_areas(client)
     database = Database(settings.database_url, settings=settings)
     holder = sqlite3.connect(sqlite_path(settings), isolation_level=None, check_same_thread=False)

@@ -246,7 +246,7 @@ def test_xlsx_export_writes_text_as_text_never_formulas(client, household):
     # shows as "text", here and in the API's own CSV; phone numbers and signs stay as they are.
     exported = client.get("/api/v1/residents", params={"format": "csv", "fields": "name,note"})
     assert "'=HYPERLINK" in exported.text
-    from backend.api.tabular import formula_safe
+    from backend.spreadsheets.tabular import formula_safe
     assert [formula_safe(t) for t in ("+8613812345678", "-5", "@SUM(A1)", "-x", "正常")] == [
         "+8613812345678", "-5", "'@SUM(A1)", "'-x", "正常"]
 
@@ -457,8 +457,9 @@ def test_a_job_whose_worker_died_reads_as_failed(app, client, household):
 
 def test_the_service_as_the_admin_panel_calls_it(app, client, household):
     """The panel calls the service with its own Caller: submit, poll, export."""
-    from backend.api.crud import Caller
+    from backend.core.crud import Caller
     from backend.imports import service
+    from backend.spreadsheets.export import export_file
 
     caller = Caller.system("admin-panel:admin")
     content = xlsx_file([RESIDENT_HEADER, resident_row(household["id"], 1, "面板导入")])
@@ -469,7 +470,7 @@ def test_the_service_as_the_admin_panel_calls_it(app, client, household):
     assert seen[0] == "queued" and "writing" in seen and seen[-1] == "done"
     with app.state.db.session() as session:
         assert service.job_view(service.get_job(session, view["id"], caller))["written"] == 1
-        data, media, name = service.export_file(session, "residents", caller,
+        data, media, name = export_file(session, "residents", caller,
                                                 {"name": "面板导入"})
     assert media == XLSX and name == "residents.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active

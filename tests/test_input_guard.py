@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
-from backend.db import Base
+from backend.core.db import Base
 from tests.builders import GRID, SANITATION, ok
 from tests.test_admin_panel import panel_login
 from tests.test_imports import RESIDENT_HEADER, csv_file, resident_row, upload

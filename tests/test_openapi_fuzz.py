@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from backend import migrations
 from backend.app import create_app
-from backend.config import Settings
+from backend.core.config import Settings
 from backend.entities import ENTITIES
 from backend.identity import service as identity
 from backend.identity.models import Role, RoleAssignment, User

@@ -28,8 +28,8 @@ from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_R
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
 from backend.cases.service import case_code
 from backend.cases.sla import deadlines
-from backend.config import Settings
-from backend.db import Database
+from backend.core.config import Settings
+from backend.core.db import Database
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
 from backend.identity.models import User
 from backend.ledgers.id_number import parse_id_number

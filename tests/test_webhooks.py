@@ -43,7 +43,7 @@ from backend.cases.webhooks import (
     enqueue,
     sign,
 )
-from backend.db import utcnow
+from backend.core.db import utcnow
 from tests.builders import COUNTY, GRID, SANITATION, ok
 from tests.servers import ROOT, eventually, free_port
 from tests.test_cli import gridlink

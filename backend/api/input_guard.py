@@ -42,11 +42,9 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.api.errors import FieldError, problem_response
-
-# Control characters refused in values (tab, LF and CR are text) and in names (none is).
-REFUSED_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-REFUSED_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f]")
+from backend.api.problems import problem_response
+from backend.core.errors import FieldError
+from backend.core.text import REFUSED_IN_NAMES, REFUSED_IN_TEXT, printable, reason
 
 # Bytes that may spell a control character once decoded. Starlette decodes a query string and
 # an urlencoded body as latin-1, then %-escapes as UTF-8: a raw byte 0x00-0x1F or 0x7F-0x9F, or
@@ -89,22 +87,6 @@ CHUNK = 64 * 2**10
 MAX_FIELD_BYTES = 64 * 2**20
 
 Responder = Callable[[Scope, int, list[FieldError]], Response]
-
-
-def reason(character: str) -> str:
-    code = f"\\x{ord(character):02x}"
-    return f"不能包含空字符 ({code})" if character == "\x00" else f"不能包含控制字符 ({code})"
-
-
-def printable(name: str) -> str:
-    """A name as a field to report: its control characters written as escapes."""
-    return REFUSED_IN_NAMES.sub(lambda match: f"\\x{ord(match[0]):02x}", name)
-
-
-def text_problem(value: str) -> str | None:
-    """Why `value` may not be stored as text (None: it may): the one rule, also crud's."""
-    found = REFUSED_IN_TEXT.search(value)
-    return reason(found[0]) if found else None
 
 
 def _check(errors: list[FieldError], field: str, name: str | None, value: str | None) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import HIERARCHICAL, TableBase
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core.db import HIERARCHICAL, TableBase
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class AreaLevel(LabeledEnum):

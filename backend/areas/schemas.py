@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from backend.api.schemas import CreateSchema
+from backend.core.schemas import CreateSchema
 from backend.areas.geometry import validate_polygon
 from backend.areas.models import AreaLevel, GridLevel
-from backend.validation import Name, Phone, digits
+from backend.core.validation import Name, Phone, digits
 
 Polygon = Annotated[
     dict[str, Any],

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.api.crud import EntitySpec, register
-from backend.api.errors import field_error
+from backend.core.crud import EntitySpec, register
+from backend.core.errors import field_error
 from backend.areas.models import AREA_CODE_LENGTH, PARENT_LEVEL, Area, AreaLevel, Grid
 from backend.areas.schemas import AreaCreate, GridCreate
 

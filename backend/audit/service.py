@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.api.crud import EntitySpec, register
+from backend.core.crud import EntitySpec, register
 from backend.audit.models import AuditEntry
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.service import RUNNING_STATUSES
-from backend.db import Database, utcnow
+from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind

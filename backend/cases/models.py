@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import HIERARCHICAL, TableBase, UTCDateTime
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core.db import HIERARCHICAL, TableBase, UTCDateTime
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class DepartmentKind(LabeledEnum):

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from pydantic import BaseModel
 
-from backend.api import crud
+from backend.core import crud
 from backend.api.deps import CurrentCaller, SessionDep
-from backend.api.errors import problem_docs
+from backend.api.problems import problem_docs
 from backend.api.routes import etag, json_response
 from backend.cases import workflow
 from backend.cases.service import CASES
-from backend.db import MAX_ID
+from backend.core.db import MAX_ID
 
 router = APIRouter(prefix="/cases", tags=["案卷流转 case workflow"],
                    responses=problem_docs(401, 403, 404))

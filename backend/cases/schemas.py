@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from backend.api.schemas import CreateSchema
+from backend.core.schemas import CreateSchema
 from backend.cases.models import (
     CaseSource,
     CasePriority,
@@ -16,9 +16,9 @@ from backend.cases.models import (
     DepartmentKind,
     HandlingType,
 )
-from backend.db import MAX_ID, utcnow
+from backend.core.db import MAX_ID, utcnow
 from backend.ledgers.schemas import GridCode
-from backend.validation import Latitude, Longitude, Name, Phone, digits
+from backend.core.validation import Latitude, Longitude, Name, Phone, digits
 
 DepartmentCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{2,20}$", title="部门编码",
                                       examples=["HW01"])]

@@ -10,8 +10,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.api.crud import EntitySpec, register
-from backend.api.errors import FieldError, ProblemError, field_error
+from backend.core.crud import EntitySpec, register
+from backend.core.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
 from backend.cases.models import (
     CalendarDay,
@@ -30,7 +30,7 @@ from backend.cases.schemas import (
     DepartmentCreate,
     RoutingRuleCreate,
 )
-from backend.db import BEIJING, utcnow
+from backend.core.db import BEIJING, utcnow
 
 
 def case_code(reported_at: dt.datetime, case_id: int) -> str:
@@ -117,7 +117,7 @@ def receive_report(session: Session, report: dict[str, Any], caller: Any,
     an emergency alerts the adjacent grids (intake.on_intake), and the audit log records it,
     all stamped `at`. Flushed, not committed.
     """
-    from backend.api.crud import SERVER_FIELDS, _masked_changes
+    from backend.core.crud import SERVER_FIELDS, _masked_changes
     from backend.audit import writer as audit
     from backend.cases.intake import on_intake
 

@@ -32,15 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.api.crud import EntitySpec, register
-from backend.api.errors import field_error
-from backend.api.schemas import CreateSchema
+from backend.core.crud import EntitySpec, register
+from backend.core.errors import field_error
+from backend.core.schemas import CreateSchema
 from backend.cases import webhook_targets
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
 from backend.cases.sla import settings_of
-from backend.config import Settings, get_settings
-from backend.db import Database, once_per_session, utcnow
+from backend.core.config import Settings, get_settings
+from backend.core.db import Database, once_per_session, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.api import crud
-from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
+from backend.core import crud
+from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
 from backend.cases import webhooks
 from backend.cases.models import (
@@ -43,7 +43,7 @@ from backend.cases.models import (
     WebhookEvent,
 )
 from backend.cases.service import CASES
-from backend.db import MAX_ID, once_per_session, utcnow
+from backend.core.db import MAX_ID, once_per_session, utcnow
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 

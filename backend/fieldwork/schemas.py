@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from backend.api.schemas import CreateSchema
-from backend.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.db import MAX_ID
 from backend.fieldwork.models import VisitKind
 from backend.ledgers.schemas import GridCode
-from backend.validation import Name
+from backend.core.validation import Name
 
 
 def _line_string(value: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from backend.api.crud import Caller
+from backend.core.crud import Caller
 from backend.api.deps import CurrentCaller, SessionDep, SettingsDep
-from backend.api.errors import problem_docs
+from backend.api.problems import problem_docs
 from backend.audit import writer as audit
-from backend.db import MAX_ID
+from backend.core.db import MAX_ID
 from backend.identity import service
 from backend.identity.models import ApiKey, Role
 from backend.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, GrantRead, Me, RefreshRequest, Token

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backend.api.schemas import CreateSchema
-from backend.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.db import MAX_ID
 from backend.identity.models import Role
-from backend.validation import Name, Phone
+from backend.core.validation import Name, Phone
 
 Username = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_.-]{2,50}$", title="用户名")]
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from backend.api.crud import EntitySpec, register
-from backend.api.errors import ProblemError, field_error
+from backend.core.crud import EntitySpec, register
+from backend.core.errors import ProblemError, field_error
 from backend.areas.models import Area, Grid
 from backend.cases.models import Department
-from backend.db import utcnow
+from backend.core.db import utcnow
 from backend.identity import security
 from backend.identity.models import ApiKey, RefreshFamily, Role, RoleAssignment, User
 from backend.identity.schemas import PolicyRuleCreate, RoleAssignmentCreate, UserCreate

@@ -20,8 +20,8 @@ from sqlalchemy import case, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.api.errors import ProblemError
-from backend.db import utcnow
+from backend.core.errors import ProblemError
+from backend.core.db import utcnow
 from backend.identity.models import LoginThrottle
 
 MAX_FAILURES = 5

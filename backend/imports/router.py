@@ -8,12 +8,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
-from backend.api import crud, tabular
+from backend.core import crud
+from backend.spreadsheets import tabular
 from backend.api.deps import CurrentCaller, DatabaseDep, SessionDep, SettingsDep
-from backend.api.errors import problem_docs
+from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.api.upload_limits import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
-from backend.db import MAX_ID
+from backend.spreadsheets.limits import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
+from backend.core.db import MAX_ID
 from backend.imports import service
 from backend.imports.models import ImportMode
 from backend.imports.schemas import ImportJobRead

@@ -11,8 +11,8 @@ import datetime as dt
 from sqlalchemy import Boolean, Computed, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import HIERARCHICAL, TableBase, TagList
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core.db import HIERARCHICAL, TableBase, TagList
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class ResidenceType(LabeledEnum):

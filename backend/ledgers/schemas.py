@@ -7,11 +7,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from backend.api.schemas import CreateSchema
-from backend.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.db import MAX_ID
 from backend.ledgers.id_number import InvalidIdNumber, parse_id_number
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
-from backend.validation import Latitude, Longitude, Name, Phone, ShortText, digits
+from backend.core.validation import Latitude, Longitude, Name, Phone, ShortText, digits
 
 GridCode = Annotated[str, Field(title="网格编码", examples=["410602001002007"]),
                      digits(15, "网格编码")]

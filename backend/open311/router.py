@@ -17,9 +17,9 @@ from fastapi import APIRouter, FastAPI, Form, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.types import Scope
 
-from backend.api.crud import Caller
+from backend.core.crud import Caller
 from backend.api.deps import SessionDep
-from backend.api.errors import FieldError
+from backend.core.errors import FieldError
 from backend.audit.writer import Actor
 from backend.open311 import service
 from backend.open311.service import JSON_TYPE, XML_TYPE, Open311Error

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.api.crud import Caller, create_row
-from backend.api.errors import ProblemError
+from backend.core.crud import Caller, create_row
+from backend.core.errors import ProblemError
 from backend.areas.geometry import grid_index
 from backend.cases.models import (
     OPEN_STATUSES,
@@ -30,7 +30,7 @@ from backend.cases.models import (
     Department,
 )
 from backend.cases.service import CASES
-from backend.db import BEIJING, utcnow
+from backend.core.db import BEIJING, utcnow
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 JSON_TYPE = "application/json"

@@ -26,8 +26,8 @@ from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, and_, or_,
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
 
-from backend.api.errors import FieldError, ProblemError
-from backend.db import TagList
+from backend.core.errors import FieldError, ProblemError
+from backend.core.db import TagList
 
 RESERVED = {"sort", "fields", "limit", "offset", "count", "format"}
 OPERATORS = ("ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
@@ -38,7 +38,7 @@ MAX_CODE_LENGTH = 15
 def code_prefix_condition(column: Any, prefix: str) -> ColumnElement[bool]:
     """`column` starts with the digit string `prefix`, as an index-friendly range.
 
-    Columns holding hierarchical codes are marked `info=HIERARCHICAL` (backend.db); a range
+    Columns holding hierarchical codes are marked `info=HIERARCHICAL` (backend.core.db); a range
     is answered from their b-tree index by SQLite and PostgreSQL alike, where LIKE 'p%' is not
     (SQLite's LIKE is case-insensitive, PostgreSQL's needs text_pattern_ops outside C locale).
     """

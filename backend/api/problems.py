@@ -6,18 +6,25 @@ Every error a client can provoke is turned into a 4xx here; a 500 means a bug of
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from pydantic import BaseModel, Field
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.core.errors import (
+    RETRY_AFTER_S,
+    FieldError,
+    ProblemError,
+    clean_msg,
+    database_busy,
+    loc_to_field,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +44,6 @@ TITLES = {
     500: "服务器内部错误 Internal Server Error",
     503: "服务暂不可用 Service Unavailable",
 }
-
-# How long a client is told to wait after a 503 (seconds).
-RETRY_AFTER_S = 5
-
-
-def database_busy(exc: OperationalError) -> bool:
-    """SQLite's one write lock stayed taken for the whole busy timeout (backend/db.py)."""
-    message = str(exc.orig).lower()
-    return "database is locked" in message or "database table is locked" in message
-
 
 class ProblemFieldError(BaseModel):
     field: str = Field(description="出错的字段 (query 参数名或 JSON 路径)")
@@ -73,33 +70,6 @@ def problem_docs(*statuses: int) -> dict[int, dict[str, Any]]:
     }
 
 
-@dataclass
-class FieldError:
-    field: str
-    msg: str
-
-
-@dataclass
-class ProblemError(Exception):
-    """Raise anywhere in a request to answer with a problem document."""
-
-    status: int
-    detail: str
-    errors: list[FieldError] = dataclass_field(default_factory=list)
-    headers: dict[str, str] | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status}: {self.detail}"
-
-
-def field_error(status: int, field_name: str, msg: str) -> ProblemError:
-    return ProblemError(status, f"{field_name}: {msg}", [FieldError(field_name, msg)])
-
-
-def not_found(entity_label: str, key: Any) -> ProblemError:
-    return ProblemError(404, f"{entity_label} {key} 不存在")
-
-
 def problem_response(
     status: int, detail: str, errors: list[FieldError] | None = None, headers=None
 ) -> JSONResponse:
@@ -115,21 +85,6 @@ def problem_response(
                         media_type="application/problem+json")
 
 
-def _loc_to_field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-def _clean_msg(msg: str) -> str:
-    return msg.removeprefix("Value error, ")
-
-
-def invalid_input(errors: list[dict[str, Any]]) -> ProblemError:
-    """A 422 naming every field a pydantic validation refused (`ValidationError.errors()`)."""
-    fields = [FieldError(_loc_to_field(tuple(e["loc"])), _clean_msg(e["msg"])) for e in errors]
-    return ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in fields), fields)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError):
@@ -137,7 +92,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
-        errors = [FieldError(_loc_to_field(tuple(e["loc"])), _clean_msg(e["msg"]))
+        errors = [FieldError(loc_to_field(tuple(e["loc"])), clean_msg(e["msg"]))
                   for e in exc.errors()]
         detail = "; ".join(f"{e.field}: {e.msg}" for e in errors)
         return problem_response(422, detail, errors)

@@ -23,13 +23,13 @@ from sqlalchemy import JSON, String, Text, false, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
-from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
-from backend.api.filtering import ListQuery, integer_range
-from backend.api.input_guard import text_problem
-from backend.api.schemas import partial_schema, read_schema_for
+from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
+from backend.core.filtering import ListQuery, integer_range
+from backend.core.text import text_problem
+from backend.core.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
 from backend.audit.writer import SYSTEM, Actor
-from backend.db import Base, TableBase, TagList
+from backend.core.db import Base, TableBase, TagList
 from rbac.masking import MASKS, mask_note
 from rbac.scope import Principal, row_in_scope, scope_condition
 

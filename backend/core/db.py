@@ -226,7 +226,7 @@ def once_per_session(session: Session, key: tuple, load: Callable[[], T]) -> T:
 class Database:
     """One engine and its session factory; the app and the CLI each hold one.
 
-    `settings` (backend.config.Settings) ride along in every session's `info`: code that only
+    `settings` (backend.core.config.Settings) ride along in every session's `info`: code that only
     gets a session (the deadline rules, backend/cases/sla.py) reads the settings the app or the
     command was started with, not a second copy from the environment.
     """

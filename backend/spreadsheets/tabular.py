@@ -37,16 +37,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from backend.api import upload_limits as limits
-from backend.api.errors import ProblemError
-from backend.api.schemas import column_python_type
-from backend.db import BEIJING
-from backend.labels import LabeledEnum
+from backend.spreadsheets import limits
+from backend.core.errors import ProblemError
+from backend.core.schemas import column_python_type
+from backend.core.db import BEIJING
+from backend.core.labels import LabeledEnum
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv; charset=utf-8"
 
-MAX_ROWS = limits.MAX_ROWS  # data rows of one file; more: split it (backend/api/upload_limits.py)
+MAX_ROWS = limits.MAX_ROWS  # data rows of one file; more: split it (backend/spreadsheets/limits.py)
 XLSX_MAX_ROWS = 1_048_576 - 2  # Excel's last row, less our two header rows
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common
 INSTRUCTIONS_SHEET = "填写说明"
@@ -557,16 +557,27 @@ def _sheet_title(title: str) -> str:
     return re.sub(r"[\\/*?:\[\]]", "_", title)[:31] or "Sheet1"
 
 
-def write_csv(columns: list[TabColumn], rows: Iterable[dict[str, Any]]) -> bytes:
-    """CSV with a BOM (Excel reads the Chinese right), header rows as in write_xlsx."""
+def csv_chunks(columns: list[TabColumn], rows: Iterable[dict[str, Any]],
+               rows_per_chunk: int = 500) -> Iterator[str]:
+    """The one CSV writer: a BOM (Excel then reads the Chinese right), the header rows of
+    write_xlsx, the rows as users read them; in chunks of `rows_per_chunk` rows, to stream."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([c.label for c in columns])
     writer.writerow([c.field for c in columns])
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow([csv_cell(display(c, row.get(c.field))) for c in columns])
-    return buffer.getvalue().encode("utf-8")
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(columns: list[TabColumn], rows: Iterable[dict[str, Any]]) -> bytes:
+    """The whole CSV of csv_chunks at once."""
+    return "".join(csv_chunks(columns, rows)).encode("utf-8")
 
 
 # --- templates -----------------------------------------------------------------------------

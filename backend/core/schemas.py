@@ -15,7 +15,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.schema import Column
 
-from backend.db import TagList
+from backend.core.db import TagList
 
 T = TypeVar("T")
 

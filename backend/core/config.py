@@ -10,10 +10,10 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.cases.sla import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
-from backend.cases.webhook_targets import AllowedTargets
+from backend.core.addresses import AllowedTargets
+from backend.core.office_hours import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class Settings(BaseSettings):
