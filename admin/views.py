@@ -26,6 +26,7 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
+from backend.core import area_codes
 from backend.core import crud
 from backend.core.errors import ProblemError
 from backend.core.db import BEIJING, MAX_ID, Database, TagList
@@ -230,7 +231,7 @@ class EntityView(ModelView):
     def _defaults(self) -> dict[str, Any]:
         """A grid chief's new rows start in their own grid."""
         grids = [g.area_code for g in current_user().principal.grants_for(self.spec.name, "create")
-                 if g.area_code and len(g.area_code) == 15]
+                 if area_codes.is_grid_code(g.area_code)]
         return {"grid_code": grids[0]} if len(grids) == 1 else {}
 
     async def scaffold_form(self, rules: builtins.list[str] | None = None):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_
 
 from backend.core.errors import ProblemError
-from backend.core.filtering import code_prefix_condition
+from backend.core import area_codes
 from rbac.enforcer import PolicyEngine
 
 
@@ -54,17 +54,13 @@ class Principal:
         return self.can(obj, "pii")
 
 
-def _ancestors(code: str) -> list[str]:
-    """410602001002007 -> 410602, 410602001, 410602001002."""
-    return [code[:n] for n in (6, 9, 12) if n < len(code)]
-
-
 def _area_condition(column, area_code: str, lineage: bool) -> ColumnElement[bool]:
-    below = code_prefix_condition(column, area_code)
+    below = area_codes.subtree_condition(column, area_code)
     if not lineage:
         return below
     # Reference rows above the grant (its street, its county) are visible too.
-    return or_(below, column.in_(_ancestors(area_code))) if _ancestors(area_code) else below
+    above = area_codes.ancestors(area_code)
+    return or_(below, column.in_(above)) if above else below
 
 
 def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bool] | None:
@@ -92,7 +88,7 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
 def _code_within(code: str | None, area_code: str, lineage: bool) -> bool:
     if code is None:
         return False
-    return code.startswith(area_code) or (lineage and code in _ancestors(area_code))
+    return area_codes.within(code, area_code) or (lineage and code in area_codes.ancestors(area_code))
 
 
 def row_in_scope(principal: Principal, spec, action: str, values: Mapping[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.core import area_codes
 from backend.core.db import HIERARCHICAL, TableBase
 from backend.core.labels import LabeledEnum, enum_column_type
 
@@ -21,11 +22,11 @@ class AreaLevel(LabeledEnum):
     community = ("community", "社区/村")
 
 
-# Code length of each level; a child's code is its parent's code plus 3 digits.
-AREA_CODE_LENGTH = {AreaLevel.county: 6, AreaLevel.street: 9, AreaLevel.community: 12}
+# Code length of each level (backend/core/area_codes.py).
+AREA_CODE_LENGTH = {AreaLevel.county: area_codes.COUNTY_LENGTH,
+                    AreaLevel.street: area_codes.STREET_LENGTH,
+                    AreaLevel.community: area_codes.COMMUNITY_LENGTH}
 PARENT_LEVEL = {AreaLevel.street: AreaLevel.county, AreaLevel.community: AreaLevel.street}
-GRID_CODE_LENGTH = 15
-MAX_CODE_LENGTH = GRID_CODE_LENGTH
 
 
 class GridLevel(LabeledEnum):

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from backend.core import area_codes
 from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.service import RUNNING_STATUSES
 from backend.core.db import Database, utcnow
@@ -57,14 +58,14 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
     covering = session.execute(
         select(RoleAssignment.area_code).where(
             RoleAssignment.role == Role.dispatcher,
-            RoleAssignment.area_code.in_([grid_code[:n] for n in (6, 9, 12, 15)]))
+            RoleAssignment.area_code.in_(area_codes.lineage(grid_code)))
     ).scalars().all()
-    closest = max((len(code) for code in covering), default=0)
-    if closest > 6:
-        upper = grid_code[: {9: 6, 12: 9, 15: 12}[closest]]
+    closest = max(covering, key=len, default=None)
+    upper = area_codes.parent(closest) if closest else None
+    if upper is not None:
         return notify.covering_dispatchers(session, upper, exact_level=True)
-    return notify._active_users(session, RoleAssignment.role == Role.leader,
-                                RoleAssignment.area_code.in_([grid_code[:6], grid_code[:9]]))
+    return notify.active_users(session, RoleAssignment.role == Role.leader,
+                                RoleAssignment.area_code.in_(area_codes.lineage(grid_code)[:2]))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.core.crud import EntitySpec, register
 from backend.core.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
+from backend.cases.intake import on_intake
 from backend.cases.models import (
     CalendarDay,
     Case,
@@ -101,37 +102,11 @@ def assign_case_code(session: Session, case: Case) -> None:
     set_committed_value(case, "code", code)
 
 
-def after_intake(session: Session, case: Case) -> None:
-    from backend.cases.intake import on_intake
-
-    assign_case_code(session, case)
-    on_intake(session, case)
-
-
-def receive_report(session: Session, report: dict[str, Any], caller: Any,
-                   at: dt.datetime) -> Case:
-    """A report taken in at `at` outside an HTTP request: the demo seed's simulated year.
-
-    What POST /api/v1/cases does once the input has passed CaseCreate (the caller checks
-    that): the map decides the grid, the case gets its code, likely duplicates are flagged and
-    an emergency alerts the adjacent grids (intake.on_intake), and the audit log records it,
-    all stamped `at`. Flushed, not committed.
-    """
-    from backend.core.crud import SERVER_FIELDS, _masked_changes
-    from backend.audit import writer as audit
-    from backend.cases.intake import on_intake
-
-    data = dict(report)
-    prepare_case(session, data, None)
-    case = Case(**data, created_at=at, updated_at=at)
-    session.add(case)
-    session.flush()  # its id
+def after_intake(session: Session, case: Case, at: dt.datetime | None) -> None:
+    """A new report, once it has its id: its code; likely duplicates flagged and an emergency's
+    alert to the adjacent grids (intake.on_intake), all stamped `at` (default now)."""
     assign_case_code(session, case)
     on_intake(session, case, at)
-    columns = [c.key for c in Case.__table__.columns if c.key not in SERVER_FIELDS]
-    audit.record(session, caller.actor, "create", CASES.name, case.id, case.grid_code,
-                 _masked_changes(CASES, {k: (None, getattr(case, k)) for k in columns}), at=at)
-    return case
 
 
 def case_of_department(code: str):

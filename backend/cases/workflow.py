@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.core import area_codes
 from backend.core import crud
 from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
@@ -438,8 +439,9 @@ APPROVAL_STAGES = (ApprovalStage.pending, ApprovalStage.community_accepted,
                    ApprovalStage.street_reviewed, ApprovalStage.approved)
 # Which stage a reviewer's grant may decide: community (12 digits) accepts, street (9) reviews,
 # district (6) approves; the whole system may decide any.
-STAGE_FOR_CODE_LENGTH = {12: ApprovalStage.pending, 9: ApprovalStage.community_accepted,
-                         6: ApprovalStage.street_reviewed}
+STAGE_FOR_CODE_LENGTH = {area_codes.COMMUNITY_LENGTH: ApprovalStage.pending,
+                         area_codes.STREET_LENGTH: ApprovalStage.community_accepted,
+                         area_codes.COUNTY_LENGTH: ApprovalStage.street_reviewed}
 
 
 def do_review_approval(ctx: Context) -> None:

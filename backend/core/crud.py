@@ -94,7 +94,8 @@ class EntitySpec:
     validate: Validator | None = None
     # Turns validated input into columns just before a write (e.g. a password into its hash).
     prepare_write: Callable[[Session, dict[str, Any], Any], None] | None = None
-    after_create: Callable[[Session, Any], None] | None = None
+    # Runs after the insert (the row has its id): (session, row, when it was created).
+    after_create: Callable[[Session, Any, dt.datetime | None], None] | None = None
     # Fields computed at read time (name -> (type, zh label)) and the function adding them to
     # full rows (a case's live light and time left); `fields=` lists do not include them.
     computed_fields: dict[str, tuple[Any, str]] = field(default_factory=dict)
@@ -526,18 +527,27 @@ def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
                                   if k not in SERVER_FIELDS and columns[k].computed is None})
 
 
-def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
+def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller, *,
+               at: dt.datetime | None = None, commit: bool = True) -> Any:
+    """The one way a row is created: by the API, the panel, the CLI, Open311 and the demo seed.
+
+    `at`: when it happened (default now; the demo seed's simulated year passes its own clock).
+    `commit=False` leaves the row flushed in the caller's transaction (the seed commits a
+    slice of its year at a time).
+    """
     require(caller, spec, "create")
     data = check_new_row(session, spec, payload.model_dump(), caller)
-    obj = spec.model(**data)
+    stamps = {"created_at": at, "updated_at": at} if at is not None else {}
+    obj = spec.model(**data, **stamps)
     session.add(obj)
     session.flush()
     if spec.after_create is not None:
-        spec.after_create(session, obj)
+        spec.after_create(session, obj, at)
     after = row_dict(obj, spec.model.__table__.columns.keys())
     audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
-                 _created_changes(spec, after))
-    _finish_write(session, spec)
+                 _created_changes(spec, after), at=at)
+    if commit:
+        _finish_write(session, spec)
     return obj
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from backend.core import area_codes
 from backend.core.crud import EntitySpec, register
 from backend.core.errors import ProblemError, field_error
 from backend.areas.models import Area, Grid
@@ -60,7 +61,7 @@ def validate_assignment(session: Session, data: dict[str, Any], existing: Any) -
         if role is not Role.admin:
             raise field_error(422, "area_code", f"{role.label}角色必须指定区域或网格代码")
         return
-    table = Grid if len(area) == 15 else Area
+    table = Grid if area_codes.is_grid_code(area) else Area
     if session.execute(select(table.id).where(table.code == area)).first() is None:
         raise field_error(422, "area_code", f"区域或网格 '{area}' 不存在")
 

@@ -39,6 +39,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.core import area_codes
 from backend.core import crud
 from backend.spreadsheets import tabular
 from backend.core.errors import FieldError, ProblemError, not_found
@@ -282,8 +283,7 @@ def _common_scope(codes: Iterable[str | None]) -> str | None:
             prefix = prefix[:-1]
     if not prefix:
         return None
-    length = max((n for n in (6, 9, 12, 15) if n <= len(prefix)), default=0)
-    return prefix[:length] or None
+    return area_codes.whole_levels(prefix) or None
 
 
 def import_rows(
