@@ -24,6 +24,7 @@ from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
 from backend.core import crud
 from backend.core.errors import ProblemError
 from backend.cases import workflow
+from backend.cases.actions import allowed_actions
 from backend.core.db import BEIJING
 
 WORKFLOW_SLUG = "workflow"
@@ -48,7 +49,7 @@ class CaseWorkflowView(ExportingView):
             case = crud.get_row(session, self.spec, case_id, caller)  # 404 outside the scope
             steps = workflow.steps(session, case)
             session.expunge_all()
-        names = [n for n in workflow.allowed_actions(case.status) if principal.can("cases", n)]
+        names = [n for n in allowed_actions(case.status) if principal.can("cases", n)]
         return {"case": case, "steps": steps, "actions": names}
 
     @action(name=WORKFLOW_SLUG, label=Text("办理", "Act on it"), add_in_list=False,

@@ -147,17 +147,19 @@ def sla_tick() -> None:
 def policy_matrix(
     write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,
 ) -> None:
-    """Print the permission matrix of the default policy (rbac/policy.csv)."""
-    from pathlib import Path
-
+    """Print the permission matrix of the default policy (rbac/policy.csv) and the workflow's
+    table of actions; --write puts both into the README."""
+    from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
     from rbac.matrix import matrix_markdown, replace_in
 
-    matrix = matrix_markdown()
+    matrix, actions = matrix_markdown(), actions_markdown()
     if write:
         path = Path(write)
-        path.write_text(replace_in(path.read_text(encoding="utf-8"), matrix), encoding="utf-8")
+        text = replace_in(path.read_text(encoding="utf-8"), matrix)
+        text = replace_in(text, actions, WORKFLOW_START, WORKFLOW_END)
+        path.write_text(text, encoding="utf-8")
     else:
-        typer.echo(matrix)
+        typer.echo(f"{matrix}\n\n{actions}")
 
 
 @webhooks_app.command("deliver")

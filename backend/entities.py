@@ -17,4 +17,9 @@ ORDER = (
 )
 if set(ORDER) != set(REGISTRY):
     raise RuntimeError(f"entities without a place in ORDER: {set(REGISTRY) ^ set(ORDER)}")
-ENTITIES = {name: REGISTRY[name] for name in ORDER}
+# The registry itself put in this order, so every reader of it (the policy's vocabulary, the
+# permission matrix) lists entities as users meet them.
+_registered = dict(REGISTRY)
+REGISTRY.clear()
+REGISTRY.update((name, _registered[name]) for name in ORDER)
+ENTITIES = REGISTRY

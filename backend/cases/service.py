@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.core.crud import EntitySpec, register
 from backend.core.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
+from backend.cases.actions import CASE_ACTIONS
 from backend.cases.intake import on_intake
 from backend.cases.models import (
     CalendarDay,
@@ -171,7 +172,7 @@ CASES = register(EntitySpec(
                   "due_at": "2026-11-28T14:40:00Z", "rework_count": 0,
                   "sla_started_at": "2026-11-28T08:40:00Z", "light": "green",
                   "escalation_level": 0, "extension_count": 0, "public_notice": False},
-    prepare_write=prepare_case, after_create=after_intake,
+    prepare_write=prepare_case, after_create=after_intake, actions=tuple(CASE_ACTIONS),
 ))
 ROUTING_RULES = register(EntitySpec(
     name="routing-rules", model=RoutingRule, create_schema=RoutingRuleCreate, label="派遣规则",

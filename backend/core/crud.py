@@ -96,6 +96,8 @@ class EntitySpec:
     prepare_write: Callable[[Session, dict[str, Any], Any], None] | None = None
     # Runs after the insert (the row has its id): (session, row, when it was created).
     after_create: Callable[[Session, Any, dt.datetime | None], None] | None = None
+    # Actions of this object beyond CRUD that the policy grants (the case workflow's).
+    actions: tuple[str, ...] = ()
     # Fields computed at read time (name -> (type, zh label)) and the function adding them to
     # full rows (a case's live light and time left); `fields=` lists do not include them.
     computed_fields: dict[str, tuple[Any, str]] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from backend.core.db import MAX_ID
 from backend.identity import service
 from backend.identity.models import ApiKey, Role
 from backend.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, GrantRead, Me, RefreshRequest, Token
-from rbac.vocabulary import ACTIONS, known_objects
+from rbac.vocabulary import known_actions, known_objects
 
 router = APIRouter(tags=["认证 auth"])
 
@@ -48,7 +48,7 @@ def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep) ->
 def me(caller: CurrentCaller) -> Any:
     principal = caller.principal
     permissions = {
-        obj: [act for act in ACTIONS if principal.can(obj, act)] for obj in known_objects()
+        obj: [act for act in known_actions() if principal.can(obj, act)] for obj in known_objects()
     }
     return Me(
         id=principal.user_id, username=principal.username, display_name=principal.display_name,

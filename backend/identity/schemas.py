@@ -52,20 +52,6 @@ class PolicyRuleCreate(CreateSchema):
                               description="* 或以 | 分隔的动作")]
     ptype: Annotated[str, Field(pattern="^p$")] = "p"
 
-    @field_validator("obj", "act")
-    @classmethod
-    def _known_words(cls, value: str, info) -> str:
-        from rbac.vocabulary import ACTIONS, known_objects
-
-        if value == "*":
-            return value
-        known = known_objects() if info.field_name == "obj" else ACTIONS
-        unknown = [w for w in value.split("|") if w not in known]
-        if unknown:
-            raise ValueError(f"未知的{'对象' if info.field_name == 'obj' else '动作'}: "
-                             f"{', '.join(unknown)}; 可用: {', '.join(known)}")
-        return value
-
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.core import area_codes
 from backend.core.crud import EntitySpec, register
-from backend.core.errors import ProblemError, field_error
+from backend.core.errors import FieldError, ProblemError, field_error
 from backend.areas.models import Area, Grid
 from backend.cases.models import Department
 from backend.core.db import utcnow
@@ -23,6 +23,7 @@ from backend.identity.throttle import Throttle
 from rbac.enforcer import PolicyEngine, bump_generation
 from rbac.models import PolicyRule
 from rbac.scope import Grant, Principal
+from rbac.vocabulary import known_actions, known_objects
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,15 @@ def _is_full_admin_rule(rule: PolicyRule) -> bool:
 def validate_rule(_session: Session, data: dict[str, Any], existing: PolicyRule | None) -> None:
     if existing is not None and _is_full_admin_rule(existing):
         raise ProblemError(409, "管理员的全部权限规则 (admin, *, *) 不能修改")
+    errors = []
+    for field_name, what, known in (("obj", "对象", known_objects()), ("act", "动作", known_actions())):
+        value = data.get(field_name)
+        unknown = [w for w in value.split("|") if w not in known] if value and value != "*" else []
+        if unknown:
+            errors.append(FieldError(field_name, f"未知的{what}: {', '.join(unknown)}; "
+                                                 f"可用: {', '.join(known)}"))
+    if errors:
+        raise ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors)
 
 
 def guard_rule_delete(_session: Session, rule: PolicyRule) -> None:
