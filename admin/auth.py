@@ -17,16 +17,17 @@ from sqladmin.authentication import AuthenticationBackend
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin import csrf
 from admin.i18n import english
-from backend.core.crud import Caller
-from backend.core.errors import ProblemError
 from backend.audit.writer import Actor
+from backend.core.crud import Caller
 from backend.core.db import Database
+from backend.core.errors import ProblemError
 from backend.identity import security, service
 from rbac.scope import Principal
 
@@ -82,7 +83,6 @@ class PanelAuth(AuthenticationBackend):
     def __init__(self, app, database: Database, secret_key: str) -> None:
         super().__init__(secret_key=secret_key)
         # Our own session settings: HttpOnly (Starlette's default), SameSite=Lax, 8 hours.
-        from starlette.middleware.sessions import SessionMiddleware
 
         self.middlewares = [
             Middleware(SecureCookieOverHttps),

@@ -26,6 +26,7 @@ from wtforms import Form, fields, validators, widgets
 from wtforms.widgets import html_params
 
 from admin import csrf
+from admin.auth import current_user
 from admin.i18n import Text, humanize, say
 from backend.core.crud import REGISTRY, EntitySpec
 from backend.core.labels import LabeledEnum
@@ -170,8 +171,6 @@ class LookupWidget:
         kwargs["placeholder"] = say("输入关键字搜索", "Type to search")
         kwargs["style"] = "width: 100%"  # select2 takes the width of the element it replaces
         if field.data not in (None, ""):
-            from admin.auth import current_user
-
             shown = await run_in_threadpool(field.loader.label_for, current_user().caller,
                                             field.data)
             kwargs["data-json"] = json.dumps([shown or {"id": field.data, "text": str(field.data)}],

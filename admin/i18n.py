@@ -17,6 +17,7 @@ import re
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import Translations
+from markupsafe import escape
 from sqladmin import i18n as sqladmin_i18n
 from sqladmin.i18n import I18nConfig, get_locale
 
@@ -85,8 +86,6 @@ class Text(str):
         return self.en if english() else self.zh
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(str(self)))
 
     def __format__(self, spec: str) -> str:

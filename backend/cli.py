@@ -6,13 +6,30 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
+from pydantic import ValidationError
+from sqlalchemy import select
 
+from backend import migrations
+from backend.audit import writer as audit
+from backend.cases.escalation import TickScheduler, tick
+from backend.cases.webhooks import BATCH, deliver_due
+from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
+from backend.core import crud
 from backend.core.config import get_settings
+from backend.core.db import Database
+from backend.core.errors import ProblemError
+from backend.entities import ENTITIES
+from backend.identity import service
+from backend.identity.models import User
+from backend.seed import is_empty, play_year, run_seed, seed_county
+from rbac.matrix import matrix_markdown, replace_in
 
 app = typer.Typer(help="GridLink 网格联动 command line", no_args_is_help=True)
 
@@ -21,8 +38,6 @@ DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
 def _database():
     """The configured database, its sessions carrying the settings (office hours, yellow share)."""
-    from backend.core.db import Database
-
     settings = get_settings()
     return Database(settings.database_url, settings=settings)
 
@@ -30,8 +45,6 @@ def _database():
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest revision (alembic upgrade head)."""
-    from backend import migrations
-
     url = get_settings().database_url
     migrations.upgrade(url)
     typer.echo(f"database at head: {url}")
@@ -49,12 +62,6 @@ app.add_typer(webhooks_app, name="webhooks")
 
 def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
     """CLI writes take the API's path: same validation, same audit log, actor 'cli:<name>'."""
-    from pydantic import ValidationError
-
-    from backend.core import crud
-    from backend.core.errors import ProblemError
-    from backend.entities import ENTITIES
-
     spec = ENTITIES[entity]
     database = _database()
     try:
@@ -101,12 +108,6 @@ def apikeys_create(
     name: Annotated[str, typer.Option(help="What the key is for, e.g. 环卫处业务系统")],
 ) -> None:
     """Create an API key acting as USERNAME; the key is printed once and never again."""
-    from sqlalchemy import select
-
-    from backend.audit import writer as audit
-    from backend.identity import service
-    from backend.identity.models import User
-
     database = _database()
     try:
         with database.session() as session:
@@ -131,8 +132,6 @@ app.add_typer(sla_app, name="sla")
 def sla_tick() -> None:
     """Set yellow and red lights, notify, escalate red cases (idempotent; serve runs it every
     minute)."""
-    from backend.cases.escalation import tick
-
     database = _database()
     try:
         with database.session() as session:
@@ -149,9 +148,6 @@ def policy_matrix(
 ) -> None:
     """Print the permission matrix of the default policy (rbac/policy.csv) and the workflow's
     table of actions; --write puts both into the README."""
-    from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
-    from rbac.matrix import matrix_markdown, replace_in
-
     matrix, actions = matrix_markdown(), actions_markdown()
     if write:
         path = Path(write)
@@ -165,8 +161,6 @@ def policy_matrix(
 @webhooks_app.command("deliver")
 def webhooks_deliver() -> None:
     """Send every webhook delivery due now (what each API worker does every second)."""
-    from backend.cases.webhooks import BATCH, deliver_due
-
     database = _database()
     try:
         total = 0
@@ -184,8 +178,6 @@ def seed(
     scale: Annotated[int, typer.Option(min=1, help="Multiply people, houses and cases")] = 1,
 ) -> None:
     """Fill an empty database with realistic demo data (Faker zh_CN)."""
-    from backend.seed import is_empty, run_seed
-
     database = _database()
     try:
         if not is_empty(database):
@@ -238,11 +230,6 @@ def demo(
     first, a progress line at every tenth. Lines a script can wait for: "API ready",
     "dashboards ready", "demo data complete".
     """
-    import threading
-
-    from backend.cases.escalation import TickScheduler
-    from backend.seed import is_empty, seed_county
-
     # Ctrl-C (SIGINT) stops the demo even when it was started from a shell that ignores it
     # for background jobs (Python then keeps it ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -301,8 +288,6 @@ def demo(
 
 def _play_year(database, year, stop, ticker) -> None:
     """The demo's year of cases, in the background; then the deadline tick takes over."""
-    from backend.seed import play_year
-
     total, arrived, started = len(year.reports), 0, time.monotonic()
     step = max(total // 10, 1)
 
@@ -327,8 +312,6 @@ def _play_year(database, year, stop, ticker) -> None:
 
 def _wait_until_serving(url: str, process: subprocess.Popen) -> None:
     """Until the server at `url` answers; its process ending first is an error."""
-    import httpx
-
     while process.poll() is None:
         try:
             if httpx.get(url, timeout=2).status_code == 200:

@@ -60,7 +60,7 @@ from backend.cases.models import (
 )
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.schemas import CaseCreate
-from backend.cases.service import CASES, RUNNING_STATUSES
+from backend.cases.entities import CASES, RUNNING_STATUSES
 from backend.cases.sla import WorkingCalendar
 from backend.core.config import get_settings
 from backend.core.db import BEIJING, Database, utcnow

@@ -57,7 +57,7 @@ def tokens_for(database) -> dict[str, str]:
     from sqlalchemy import select
 
     from backend.identity.models import User
-    from backend.identity.service import DemoLayout, create_demo_accounts, issue_tokens
+    from backend.identity.service import DemoLayout, access_token, create_demo_accounts
     from rbac.enforcer import install_default_policy
 
     install_default_policy(database)
@@ -66,7 +66,7 @@ def tokens_for(database) -> dict[str, str]:
     with database.session() as session:
         create_demo_accounts(session, "benchmark-password", layout)
         session.commit()
-        return {user.username: issue_tokens(SECRET, user)["access_token"]
+        return {user.username: access_token(SECRET, user)
                 for user in session.execute(select(User)).scalars()}
 
 

@@ -54,7 +54,7 @@ def make_apps(url: str):
         admin = next(u for u in create_demo_accounts(session, "benchmark-password", TEST_LAYOUT)
                      if u.username == "admin")
         session.commit()
-        token = identity.issue_tokens(settings.secret_key, admin)["access_token"]
+        token = identity.access_token(settings.secret_key, admin)
     for client in clients:
         client.headers["Authorization"] = f"Bearer {token}"
     make_areas(clients[0])

@@ -119,7 +119,7 @@ def per_case_tick(session, now: dt.datetime):
     from backend.cases import webhooks
     from backend.cases.escalation import TickResult, escalation_recipients
     from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
-    from backend.cases.service import RUNNING_STATUSES
+    from backend.cases.entities import RUNNING_STATUSES
     from backend.cases.sla import deadlines
     from backend.notifications import service as notify
     from backend.notifications.models import NotificationKind

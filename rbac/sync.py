@@ -11,6 +11,8 @@ import logging
 import threading
 import uuid
 
+import redis
+
 from rbac.enforcer import PolicyEngine
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,6 @@ class PolicySync:
 
     def start(self) -> None:
         if self.redis_url:
-            import redis
-
             self._redis = redis.Redis.from_url(self.redis_url)
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             self._pubsub.subscribe(CHANNEL)

@@ -26,7 +26,7 @@ from backend.cases.models import (
 )
 from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
-from backend.cases.service import case_code
+from backend.cases.entities import case_code
 from backend.cases.sla import deadlines
 from backend.core.config import Settings
 from backend.core.db import Database

@@ -27,9 +27,12 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.core import area_codes
+from backend.cases import webhooks
 from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
-from backend.cases.service import RUNNING_STATUSES
+from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.sla import deadlines
+from backend.cases.webhooks import CASE_FIELDS
+from backend.core import area_codes
 from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.notifications import service as notify
@@ -87,8 +90,6 @@ def tick(session: Session, now: dt.datetime | None = None, *,
     due to change). `progress` is called after each chunk is written, before its commit.
     `commit` False leaves the whole tick to the caller's transaction (the seed's).
     """
-    from backend.cases.sla import deadlines
-
     started = time.perf_counter()
     now = now or utcnow()
     rules = deadlines(session)
@@ -123,8 +124,6 @@ def tick(session: Session, now: dt.datetime | None = None, *,
 
 # What the notices, steps and webhook payloads of a changed case need to know about it.
 def _detail_columns():
-    from backend.cases.webhooks import CASE_FIELDS
-
     table = Case.__table__
     return [table.c.id, *(table.c[name] for name in CASE_FIELDS)]
 
@@ -140,8 +139,6 @@ class _Tick:
         self.escalate_to = functools.cache(lambda grid: escalation_recipients(session, grid))
 
     def chunk(self, changes: list[_Change]) -> None:
-        from backend.cases import webhooks
-
         session, now, table = self.session, self.now, Case.__table__
         # The conditional UPDATEs: only rows still holding the light this tick read change, and
         # RETURNING says which, so only this tick tells anyone of them.

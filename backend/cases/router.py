@@ -13,7 +13,7 @@ from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import etag, json_response
 from backend.cases import workflow
-from backend.cases.service import CASES
+from backend.cases.entities import CASES
 from backend.core.db import MAX_ID
 
 router = APIRouter(prefix="/cases", tags=["案卷流转 case workflow"],

@@ -23,13 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.core import area_codes
-from backend.core import crud
-from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
 from backend.cases import webhooks
-from backend.cases.actions import CASE_ACTIONS
-from backend.cases.actions import allowed_actions
+from backend.cases.actions import CASE_ACTIONS, allowed_actions
 from backend.cases.models import (
     OPEN_STATUSES,
     ApprovalStage,
@@ -46,8 +42,11 @@ from backend.cases.models import (
     TaskStatus,
     WebhookEvent,
 )
-from backend.cases.service import CASES
+from backend.cases.entities import CASES
+from backend.cases.sla import deadlines
+from backend.core import area_codes, crud
 from backend.core.db import MAX_ID, once_per_session, utcnow
+from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -196,8 +195,6 @@ def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
 
 
 def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.datetime:
-    from backend.cases.sla import deadlines
-
     return deadlines(ctx.session).due_at(start, category.deadline_value,
                                          DeadlineUnit(category.deadline_unit))
 

@@ -23,13 +23,14 @@ from sqlalchemy import JSON, String, Text, false, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
-from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
-from backend.core.filtering import ListQuery, integer_range
-from backend.core.text import text_problem
-from backend.core.schemas import partial_schema, read_schema_for
 from backend.audit import writer as audit
 from backend.audit.writer import SYSTEM, Actor
 from backend.core.db import Base, TableBase, TagList
+from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
+from backend.core.filtering import ListQuery, integer_range
+from backend.core.schemas import partial_schema, read_schema_for
+from backend.core.text import text_problem
+from rbac.enforcer import bump_generation
 from rbac.masking import MASKS, mask_note
 from rbac.scope import Principal, row_in_scope, scope_condition
 
@@ -493,8 +494,6 @@ def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> di
 
 def _finish_write(session: Session, spec: EntitySpec) -> None:
     if spec.changes_policy:
-        from rbac.enforcer import bump_generation
-
         bump_generation(session)
     session.commit()
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+import redis
 from sqlalchemy import case, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.core.errors import ProblemError
 from backend.core.db import utcnow
+from backend.core.errors import ProblemError
 from backend.identity.models import LoginThrottle
 
 MAX_FAILURES = 5
@@ -85,8 +86,6 @@ class RedisThrottle:
     """INCR of a key per username that expires with its window (EXPIRE NX: set once)."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self.redis = redis.Redis.from_url(url, socket_timeout=5)
         self.errors = redis.RedisError
 

@@ -47,7 +47,7 @@ from backend.core.filtering import ListQuery, parse_list_query
 from backend.audit import writer as audit
 from backend.core.db import Database, utcnow
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
-from backend.ledgers import service as _ledgers  # noqa: F401 - registers the importable specs
+from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
 
 log = logging.getLogger(__name__)
 

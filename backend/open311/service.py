@@ -29,7 +29,7 @@ from backend.cases.models import (
     CaseStatus,
     Department,
 )
-from backend.cases.service import CASES
+from backend.cases.entities import CASES
 from backend.core.db import BEIJING, utcnow
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

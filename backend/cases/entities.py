@@ -10,8 +10,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.core.crud import EntitySpec, register
-from backend.core.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
 from backend.cases.actions import CASE_ACTIONS
 from backend.cases.intake import on_intake
@@ -32,7 +30,10 @@ from backend.cases.schemas import (
     DepartmentCreate,
     RoutingRuleCreate,
 )
+from backend.cases.sla import deadlines, time_left
+from backend.core.crud import EntitySpec, register
 from backend.core.db import BEIJING, utcnow
+from backend.core.errors import FieldError, ProblemError, field_error
 
 
 def case_code(reported_at: dt.datetime, case_id: int) -> str:
@@ -124,8 +125,6 @@ RUNNING_STATUSES = (CaseStatus.dispatched, CaseStatus.processing)
 
 def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """Every case read shows its light and time left as of now, not as of the last tick."""
-    from backend.cases.sla import deadlines, time_left
-
     running = [r for r in rows if r.get("status") in RUNNING_STATUSES and r.get("due_at")
                and r.get("sla_started_at")]
     units = {}
