@@ -1,9 +1,10 @@
 """The demo world drawn in memory, part after part, without touching a database.
 
 The order of the parts is part of the output: one random source draws everything, so a part
-moved earlier or later draws other numbers for everything after it. The cases come before the
-patrols' findings (a patrol found what was reported on it) and before the visits and work
-logs only because they always have.
+moved earlier or later changes what every part after it draws, and a seed no longer gives the
+world it gave before. Some of the order is needed (the grids before the ledgers, the patrols
+before the cases found on them, the cases before the patrols' findings); the rest is kept as
+it is so that a seed keeps its world.
 """
 
 from __future__ import annotations
