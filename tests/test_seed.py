@@ -29,7 +29,7 @@ from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCrea
 from backend.cases.entities import case_code
 from backend.cases.sla import deadlines
 from backend.core.config import Settings
-from backend.core.db import Database
+from backend.core.db import BEIJING, Database
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
 from backend.identity.models import User
 from backend.ledgers.id_number import parse_id_number
@@ -42,7 +42,6 @@ from backend.ledgers.schemas import (
 from backend.notifications.models import Notification
 from backend.seed import (
     BBOX,
-    BEIJING,
     CREDIT_CHARS,
     CREDIT_WEIGHTS,
     build_demo_data,
