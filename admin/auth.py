@@ -72,7 +72,8 @@ class SecureCookieOverHttps:
                 if cookies:
                     del headers["set-cookie"]
                     for cookie in cookies:
-                        secure = cookie.startswith(SESSION_COOKIE) and "secure" not in cookie.lower()
+                        secure = (cookie.startswith(SESSION_COOKIE)
+                                  and "secure" not in cookie.lower())
                         headers.append("set-cookie", f"{cookie}; Secure" if secure else cookie)
             await send(message)
 
@@ -153,7 +154,8 @@ class PanelAuth(AuthenticationBackend):
             return False
         client = request.client.host if request.client else None
         request_id = getattr(request.state, "request_id", None)
-        user = PanelUser(principal, Caller(principal, Actor(principal.username, request_id, client)))
+        actor = Actor(principal.username, request_id, client)
+        user = PanelUser(principal, Caller(principal, actor))
         request.state.panel_user = user
         _current.set(user)
         csrf.token(request)  # for the forms this request renders

@@ -22,11 +22,11 @@ from admin.auth import current_user
 from admin.i18n import english, say
 from admin.views import EntityView, parse_row_id
 from backend.core.errors import ProblemError
-from backend.spreadsheets.limits import MAX_UPLOAD_MB
 from backend.imports import service as imports
 from backend.imports.models import ImportMode
 from backend.imports.router import attachment
 from backend.spreadsheets.export import export_file
+from backend.spreadsheets.limits import MAX_UPLOAD_MB
 
 MODES = (
     (ImportMode.dry_run, "试运行: 只检查, 不写入", "Dry run: check only, write nothing"),
@@ -102,8 +102,8 @@ class LedgerView(ExportingView):
         context = {"model_view": self, "job": job, "english": english(),
                    "title": say(f"导入{self.spec.label}: {job['file_name']}",
                                 f"Import {self.spec.label_en}: {job['file_name']}"),
-                   "status_url": str(request.url_for(f"admin:view-{self.identity}-import_job_status",
-                                                     job_id=job["id"]))}
+                   "status_url": str(request.url_for(
+                       f"admin:view-{self.identity}-import_job_status", job_id=job["id"]))}
         return await self.templates.TemplateResponse(request, "gridlink/import_job.html", context)
 
     @expose("/import-file/{job_id}/status", methods=["GET"])

@@ -11,20 +11,20 @@ from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqladmin import Admin
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
-from sqladmin import Admin
 
 from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
-from backend.core.errors import FieldError
-from backend.imports.service import IMPORTABLE
 from backend.core.db import Database
+from backend.core.errors import FieldError
 from backend.entities import ENTITIES
+from backend.imports.service import IMPORTABLE
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -15,10 +15,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Text as TextType, false, func, or_, select
-from sqlalchemy.sql import Select
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
+from sqlalchemy import JSON, false, func, or_, select
+from sqlalchemy import Text as TextType
+from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from wtforms import fields
@@ -26,10 +27,9 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
-from backend.core import area_codes
-from backend.core import crud
-from backend.core.errors import ProblemError
+from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TagList
+from backend.core.errors import ProblemError
 from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
@@ -50,15 +50,18 @@ CATEGORIES = {
     "webhook-deliveries": ("案卷办理", "Cases"),
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"),
-    "departments": ("基础数据", "Reference data"), "case-categories": ("基础数据", "Reference data"),
-    "routing-rules": ("基础数据", "Reference data"), "calendar-days": ("基础数据", "Reference data"),
+    "departments": ("基础数据", "Reference data"),
+    "case-categories": ("基础数据", "Reference data"),
+    "routing-rules": ("基础数据", "Reference data"),
+    "calendar-days": ("基础数据", "Reference data"),
     "users": ("用户与权限", "Users, roles and policy"),
     "role-assignments": ("用户与权限", "Users, roles and policy"),
     "policy-rules": ("用户与权限", "Users, roles and policy"),
     "audit-log": ("审计日志", "Audit log"),
 }
 ICONS = {
-    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all", "buildings": "fa-solid fa-building",
+    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all",
+    "buildings": "fa-solid fa-building",
     "households": "fa-solid fa-house", "residents": "fa-solid fa-user",
     "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
     "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
@@ -263,7 +266,8 @@ class EntityView(ModelView):
                 session.rollback()
                 unplaced = forms.report_errors([(e.field, e.msg) for e in exc.errors])
                 if exc.errors and not unplaced:
-                    raise PanelError(say("请更正标出的字段", "Please correct the marked fields"))
+                    raise PanelError(
+                        say("请更正标出的字段", "Please correct the marked fields")) from None
                 raise PanelError(exc.detail) from None
 
     async def insert_model(self, request: Request, data: dict) -> Any:

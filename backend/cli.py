@@ -87,7 +87,8 @@ def users_create(
     role: Annotated[str, typer.Option(help="admin, leader, dispatcher, secretary, grid_chief, "
                                            "grid_member or department")],
     area: Annotated[str | None, typer.Option(help="Area or grid code of the role's scope")] = None,
-    department: Annotated[str | None, typer.Option(help="Department code (department role)")] = None,
+    department: Annotated[str | None,
+                          typer.Option(help="Department code (department role)")] = None,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                           confirmation_prompt=True)] = "",
     phone: Annotated[str | None, typer.Option()] = None,
@@ -111,7 +112,8 @@ def apikeys_create(
     database = _database()
     try:
         with database.session() as session:
-            user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            user = session.execute(
+                select(User).where(User.username == username)).scalar_one_or_none()
             if user is None:
                 typer.echo(f"no user named {username}", err=True)
                 raise typer.Exit(2)
@@ -144,7 +146,8 @@ def sla_tick() -> None:
 
 @policy_app.command("matrix")
 def policy_matrix(
-    write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,
+    write: Annotated[str | None,
+                     typer.Option(help="Replace the matrix in this file (README)")] = None,
 ) -> None:
     """Print the permission matrix of the default policy (rbac/policy.csv) and the workflow's
     table of actions; --write puts both into the README."""

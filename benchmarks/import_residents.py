@@ -140,8 +140,8 @@ def csv_bytes(rows: list[list]) -> bytes:
 
 
 def secretary(database):
-    from backend.core.crud import Caller
     from backend.audit.writer import Actor
+    from backend.core.crud import Caller
     from rbac.enforcer import PolicyEngine, install_default_policy
     from rbac.scope import Grant, Principal
 

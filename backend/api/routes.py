@@ -11,15 +11,15 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from backend.core import crud
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
+from backend.core import crud
+from backend.core.db import MAX_ID
 from backend.core.filtering import __doc__ as QUERY_DOC
 from backend.core.filtering import parse_list_query
 from backend.core.schemas import Page
-from backend.spreadsheets.tabular import CSV_MEDIA, XLSX_MEDIA
 from backend.spreadsheets.export import csv_stream, export_xlsx
-from backend.core.db import MAX_ID
+from backend.spreadsheets.tabular import CSV_MEDIA, XLSX_MEDIA
 
 JSON_MEDIA = "application/json"
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号 id")]
@@ -163,7 +163,9 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         item_id: ItemId,
         body: update_schema,  # type: ignore[valid-type]
         session: SessionDep,
-        if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')] = None,
+        if_match: Annotated[
+            str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')
+        ] = None,
     ) -> Any:
         obj = crud.get_row(session, spec, item_id, caller, "update")
         patch = body.model_dump(exclude_unset=True)

@@ -28,8 +28,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.cases import webhooks
-from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.sla import deadlines
 from backend.cases.webhooks import CASE_FIELDS
 from backend.core import area_codes

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path
 from pydantic import BaseModel
 
-from backend.core import crud
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import etag, json_response
 from backend.cases import workflow
 from backend.cases.entities import CASES
+from backend.core import crud
 from backend.core.db import MAX_ID
 
 router = APIRouter(prefix="/cases", tags=["案卷流转 case workflow"],
@@ -33,8 +33,8 @@ ACTION_DOC = "\n".join(
     "/{case_id}/actions/{action}",
     response_model=CASES.read_schema,
     summary="案卷操作 Take a workflow action",
-    description="谁可以执行哪些操作由权限策略决定; 当前状态不允许时返回 409 并列出可执行的操作。\n\n"
-                + ACTION_DOC,
+    description="谁可以执行哪些操作由权限策略决定; "
+                "当前状态不允许时返回 409 并列出可执行的操作。\n\n" + ACTION_DOC,
     responses=problem_docs(409, 412, 422),
 )
 def take_action(

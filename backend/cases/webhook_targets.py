@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from backend.core.addresses import AllowedTargets, IPAddress, is_public
+from backend.core.addresses import AllowedTargets, IPAddress
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

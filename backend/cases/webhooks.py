@@ -32,15 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.core.crud import EntitySpec, register
-from backend.core.errors import field_error
-from backend.core.schemas import CreateSchema
 from backend.cases import webhook_targets
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
 from backend.cases.sla import settings_of
 from backend.core.config import Settings, get_settings
+from backend.core.crud import EntitySpec, register
 from backend.core.db import Database, once_per_session, utcnow
+from backend.core.errors import field_error
+from backend.core.schemas import CreateSchema
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class WebhookCreate(CreateSchema):
         # Checked the way the sender will read it: whatever httpx cannot POST to is refused now.
         try:
             url = httpx.URL(value)
-        except Exception:
+        except (httpx.InvalidURL, ValueError):  # ValueError: a lone surrogate it cannot encode
             raise ValueError("回调地址不是有效的网址") from None
         if url.scheme not in ("http", "https") or not url.host or any(c <= " " for c in value):
             raise ValueError("回调地址须为 http:// 或 https:// 开头的完整网址")

@@ -255,7 +255,7 @@ def _fetch(session: Session, stmt) -> list[dict[str, Any]]:
     add its ORM layer's overhead, for no ORM entity."""
     result = session.connection().execute(stmt)
     keys = tuple(result.keys())
-    return [dict(zip(keys, row)) for row in result.all()]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def list_rows(
@@ -290,7 +290,7 @@ def iter_rows(session: Session, spec: EntitySpec, query: ListQuery, caller: Call
     result = session.execute(stmt.execution_options(yield_per=1000))
     keys = tuple(result.keys())
     for partition in result.partitions():
-        batch = [dict(zip(keys, row)) for row in partition]
+        batch = [dict(zip(keys, row, strict=True)) for row in partition]
         _mask_rows(batch, masks)
         yield from _computed(session, spec, query, batch)
 
@@ -564,7 +564,8 @@ def _insert_with_ids(session: Session, table, rows: list[dict[str, Any]]) -> lis
         ids = list(session.execute(
             select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
         ).scalars())
-        session.execute(insert(table), [row | {"id": row_id} for row, row_id in zip(rows, ids)])
+        session.execute(insert(table), [row | {"id": row_id}
+                                        for row, row_id in zip(rows, ids, strict=True)])
         return ids
     return list(session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
@@ -581,7 +582,7 @@ def prepare_rows(spec: EntitySpec, rows: list[dict[str, Any]],
     table = spec.model.__table__
     defaults = {name: column.default.arg for name, column in table.columns.items()
                 if column.default is not None and column.default.is_scalar}
-    names = [name for name in table.columns.keys() if name not in SERVER_FIELDS]
+    names = [column.key for column in table.columns if column.key not in SERVER_FIELDS]
     prepared = []
     for data in rows:
         after = {name: data[name] if name in data else defaults.get(name) for name in names}
@@ -601,7 +602,7 @@ def insert_rows(session: Session, spec: EntitySpec,
     entries = [entry | {"entity_id": row_id}
                for row_id, (_, entry) in zip(ids, prepared, strict=True)]
     audit.record_many(session, entries)
-    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries)]
+    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries, strict=True)]
 
 
 def check_if_match(obj: Any, if_match: str | None) -> None:
@@ -692,7 +693,7 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
             if fk.ondelete in ("CASCADE", "SET NULL"):
                 continue
             value = getattr(obj, fk.column.name)
-            if value is None or fk.parent.table is spec.model.__table__ and value == obj.id:
+            if value is None or (fk.parent.table is spec.model.__table__ and value == obj.id):
                 continue
             exists = session.execute(
                 select(fk.parent).where(fk.parent == value).limit(1)

@@ -60,7 +60,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime
     cache_ok = True
 
-    def __init__(self, timezone: bool = True) -> None:  # noqa: ARG002 - always aware
+    def __init__(self, timezone: bool = True) -> None:
+        # `timezone` is accepted (the generated migrations pass it) but the column is always aware.
         super().__init__(timezone=True)
 
     @property

@@ -13,6 +13,7 @@ whether or not such a user exists, so the answers tell nothing about which names
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Protocol
 
@@ -101,10 +102,8 @@ class RedisThrottle:
             raise locked_out(seconds_left)
 
     def clear(self, session: Session, username: str) -> None:
-        try:
+        with contextlib.suppress(self.errors):  # the failures then age out with their window
             self.redis.delete(REDIS_PREFIX + username)
-        except self.errors:
-            pass  # the failures then age out with their window
 
 
 def throttle_for(redis_url: str | None) -> Throttle:

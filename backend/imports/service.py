@@ -30,7 +30,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,15 +39,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import area_codes
-from backend.core import crud
-from backend.spreadsheets import tabular
-from backend.core.errors import FieldError, ProblemError, not_found
-from backend.core.filtering import ListQuery, parse_list_query
 from backend.audit import writer as audit
+from backend.core import area_codes, crud
 from backend.core.db import Database, utcnow
+from backend.core.errors import FieldError, ProblemError, not_found
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
 from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
+from backend.spreadsheets import tabular
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select, update
 
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
-from backend.core.errors import ProblemError
 from backend.api.routes import json_response
 from backend.core.db import MAX_ID, utcnow
+from backend.core.errors import ProblemError
 from backend.notifications.models import Notification, NotificationKind
 
 router = APIRouter(prefix="/notifications", tags=["通知 notifications"],

@@ -18,9 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.core.crud import Caller, create_row
-from backend.core.errors import ProblemError
 from backend.areas.geometry import grid_index
+from backend.cases.entities import CASES
 from backend.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -29,8 +28,9 @@ from backend.cases.models import (
     CaseStatus,
     Department,
 )
-from backend.cases.entities import CASES
+from backend.core.crud import Caller, create_row
 from backend.core.db import BEIJING, utcnow
+from backend.core.errors import ProblemError
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 JSON_TYPE = "application/json"
@@ -79,7 +79,8 @@ def discovery(session: Session, endpoint_url: str) -> dict[str, Any]:
     return {
         "changeset": stamp,
         "contact": "GridLink 网格联动: 请联系本区网格化管理指挥中心",
-        "key_service": "API 密钥由系统管理员签发 (gridlink apikeys create <用户名> --name <系统名称>), "
+        "key_service": "API 密钥由系统管理员签发 "
+                       "(gridlink apikeys create <用户名> --name <系统名称>), "
                        "密钥所属用户须有上报案卷的权限 (cases: create)",
         "endpoints": [{
             "specification": SPECIFICATION,
@@ -272,7 +273,8 @@ def _reporter_name(first_name: str | None, last_name: str | None) -> str | None:
 
 def _as_open311(exc: ProblemError) -> Open311Error:
     fields = [OPEN311_NAMES.get(e.field, e.field) for e in exc.errors]
-    detail = "; ".join(f"{name}: {e.msg}" for name, e in zip(fields, exc.errors)) or exc.detail
+    detail = "; ".join(f"{name}: {e.msg}"
+                       for name, e in zip(fields, exc.errors, strict=True)) or exc.detail
     return Open311Error(exc.status if exc.status in (403, 404) else 400, detail)
 
 

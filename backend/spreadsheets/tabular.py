@@ -37,11 +37,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from backend.spreadsheets import limits
-from backend.core.errors import ProblemError
-from backend.core.schemas import column_python_type
 from backend.core.db import BEIJING
+from backend.core.errors import ProblemError
 from backend.core.labels import LabeledEnum
+from backend.core.schemas import column_python_type
+from backend.spreadsheets import limits
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -201,7 +201,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except ProblemError:
         raise
-    except Exception:  # a damaged or foreign zip: openpyxl raises a dozen different things
+    # A damaged or foreign zip: openpyxl raises a dozen different things (ParseError, KeyError,
+    # TypeError, ValueError, OSError ... in a fuzz of mutated workbooks); each is the file's
+    # fault, and no upload may answer 500.
+    except Exception:  # noqa: BLE001
         raise _unreadable("无法读取该 Excel 文件: 文件已损坏或不是 .xlsx 格式") from None
     try:
         for sheet in book.worksheets:
@@ -276,7 +279,9 @@ def read_table(content: bytes, file_name: str, columns: list[TabColumn],
                 return sheet
     except ProblemError:
         raise
-    except Exception:  # a malformed sheet inside a valid zip
+    # A malformed sheet inside a valid zip: openpyxl parses its rows lazily, here, and raises
+    # as many kinds of error as when opening the book (above).
+    except Exception:  # noqa: BLE001
         raise _unreadable("无法读取该文件: 内容已损坏") from None
     names = "、".join(c.label for c in columns[:6])
     raise _unreadable(f"未找到表头: 前 {HEADER_SEARCH_ROWS} 行中没有可识别的列名 (如 {names}); "
@@ -324,7 +329,7 @@ def _read_sheet(name: str, rows: Iterator[tuple[int, tuple]], aliases: dict[str,
                  for h in mapped}
         # Our templates and exports carry the field names in a second header row.
         if (not sheet.rows and number == header_row + 1
-                and all(isinstance(v, str) and v.strip() in field_names or v in _BLANK
+                and all((isinstance(v, str) and v.strip() in field_names) or v in _BLANK
                         for v in cells.values())):
             continue
         if len(sheet.rows) >= MAX_ROWS:
