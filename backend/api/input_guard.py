@@ -274,6 +274,19 @@ async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]
 # --- the middleware ---------------------------------------------------------------------------
 
 
+def raising(refusal: HTTPException) -> Receive:
+    """A `receive` that raises `refusal` each time it is called.
+
+    The exception is bound here, as an argument: a closure over an `except ... as` name would
+    fail with NameError once the handler ends (Python unbinds the name there).
+    """
+
+    async def refused_again() -> Message:
+        raise refusal
+
+    return refused_again
+
+
 def problem_refusal(_scope: Scope, status: int, errors: list[FieldError]) -> Response:
     return problem_response(status, "; ".join(f"{e.field}: {e.msg}" for e in errors), errors)
 
@@ -308,10 +321,7 @@ class InputGuard:
             # Over the size limit (RequestSizeLimit, outside us): the route meets the refusal
             # where it reads its body, as it would without this guard, and answers in its own
             # format (problem details, the panel's import page).
-            async def refused_again() -> Message:
-                raise refusal
-
-            await self.app(scope, refused_again, send)
+            await self.app(scope, raising(refusal), send)
             return
         if body is None:
             return
