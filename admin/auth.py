@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqladmin.authentication import AuthenticationBackend
+from sqladmin.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -81,6 +82,10 @@ class SecureCookieOverHttps:
 
 
 class PanelAuth(AuthenticationBackend):
+    # Pages for lockout, logout and refusals: set by mount_admin (SQLAdmin makes its templates
+    # after this backend).
+    templates: Jinja2Templates
+
     def __init__(self, app, database: Database, secret_key: str) -> None:
         super().__init__(secret_key=secret_key)
         # Our own session settings: HttpOnly (Starlette's default), SameSite=Lax, 8 hours.
@@ -92,7 +97,6 @@ class PanelAuth(AuthenticationBackend):
         ]
         self.app = app  # the API's app, whose policy and principal cache the panel shares
         self.database = database
-        self.templates = None  # set by mount_admin: pages for lockout, logout and refusals
 
     def _login(self, username: str, password: str) -> dict:
         with self.database.session() as session:

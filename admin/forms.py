@@ -176,9 +176,11 @@ class LookupWidget:
 
 
 class LookupField(fields.Field):
-    widget = LookupWidget()
+    # Async: SQLAdmin's templates await a widget's rendering; WTForms' stubs know only
+    # synchronous widgets.
+    widget = LookupWidget()  # type: ignore[assignment]
 
-    def __init__(self, label=None, validators=None, loader: ScopedLookup | None = None,
+    def __init__(self, label=None, validators=None, *, loader: ScopedLookup,
                  allow_blank: bool = True, integer: bool = False, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.loader, self.allow_blank, self.integer = loader, allow_blank, integer
@@ -258,7 +260,9 @@ class CommaListField(fields.StringField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = valuelist[0] if valuelist else ""
-        self.data = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+        # A list, where a StringField (whose input and rendering this keeps) holds a str.
+        parts = [part.strip() for part in text.replace("，", ",").split(",")]
+        self.data = [part for part in parts if part]  # type: ignore[assignment]
 
 
 def field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,

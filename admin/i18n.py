@@ -79,6 +79,9 @@ class Text(str):
     """A label in both languages; renders in the request's. Subclassing str keeps SQLAdmin's
     string handling (sorting, joining, f-strings) working; `str()` gives the current language."""
 
+    zh: str
+    en: str
+
     def __new__(cls, zh: str, en: str) -> Text:
         obj = super().__new__(cls, zh)
         obj.zh, obj.en = zh, en

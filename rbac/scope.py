@@ -80,7 +80,7 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
                 conditions.append(
                     spec.model.__table__.c[spec.department_column] == grant.department_code
                 )
-        else:
+        elif grant.area_code is not None:
             conditions.append(_area_condition(column, grant.area_code, spec.scope_lineage))
     return or_(*conditions) if conditions else false()
 
@@ -104,6 +104,7 @@ def row_in_scope(principal: Principal, spec, action: str, values: Mapping[str, A
             if (spec.department_column
                     and values.get(spec.department_column) == grant.department_code):
                 return True
-        elif _code_within(values.get(spec.scope_column), grant.area_code, spec.scope_lineage):
+        elif grant.area_code is not None and _code_within(
+                values.get(spec.scope_column), grant.area_code, spec.scope_lineage):
             return True
     return False

@@ -38,7 +38,7 @@ from backend.cases.schemas import DepartmentCode
 from backend.cases.sla import settings_of
 from backend.core.config import Settings, get_settings
 from backend.core.crud import EntitySpec, register
-from backend.core.db import Database, once_per_session, utcnow
+from backend.core.db import Database, affected_rows, once_per_session, utcnow
 from backend.core.errors import field_error
 from backend.core.schemas import CreateSchema
 
@@ -309,7 +309,7 @@ def _claim(database: Database, delivery_id: int, version: int, now: dt.datetime)
             .values(next_attempt_at=now + LEASE, version=version + 1, updated_at=utcnow())
         )
         session.commit()
-        return result.rowcount == 1
+        return affected_rows(result) == 1
 
 
 def _outcome(error: str | None, attempts: int, now: dt.datetime) -> dict:
@@ -332,6 +332,8 @@ def _deliver_one(database: Database, settings: Settings, http: httpx.Client, del
         if delivery is None:  # its webhook was deleted meanwhile, and the log with it
             return False
         hook = session.get(Webhook, delivery.webhook_id)
+        if hook is None:  # deleted between the two reads (PostgreSQL's read committed)
+            return False
         attempts = delivery.attempts
         body = orjson.dumps(delivery.payload)
         headers = request_headers(body, hook.secret, delivery.event.value, delivery.delivery_key)

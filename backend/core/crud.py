@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, String, Text, false, func, insert, select, update
+from sqlalchemy import JSON, ColumnDefault, String, Text, false, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
@@ -110,7 +110,8 @@ class EntitySpec:
     list_item_schema: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
-        examples = (self.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
+        extra = self.create_schema.model_config.get("json_schema_extra")
+        examples: Any = extra.get("examples") if isinstance(extra, dict) else None
         example = examples[0] if examples else {}
         self.read_schema = read_schema_for(
             self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii),
@@ -318,7 +319,9 @@ def get_row(session: Session, spec: EntitySpec, row_id: int, caller: Caller,
 def show(caller: Caller, spec: EntitySpec, obj: Any) -> dict[str, Any]:
     row = present(caller, spec, row_dict(obj, spec.columns))
     if spec.compute is not None:
-        spec.compute(object_session(obj), [row])
+        session = object_session(obj)
+        assert session is not None, "a row to show is one the session has just read or written"
+        spec.compute(session, [row])
     return row
 
 
@@ -480,7 +483,7 @@ def _prepare(
 
 def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
     """The audit log keeps personal data masked, whoever wrote it; hidden fields not at all."""
-    logged = {}
+    logged: dict[str, tuple[Any, Any]] = {}
     for name, (before, after) in changes.items():
         if name in spec.hidden:
             logged[name] = ("***", "***")
@@ -581,7 +584,7 @@ def prepare_rows(spec: EntitySpec, rows: list[dict[str, Any]],
         raise ValueError(f"{spec.name}: rows are created one at a time (create_row)")
     table = spec.model.__table__
     defaults = {name: column.default.arg for name, column in table.columns.items()
-                if column.default is not None and column.default.is_scalar}
+                if isinstance(column.default, ColumnDefault) and column.default.is_scalar}
     names = [column.key for column in table.columns if column.key not in SERVER_FIELDS]
     prepared = []
     for data in rows:
@@ -663,7 +666,8 @@ def update_row(
     return obj
 
 
-def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int], new_code: str) -> None:
+def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int],
+                   new_code: str | None) -> None:
     """Children copy their parent's grid code; move them with it, all the way down."""
     for child_name, fk in spec.children:
         child = REGISTRY[child_name]

@@ -94,7 +94,9 @@ class RedisThrottle:
         key = REDIS_PREFIX + username
         try:
             pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(key).expire(key, int(WINDOW.total_seconds()), nx=True).ttl(key)
+            pipe.incr(key)
+            pipe.expire(key, int(WINDOW.total_seconds()), nx=True)
+            pipe.ttl(key)
             failures, _, seconds_left = pipe.execute()
         except self.errors:
             raise ProblemError(503, "登录服务暂不可用 (Redis), 请稍后再试") from None

@@ -3,6 +3,7 @@
 (No `from __future__ import annotations`: FastAPI reads the closures' annotations.)
 """
 
+from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -69,7 +70,7 @@ def build_router() -> APIRouter:
 
 
 def _add_entity_routes(router: APIRouter, spec: crud.EntitySpec) -> None:
-    tags = [f"{spec.label} {spec.label_en}"]
+    tags: list[str | Enum] = [f"{spec.label} {spec.label_en}"]
     operation = spec.name.replace("-", "_")
 
     @router.post(

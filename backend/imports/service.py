@@ -30,7 +30,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -238,7 +238,7 @@ class _RowErrors:
             "reason": _zh(reason, column),
         }
 
-    def from_problem(self, row: int, exc: ProblemError, skip: set[str] = frozenset()):
+    def from_problem(self, row: int, exc: ProblemError, skip: Collection[str] = frozenset()):
         if not exc.errors:  # scope (403) and the like: about the row's grid
             field_name = self.spec.scope_column if exc.status == 403 else None
             return [self.make(row, field_name, exc.detail)]
@@ -511,7 +511,7 @@ def submit(db: Database, entity: str, file_name: str, content: bytes, caller: cr
     else:
         _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name, progress)
     with db.session() as session:
-        return job_view(session.get(ImportJob, job_id))
+        return job_view(session.get_one(ImportJob, job_id))
 
 
 def _job_values(outcome: Outcome) -> dict[str, Any]:
@@ -568,7 +568,7 @@ def _fail(db: Database, job_id: int, reason: str, notify: Progress | None = None
     """The job failed for `reason`; the detail also says what was written before (if any)."""
     try:
         with db.session() as session:
-            written = session.get(ImportJob, job_id).written
+            written = session.get_one(ImportJob, job_id).written
             detail = f"{reason}: {_partly_written(written)}" if written else \
                 f"{reason}, 未写入任何数据; 请联系管理员或重新导入"
             _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,

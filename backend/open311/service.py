@@ -238,11 +238,10 @@ def _window(start_date: str | None, end_date: str | None) -> list[Any]:
     and never more than 90 days."""
     start = parse_datetime("start_date", start_date) if start_date else None
     end = parse_datetime("end_date", end_date) if end_date else None
-    if start is None and end is None:
-        end = utcnow()
     if start is None:
+        end = end if end is not None else utcnow()
         start = end - MAX_SPAN
-    if end is None:
+    elif end is None:
         end = start + MAX_SPAN
     if start > end:
         raise Open311Error(400, "start_date 不能晚于 end_date")
@@ -295,8 +294,8 @@ def create_request(session: Session, caller: Caller, form: dict[str, str | None]
         raise Open311Error(400, f"坐标 ({lng}, {lat}) 不在任何网格内")
     address = (form.get("address_string") or "").strip() or None
     description = (form.get("description") or "").strip()
-    if form.get("media_url"):  # no media column: the link goes where staff read
-        description = f"{description}\n图片: {form['media_url'].strip()}".strip()
+    if media_url := form.get("media_url"):  # no media column: the link goes where staff read
+        description = f"{description}\n图片: {media_url.strip()}".strip()
     name = _reporter_name(form.get("first_name"), form.get("last_name"))
     phone = (form.get("phone") or "").strip() or None
     body = {

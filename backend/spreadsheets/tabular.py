@@ -24,9 +24,9 @@ import json
 import re
 import typing
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -255,7 +255,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]
 
 
 def read_table(content: bytes, file_name: str, columns: list[TabColumn],
-               known: list[TabColumn] = ()) -> Sheet:
+               known: Sequence[TabColumn] = ()) -> Sheet:
     """Parse an uploaded .xlsx or .csv; 4xx ProblemError for anything that is not a table of ours.
 
     `columns` are the fields rows may carry; `known` further columns that are recognised and
@@ -320,13 +320,12 @@ def _read_sheet(name: str, rows: Iterator[tuple[int, tuple]], aliases: dict[str,
     unknown = [h.text for h in sheet.headers if h.field is None]
     if unknown:
         sheet.warnings.append("已忽略无法识别的列: " + "、".join(unknown[:20]))
-    mapped = [h for h in headers if h.field is not None]
-    field_names = {h.field for h in mapped}
+    field_names = set(seen)  # the columns we know, each with its header in `seen`
     for number, values in rows:
         if _blank(values):
             continue
-        cells = {h.field: values[h.position] if h.position < len(values) else None
-                 for h in mapped}
+        cells = {field: values[h.position] if h.position < len(values) else None
+                 for field, h in seen.items()}
         # Our templates and exports carry the field names in a second header row.
         if (not sheet.rows and number == header_row + 1
                 and all((isinstance(v, str) and v.strip() in field_names) or v in _BLANK
@@ -426,10 +425,10 @@ def cell_value(column: TabColumn, value: Any) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        text = _text(value).lower()
-        if text in _TRUE:
+        answer = (_text(value) or "").lower()
+        if answer in _TRUE:
             return True
-        if text in _FALSE:
+        if answer in _FALSE:
             return False
         raise CellError("应为「是」或「否」")
     if kind in ("int", "float"):
@@ -464,7 +463,7 @@ def display(column: TabColumn, value: Any) -> Any:
             value = value.astimezone(BEIJING).replace(tzinfo=None)
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "|".join(getattr(v, "label", v) for v in value)
+        return "|".join(cast(str, getattr(v, "label", v)) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
@@ -514,7 +513,8 @@ def _xlsx_safe(sheet, value: Any, number_format: str | None = None):
             return cell
         return value
     if number_format and isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
+        # openpyxl writes a date as well as a datetime; its stubs name only the latter.
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
         cell.number_format = number_format
         return cell
     return value
@@ -645,7 +645,7 @@ def _instructions(spec, columns: list[TabColumn]) -> list[list[Any]]:
 def template_xlsx(spec, columns: list[TabColumn]) -> bytes:
     """The import template: the data sheet (headers, field names, one example) and 填写说明."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet (`active`, typed as maybe none)
     sheet.title = _sheet_title(spec.label)
     sheet.freeze_panes = "A3"
     example = example_row(spec, columns)
