@@ -21,11 +21,11 @@ from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
 from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
-from backend.core import crud
-from backend.core.errors import ProblemError
 from backend.cases import workflow
 from backend.cases.actions import allowed_actions
+from backend.core import crud
 from backend.core.db import BEIJING
+from backend.core.errors import ProblemError
 
 WORKFLOW_SLUG = "workflow"
 

@@ -22,11 +22,11 @@ from admin.auth import current_user
 from admin.i18n import english, say
 from admin.views import EntityView, parse_row_id
 from backend.core.errors import ProblemError
-from backend.spreadsheets.limits import MAX_UPLOAD_MB
 from backend.imports import service as imports
 from backend.imports.models import ImportMode
 from backend.imports.router import attachment
 from backend.spreadsheets.export import export_file
+from backend.spreadsheets.limits import MAX_UPLOAD_MB
 
 MODES = (
     (ImportMode.dry_run, "试运行: 只检查, 不写入", "Dry run: check only, write nothing"),

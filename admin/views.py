@@ -15,10 +15,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Text as TextType, false, func, or_, select
-from sqlalchemy.sql import Select
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
+from sqlalchemy import JSON, false, func, or_, select
+from sqlalchemy import Text as TextType
+from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from wtforms import fields
@@ -26,10 +27,9 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
-from backend.core import area_codes
-from backend.core import crud
-from backend.core.errors import ProblemError
+from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TagList
+from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
 from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
@@ -265,6 +265,12 @@ class EntityView(ModelView):
                 if exc.errors and not unplaced:
                     raise PanelError(say("请更正标出的字段", "Please correct the marked fields"))
                 raise PanelError(exc.detail) from None
+            except DATABASE_TROUBLE as exc:  # SQLAdmin would show the raw SQL error
+                session.rollback()
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                raise PanelError(problem.detail) from None
 
     async def insert_model(self, request: Request, data: dict) -> Any:
         payload = forms.to_payload(data, self._form_names(False))
