@@ -21,6 +21,7 @@ from backend.db import Database
 from backend.entities import ENTITIES
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router
+from backend.identity.policy_release import apply_default_policy
 from backend.identity.principals import PrincipalCache
 from backend.identity.throttle import throttle_for
 from backend.imports.router import build_router as build_import_router
@@ -30,7 +31,7 @@ from backend.identity.router import router as auth_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
-from rbac.enforcer import PolicyEngine, install_default_policy
+from rbac.enforcer import PolicyEngine
 from rbac.sync import PolicySync
 
 API_PREFIX = "/api/v1"
@@ -140,9 +141,11 @@ class RequestIdMiddleware:
 
 
 def start_policy(app: FastAPI) -> PolicySync:
-    """Load the policy (installing the default one on a new database) and keep it in sync."""
+    """Load the policy (with this release's default applied, as `gridlink migrate` does) and
+    keep it in sync."""
     database: Database = app.state.db
-    install_default_policy(database)
+    apply_default_policy(database, policy_file=app.state.settings.default_policy_file,
+                         redis_url=app.state.settings.redis_url)
     engine = PolicyEngine(database)
     app.state.policy = engine
     app.state.principals = PrincipalCache(engine, database, app.state.settings.secret_key)

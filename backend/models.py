@@ -19,12 +19,12 @@ from backend.imports.models import ImportJob
 from backend.identity.models import ApiKey, LoginThrottle, RefreshFamily, RoleAssignment, User
 from backend.ledgers.models import Building, Household, Organization, Resident
 from backend.notifications.models import Notification
-from rbac.models import PolicyRule, PolicyVersion
+from rbac.models import PolicyDefaultRule, PolicyRule, PolicyVersion
 
 __all__ = [
     "ApiKey", "Area", "AuditEntry", "Base", "Building", "CalendarDay", "Case", "CaseCategory",
     "CaseStep", "CaseTask", "Department", "Grid", "Household", "ImportJob", "LoginThrottle",
-    "Notification", "Organization", "Patrol", "PolicyRule", "PolicyVersion", "RefreshFamily",
-    "Resident", "RoleAssignment", "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery",
+    "Notification", "Organization", "Patrol", "PolicyDefaultRule", "PolicyRule", "PolicyVersion",
+    "RefreshFamily", "Resident", "RoleAssignment", "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery",
     "WorkLog",
 ]

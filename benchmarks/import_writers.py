@@ -58,9 +58,9 @@ def tokens_for(database) -> dict[str, str]:
 
     from backend.identity.models import User
     from backend.identity.service import DemoLayout, create_demo_accounts, issue_tokens
-    from rbac.enforcer import install_default_policy
+    from backend.identity.policy_release import apply_default_policy
 
-    install_default_policy(database)
+    apply_default_policy(database)
     layout = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRIDS[0], other_grid=GRIDS[1],
                         sanitation="HW01")
     with database.session() as session:

@@ -11,6 +11,8 @@ import logging
 import threading
 import uuid
 
+import redis
+
 from rbac.enforcer import PolicyEngine
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,6 @@ class PolicySync:
 
     def start(self) -> None:
         if self.redis_url:
-            import redis
-
             self._redis = redis.Redis.from_url(self.redis_url)
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             self._pubsub.subscribe(CHANNEL)
@@ -82,3 +82,15 @@ class PolicySync:
             self._pubsub.close()
         if self._redis is not None:
             self._redis.close()
+
+
+def announce_change(redis_url: str) -> None:
+    """A process that serves no requests changed the policy (`gridlink migrate`): every worker
+    listening on Redis reloads now. Polling workers need no telling: the generation moved."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.publish(CHANNEL, "announce")  # never a worker's node id: every worker reloads
+    except redis.RedisError:  # down for the workers too: they read the database meanwhile
+        log.warning("could not announce the policy change on Redis", exc_info=True)
+    finally:
+        client.close()

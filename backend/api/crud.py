@@ -488,12 +488,13 @@ def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> di
     return logged
 
 
-def _finish_write(session: Session, spec: EntitySpec) -> None:
+def _finish_write(session: Session, spec: EntitySpec, commit: bool = True) -> None:
     if spec.changes_policy:
         from rbac.enforcer import bump_generation
 
         bump_generation(session)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -526,7 +527,10 @@ def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
                                   if k not in SERVER_FIELDS and columns[k].computed is None})
 
 
-def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller) -> Any:
+def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller, *,
+               commit: bool = True) -> Any:
+    """`commit=False`: the caller commits, with other writes in one transaction (the default
+    policy's upgrade, backend/identity/policy_release.py)."""
     require(caller, spec, "create")
     data = check_new_row(session, spec, payload.model_dump(), caller)
     obj = spec.model(**data)
@@ -537,7 +541,7 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
     after = row_dict(obj, spec.model.__table__.columns.keys())
     audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
                  _created_changes(spec, after))
-    _finish_write(session, spec)
+    _finish_write(session, spec, commit)
     return obj
 
 
@@ -670,7 +674,8 @@ def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int], new_code:
 
 
 def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | None,
-               caller: Caller) -> None:
+               caller: Caller, *, commit: bool = True) -> None:
+    """`commit=False`: as for create_row."""
     check_if_match(obj, if_match)
     if spec.before_delete is not None:
         spec.before_delete(session, obj)
@@ -695,4 +700,4 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
                  _masked_changes(spec, {k: (v, None) for k, v in snapshot.items()
                                         if k not in SERVER_FIELDS}))
     session.delete(obj)
-    _finish_write(session, spec)
+    _finish_write(session, spec, commit)
