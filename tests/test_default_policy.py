@@ -50,16 +50,21 @@ def rules_of(path: Path) -> list[tuple[str, ...]]:
             for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("p,")]
 
 
-def gridlink(url: str, *args: str, policy: Path | None = None, stdin: str | None = None,
-             redis_url: str | None = None) -> subprocess.CompletedProcess:
+def cli_env(url: str, policy: Path | None = None, redis_url: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")}
     env |= {"PYTHONPATH": str(ROOT), "GRIDLINK_DATABASE_URL": url, "GRIDLINK_SECRET_KEY": SECRET}
     if policy is not None:
         env["GRIDLINK_DEFAULT_POLICY_FILE"] = str(policy)
     if redis_url is not None:
         env["GRIDLINK_REDIS_URL"] = redis_url
-    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
-                          input=stdin, capture_output=True, text=True, timeout=CEILING)
+    return env
+
+
+def gridlink(url: str, *args: str, policy: Path | None = None, stdin: str | None = None,
+             redis_url: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT,
+                          env=cli_env(url, policy, redis_url), input=stdin, capture_output=True,
+                          text=True, timeout=CEILING)
 
 
 def migrate(url: str, policy: Path | None, **env) -> list[str]:
@@ -259,3 +264,19 @@ def test_running_workers_follow_the_upgrade(scratch_database_url, sync):
         migrate(url, RELEASE_2, redis_url=REDIS_URL if sync == "redis" else None)
 
         eventually(lambda: admin.get("/api/v1/routing-rules", **as_leader).status_code == 200)
+
+
+def test_processes_applying_the_same_release_at_once_apply_it_once(scratch_database_url):
+    """Workers started together (or a migrate beside them): one applies, the others find it
+    applied."""
+    url = scratch_database_url
+    migrate(url, RELEASE_1)
+    runs = [subprocess.Popen([sys.executable, "-m", "backend.cli", "migrate"], cwd=ROOT,
+                             env=cli_env(url, RELEASE_2), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [run.communicate(timeout=CEILING) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, [err for _, err in outputs]
+    said = [out.splitlines()[1] for out, _ in outputs]
+    assert said.count("default policy upgraded from version 1 to 2 (audit log actor: migrate)") == 1
+    assert said.count("default policy version 2: up to date, nothing changed") == 3
+    assert database_state(url)["rules"] == sorted(rules_of(RELEASE_2))
