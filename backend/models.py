@@ -25,6 +25,6 @@ __all__ = [
     "ApiKey", "Area", "AuditEntry", "Base", "Building", "CalendarDay", "Case", "CaseCategory",
     "CaseStep", "CaseTask", "Department", "Grid", "Household", "ImportJob", "LoginThrottle",
     "Notification", "Organization", "Patrol", "PolicyDefaultRule", "PolicyRule", "PolicyVersion",
-    "RefreshFamily", "Resident", "RoleAssignment", "RoutingRule", "User", "Visit", "Webhook", "WebhookDelivery",
-    "WorkLog",
+    "RefreshFamily", "Resident", "RoleAssignment", "RoutingRule", "User", "Visit", "Webhook",
+    "WebhookDelivery", "WorkLog",
 ]
