@@ -29,7 +29,7 @@ from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
 from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList
-from backend.core.errors import ProblemError
+from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
 from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
@@ -274,6 +274,12 @@ class EntityView(ModelView):
                     raise PanelError(
                         say("请更正标出的字段", "Please correct the marked fields")) from None
                 raise PanelError(exc.detail) from None
+            except DATABASE_TROUBLE as exc:  # SQLAdmin would show the raw SQL error
+                session.rollback()
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                raise PanelError(problem.detail) from None
 
     async def insert_model(self, request: Request, data: dict) -> Any:
         payload = forms.to_payload(data, self._form_names(False))

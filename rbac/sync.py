@@ -86,3 +86,15 @@ class PolicySync:
             self._pubsub.close()
         if self._redis is not None:
             self._redis.close()
+
+
+def announce_change(redis_url: str) -> None:
+    """A process that serves no requests changed the policy (`gridlink migrate`): every worker
+    listening on Redis reloads now. Polling workers need no telling: the generation moved."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.publish(CHANNEL, "announce")  # never a worker's node id: every worker reloads
+    except redis.RedisError:  # down for the workers too: they read the database meanwhile
+        log.warning("could not announce the policy change on Redis", exc_info=True)
+    finally:
+        client.close()

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, csv_rows, id_number, ok
+from tests.builders import (
+    COMMUNITY,
+    GRID,
+    OTHER_COMMUNITY,
+    OTHER_GRID,
+    csv_rows,
+    dispatch_case,
+    id_number,
+    ok,
+)
 from tests.world import make_world
 
 
@@ -97,19 +106,16 @@ def test_leader_and_dispatcher_see_the_whole_county(as_user, two_grids):
         assert grids == {GRID, OTHER_GRID}
 
 
-def test_a_department_sees_only_the_cases_dispatched_to_it(app, client, as_user):
+def test_a_department_sees_only_the_cases_dispatched_to_it(client, as_user):
     world = make_world(client)
     ok(client.post("/api/v1/departments", json={
         "code": "YL01", "name": "园林绿化所", "kind": "greening", "area_code": "410602"}), 201)
     cases = [ok(client.post("/api/v1/cases", json={
         "source": "patrol", "category_code": world.category["code"], "title": f"案件{n}",
         "grid_code": GRID}), 201) for n in range(3)]
-    from backend.cases.models import Case
-
-    with app.state.db.session() as session:  # dispatching is the workflow's (a later issue)
-        session.get(Case, cases[0]["id"]).department_code = "HW01"
-        session.get(Case, cases[1]["id"]).department_code = "YL01"
-        session.commit()
+    dispatcher = as_user("dispatcher")
+    dispatch_case(dispatcher, cases[0], "HW01")
+    dispatch_case(dispatcher, cases[1], "YL01")  # the third stays reported: nobody's yet
     department = as_user("dept-sanitation")
     assert [c["id"] for c in ok(department.get("/api/v1/cases"))["items"]] == [cases[0]["id"]]
     assert department.get(f"/api/v1/cases/{cases[1]['id']}").status_code == 404

@@ -12,17 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.errors import (
-    RETRY_AFTER_S,
+    DATABASE_TROUBLE,
     FieldError,
     ProblemError,
     clean_msg,
-    database_busy,
+    database_problem,
     loc_to_field,
 )
 
@@ -102,32 +99,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, str(exc.detail), None,
                                 getattr(exc, "headers", None))
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, exc: IntegrityError):
-        # Pre-checks name the field in the ordinary case; this is the race between two writers.
-        log.info("integrity error: %s", exc.orig)
-        return problem_response(409, "数据冲突: 违反唯一性或关联约束, 未写入任何数据")
-
     # Answered here, not as a 500: an unexpected error also makes uvicorn close the connection
     # (Starlette re-raises it for the server to log), and a client's next request on that
     # kept-alive connection then meets "connection reset by peer".
-    @app.exception_handler(OperationalError)
-    async def _operational(_request: Request, exc: OperationalError):
-        if not database_busy(exc):
+    async def _database(_request: Request, exc: Exception):
+        problem = database_problem(exc)
+        if problem is None:
             raise exc
-        log.warning("database busy: %s", exc.orig)
-        return problem_response(503, "数据库繁忙 (正在写入大量数据), 未写入任何数据; 请稍后重试",
-                                headers={"Retry-After": str(RETRY_AFTER_S)})
+        log.log(logging.WARNING if problem.status == 503 else logging.INFO, "%s: %s",
+                type(exc).__name__, getattr(exc, "orig", exc))
+        return problem_response(problem.status, problem.detail, None, problem.headers)
 
-    @app.exception_handler(PoolTimeoutError)
-    async def _pool_exhausted(_request: Request, exc: PoolTimeoutError):
-        log.warning("database connections exhausted: %s", exc)
-        return problem_response(503, "服务繁忙, 请稍后重试",
-                                headers={"Retry-After": str(RETRY_AFTER_S)})
-
-    @app.exception_handler(StaleDataError)
-    async def _stale(_request: Request, _exc: StaleDataError):
-        return problem_response(412, "记录已被他人修改, 请刷新后重试")
+    for trouble in DATABASE_TROUBLE:
+        app.add_exception_handler(trouble, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

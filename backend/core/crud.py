@@ -495,10 +495,11 @@ def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> di
     return logged
 
 
-def _finish_write(session: Session, spec: EntitySpec) -> None:
+def _finish_write(session: Session, spec: EntitySpec, commit: bool = True) -> None:
     if spec.changes_policy:
         bump_generation(session)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -533,11 +534,13 @@ def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
 
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller, *,
                at: dt.datetime | None = None, commit: bool = True) -> Any:
-    """The one way a row is created: by the API, the panel, the CLI, Open311 and the demo seed.
+    """The one way a row is created: by the API, the panel, the CLI, Open311, the demo seed and
+    the default policy's upgrade.
 
     `at`: when it happened (default now; the demo seed's simulated year passes its own clock).
-    `commit=False` leaves the row flushed in the caller's transaction (the seed commits a
-    slice of its year at a time).
+    `commit=False` leaves the row flushed in the caller's transaction, with its other writes
+    (the seed commits a slice of its year at a time; backend/identity/policy_release.py a
+    release's policy changes at once).
     """
     require(caller, spec, "create")
     data = check_new_row(session, spec, payload.model_dump(), caller)
@@ -550,8 +553,7 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
     after = row_dict(obj, spec.model.__table__.columns.keys())
     audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
                  _created_changes(spec, after), at=at)
-    if commit:
-        _finish_write(session, spec)
+    _finish_write(session, spec, commit)
     return obj
 
 
@@ -686,7 +688,8 @@ def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int],
 
 
 def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | None,
-               caller: Caller) -> None:
+               caller: Caller, *, commit: bool = True) -> None:
+    """`commit=False`: as for create_row."""
     check_if_match(obj, if_match)
     if spec.before_delete is not None:
         spec.before_delete(session, obj)
@@ -711,4 +714,4 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
                  _masked_changes(spec, {k: (v, None) for k, v in snapshot.items()
                                         if k not in SERVER_FIELDS}))
     session.delete(obj)
-    _finish_write(session, spec)
+    _finish_write(session, spec, commit)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 
 # How long a client is told to wait after a 503 (seconds).
 RETRY_AFTER_S = 5
@@ -21,6 +23,27 @@ def database_busy(exc: OperationalError) -> bool:
     """SQLite's one write lock stayed taken for the whole busy timeout (backend/core/db.py)."""
     message = str(exc.orig).lower()
     return "database is locked" in message or "database table is locked" in message
+
+
+# Exceptions of the database that a request can meet without a bug of ours.
+DATABASE_TROUBLE = (IntegrityError, OperationalError, PoolTimeoutError, StaleDataError)
+
+
+def database_problem(exc: Exception) -> ProblemError | None:
+    """What a database exception means to whoever asked (the API's problem, the panel's
+    message), or None when it is a bug of ours. Nothing was written in any of these cases."""
+    if isinstance(exc, IntegrityError):
+        # Pre-checks name the field in the ordinary case; this is the race between two writers.
+        return ProblemError(409, "数据冲突: 违反唯一性或关联约束, 未写入任何数据")
+    if isinstance(exc, OperationalError) and database_busy(exc):
+        return ProblemError(503, "数据库繁忙 (正在写入大量数据), 未写入任何数据; 请稍后重试",
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+    if isinstance(exc, PoolTimeoutError):
+        return ProblemError(503, "服务繁忙, 未写入任何数据; 请稍后重试",
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+    if isinstance(exc, StaleDataError):
+        return ProblemError(412, "记录已被他人修改, 请刷新后重试")
+    return None
 
 
 @dataclass
