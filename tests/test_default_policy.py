@@ -112,8 +112,10 @@ def edit_by_hand_over_the_api(url: str, policy: Path) -> None:
     create_admin(url)
     with TestClient(create_app(app_settings(url, policy))) as client:
         client.headers.update(log_in(client, "ops"))
-        ok(client.post("/api/v1/policy-rules", json=dict(zip(FIELDS, ADDED_BY_HAND))), 201)
-        found = ok(client.get("/api/v1/policy-rules", params=dict(zip(FIELDS, REMOVED_BY_HAND))))
+        added = dict(zip(FIELDS, ADDED_BY_HAND, strict=True))
+        ok(client.post("/api/v1/policy-rules", json=added), 201)
+        removed = dict(zip(FIELDS, REMOVED_BY_HAND, strict=True))
+        found = ok(client.get("/api/v1/policy-rules", params=removed))
         assert found["total"] == 1
         ok(client.delete(f"/api/v1/policy-rules/{found['items'][0]['id']}"), 204)
 
@@ -131,7 +133,8 @@ def installed_before_the_default_had_a_version(url: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(PolicyRule), [dict(zip(FIELDS, rule)) for rule in rules])
+            conn.execute(insert(PolicyRule),
+                         [dict(zip(FIELDS, rule, strict=True)) for rule in rules])
             conn.execute(insert(PolicyVersion.__table__).values(generation=3))
     finally:
         engine.dispose()

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core import crud
-from backend.core.errors import ProblemError
 from backend.core.db import Database
-from backend.identity.schemas import PolicyRuleCreate
+from backend.core.errors import ProblemError
 from backend.identity.entities import POLICY_RULES
+from backend.identity.schemas import PolicyRuleCreate
 from rbac.default_policy import (
     DEFAULT_POLICY_PATH,
     DefaultPolicyError,
@@ -107,7 +107,7 @@ def apply_default_policy(database: Database, *, policy_file: Path | None = None,
         current = [(row.role, row.obj, row.act) for row in rows]
         ancestor = applied.rules if applied is not None else ()
         changes = merge(last_applied=ancestor, new_default=release.rules, current=current)
-        _write(session, path, changes.add, [row for row, rule in zip(rows, current)
+        _write(session, path, changes.add, [row for row, rule in zip(rows, current, strict=True)
                                             if rule in changes.remove])
         record_applied(session, release)
         session.commit()
@@ -129,7 +129,8 @@ def _write(session: Session, path: Path, add: tuple[Rule, ...], remove: list[Pol
     caller = crud.Caller.system(ACTOR)
     for rule in add:
         try:
-            payload = PolicyRuleCreate.model_validate(dict(zip(("role", "obj", "act"), rule)))
+            fields = dict(zip(("role", "obj", "act"), rule, strict=True))
+            payload = PolicyRuleCreate.model_validate(fields)
             crud.create_row(session, POLICY_RULES, payload, caller, commit=False)
         except ValidationError as exc:
             reasons = "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
