@@ -21,10 +21,11 @@ from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
 from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
-from backend.api import crud
-from backend.api.errors import ProblemError
 from backend.cases import workflow
-from backend.db import BEIJING
+from backend.cases.actions import allowed_actions
+from backend.core import crud
+from backend.core.db import BEIJING
+from backend.core.errors import ProblemError
 
 WORKFLOW_SLUG = "workflow"
 
@@ -39,16 +40,16 @@ VIEW_ACTIONS[("cases", WORKFLOW_SLUG)] = _may_work_cases
 class CaseWorkflowView(ExportingView):
     def _action_form(self, name: str):
         body = workflow.ACTIONS[name].body
-        return forms.build_form(self.spec, body, list(body.model_fields), {}, self._form_ajax_refs)
+        return forms.build_form(self.spec, body, list(body.model_fields), {}, self.lookups)
 
     def _page(self, case_id: int) -> dict[str, Any]:
-        caller = current_user().caller
-        principal = caller.principal
+        user = current_user()
+        caller, principal = user.caller, user.principal
         with self.database.session() as session:
             case = crud.get_row(session, self.spec, case_id, caller)  # 404 outside the scope
             steps = workflow.steps(session, case)
             session.expunge_all()
-        names = [n for n in workflow.allowed_actions(case.status) if principal.can("cases", n)]
+        names = [n for n in allowed_actions(case.status) if principal.can("cases", n)]
         return {"case": case, "steps": steps, "actions": names}
 
     @action(name=WORKFLOW_SLUG, label=Text("办理", "Act on it"), add_in_list=False,

@@ -1,6 +1,6 @@
 """Spreadsheets in the panel: export any list, import the ledgers, with the API's service.
 
-Export runs the API's export (`backend.imports.service.export_file`): the user's scope, the
+Export runs the API's export (`backend.spreadsheets.export.export_file`): the user's scope, the
 list's masking, Chinese headers. Import pages call the same import service as
 `POST /api/v1/<ledger>/import`: a template per ledger, a dry run that lists every bad row
 (row, column, reason), an all-or-nothing write (or, when asked, the valid rows only), scope
@@ -21,11 +21,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from admin.auth import current_user
 from admin.i18n import english, say
 from admin.views import EntityView, parse_row_id
-from backend.api.errors import ProblemError
-from backend.api.upload_limits import MAX_UPLOAD_MB
+from backend.core.errors import ProblemError
 from backend.imports import service as imports
 from backend.imports.models import ImportMode
 from backend.imports.router import attachment
+from backend.spreadsheets.export import export_file
+from backend.spreadsheets.limits import MAX_UPLOAD_MB
 
 MODES = (
     (ImportMode.dry_run, "试运行: 只检查, 不写入", "Dry run: check only, write nothing"),
@@ -45,13 +46,16 @@ class ExportingView(EntityView):
         # through the API's export instead (its scope, masking and columns), so load nothing.
         return []
 
-    async def export_data(self, data: list[Any], export_type: str = "xlsx",
-                          request: Request | None = None) -> Response:
+    # SQLAdmin sends back whatever Response this returns; its annotation names the
+    # StreamingResponse its own export builds.
+    async def export_data(  # type: ignore[override]
+        self, data: list[Any], export_type: str = "xlsx", request: Request | None = None,
+    ) -> Response:
         caller = current_user().caller
 
         def build():
             with self.database.session() as session:
-                return imports.export_file(session, self.spec.name, caller, None, export_type)
+                return export_file(session, self.spec.name, caller, None, export_type)
 
         try:
             content, media, name = await run_in_threadpool(build)
@@ -101,8 +105,8 @@ class LedgerView(ExportingView):
         context = {"model_view": self, "job": job, "english": english(),
                    "title": say(f"导入{self.spec.label}: {job['file_name']}",
                                 f"Import {self.spec.label_en}: {job['file_name']}"),
-                   "status_url": str(request.url_for(f"admin:view-{self.identity}-import_job_status",
-                                                     job_id=job["id"]))}
+                   "status_url": str(request.url_for(
+                       f"admin:view-{self.identity}-import_job_status", job_id=job["id"]))}
         return await self.templates.TemplateResponse(request, "gridlink/import_job.html", context)
 
     @expose("/import-file/{job_id}/status", methods=["GET"])

@@ -7,26 +7,33 @@ and throttling (`admin/auth.py`).
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqladmin import Admin
+from sqladmin._menu import ItemMenu
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
-from sqladmin import Admin
 
 from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
-from backend.api.errors import FieldError
-from backend.imports.service import IMPORTABLE
-from backend.db import Database
+from backend.core.db import Database
+from backend.core.errors import DATABASE_TROUBLE, FieldError, database_problem
 from backend.entities import ENTITIES
+from backend.imports.service import IMPORTABLE
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def any_child_accessible(item: ItemMenu, request: Request) -> bool:
+    return any(child.is_accessible(request) for child in item.children)
 
 
 def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
@@ -46,8 +53,10 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
         admin.add_view(view_for(spec, database, app.state, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown
         if item.children:
-            item.is_accessible = lambda request, item=item: any(
-                child.is_accessible(request) for child in item.children)
+            # SQLAdmin has no setting for this: the group's own method is replaced.
+            item.is_accessible = partial(any_child_accessible, item)  # type: ignore[method-assign]
+    for trouble in DATABASE_TROUBLE:
+        admin.admin.add_exception_handler(trouble, database_trouble_page)
     admin.admin.add_middleware(AdminUrls, router=Router(
         routes=[r for r in app.routes if isinstance(r, Mount) and r.app is admin.admin]))
     return admin
@@ -61,6 +70,19 @@ def input_refusal(_scope: Scope, _status: int, errors: list[FieldError]) -> HTML
         '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
         "<title>请求无效 Bad Request</title><h1>请求无效 Bad Request</h1>"
         f"<p>以下内容含有不允许的控制字符, 请返回修改后重试:</p><ul>{items}</ul></html>", 400)
+
+
+def database_trouble_page(_request: Request, exc: Exception) -> HTMLResponse:
+    """A busy or conflicting database on the panel's own routes, as the API says it (503 with
+    Retry-After, 409, 412), not a 500 page: the panel is a Starlette app of its own, out of
+    the API's handlers' reach. (Forms' writes report it above the form: views._write.)"""
+    problem = database_problem(exc)
+    if problem is None:
+        raise exc
+    return HTMLResponse(
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        f"<title>{escape(problem.detail)}</title><h1>未能完成</h1><p>{escape(problem.detail)}</p>"
+        "</html>", problem.status, headers=problem.headers)
 
 
 class AdminUrls:

@@ -4,7 +4,7 @@ SQLAdmin reaches rows along several paths (list and its count, search, sort, det
 form and its POST, single and bulk delete, export, the pickers' lookups). Every one of them
 goes through a query built here with the user's scope as a WHERE clause, so a row outside it
 is simply not found (404), whatever id is typed into the URL. Writes never touch the session
-SQLAdmin holds: they call `backend.api.crud` with the panel user as the caller, which checks,
+SQLAdmin holds: they call `backend.core.crud` with the panel user as the caller, which checks,
 validates, audits and commits exactly as the API does.
 """
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import JSON, Text as TextType, false, func, or_, select
-from sqlalchemy.sql import Select
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
+from sqlalchemy import JSON, false, func, or_, select
+from sqlalchemy import Text as TextType
+from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from wtforms import fields
@@ -26,15 +27,15 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
-from backend.api import crud
-from backend.api.errors import ProblemError
-from backend.db import BEIJING, MAX_ID, Database, TagList
-from backend.labels import LabeledEnum
+from backend.core import area_codes, crud
+from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList
+from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
+from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
 
 # SQLAdmin's actions, in the policy's words.
-POLICY_ACTION = {
+POLICY_ACTION: dict[str, str] = {
     Action.LIST: "read", Action.DETAILS: "read", Action.CREATE: "create", Action.EDIT: "update",
     Action.DELETE: "delete", Action.EXPORT: "export", Action.IMPORT: "create",
 }
@@ -49,15 +50,18 @@ CATEGORIES = {
     "webhook-deliveries": ("案卷办理", "Cases"),
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"),
-    "departments": ("基础数据", "Reference data"), "case-categories": ("基础数据", "Reference data"),
-    "routing-rules": ("基础数据", "Reference data"), "calendar-days": ("基础数据", "Reference data"),
+    "departments": ("基础数据", "Reference data"),
+    "case-categories": ("基础数据", "Reference data"),
+    "routing-rules": ("基础数据", "Reference data"),
+    "calendar-days": ("基础数据", "Reference data"),
     "users": ("用户与权限", "Users, roles and policy"),
     "role-assignments": ("用户与权限", "Users, roles and policy"),
     "policy-rules": ("用户与权限", "Users, roles and policy"),
     "audit-log": ("审计日志", "Audit log"),
 }
 ICONS = {
-    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all", "buildings": "fa-solid fa-building",
+    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all",
+    "buildings": "fa-solid fa-building",
     "households": "fa-solid fa-house", "residents": "fa-solid fa-user",
     "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
     "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
@@ -120,6 +124,8 @@ def _is_plain(column) -> bool:
 
 
 class EntityView(ModelView):
+    model: ClassVar[type[TableBase]]
+    column_searchable_list: ClassVar[list[str]]  # column names (view_for)
     spec: ClassVar[crud.EntitySpec]
     database: ClassVar[Database]
     api_state: ClassVar[Any]  # the API app's state: its policy sync, shared with the panel
@@ -135,7 +141,10 @@ class EntityView(ModelView):
         super().__init__()
         # SQLAdmin's lookup route serves the pickers from here; each lookup is scoped to the
         # user asking when it runs.
-        self._form_ajax_refs = forms.lookups_for(self.database, self.spec)
+        self.lookups = forms.lookups_for(self.database, self.spec)
+        # SQLAdmin calls a lookup's get_list and format only, which a ScopedLookup has (its
+        # own loaders are unscoped QueryAjaxModelLoaders, the type it declares here).
+        self._form_ajax_refs = self.lookups  # type: ignore[assignment]
 
     # --- scope on every path ----------------------------------------------------------------
 
@@ -230,14 +239,14 @@ class EntityView(ModelView):
     def _defaults(self) -> dict[str, Any]:
         """A grid chief's new rows start in their own grid."""
         grids = [g.area_code for g in current_user().principal.grants_for(self.spec.name, "create")
-                 if g.area_code and len(g.area_code) == 15]
+                 if area_codes.is_grid_code(g.area_code)]
         return {"grid_code": grids[0]} if len(grids) == 1 else {}
 
     async def scaffold_form(self, rules: builtins.list[str] | None = None):
         editing = rules == EDIT_FORM
         names = self._form_names(editing)
         form_class = forms.build_form(self.spec, self.spec.create_schema, names,
-                                      {} if editing else self._defaults(), self._form_ajax_refs)
+                                      {} if editing else self._defaults(), self.lookups)
         if editing:
             form_class.version = fields.HiddenField()
         return form_class
@@ -262,8 +271,15 @@ class EntityView(ModelView):
                 session.rollback()
                 unplaced = forms.report_errors([(e.field, e.msg) for e in exc.errors])
                 if exc.errors and not unplaced:
-                    raise PanelError(say("请更正标出的字段", "Please correct the marked fields"))
+                    raise PanelError(
+                        say("请更正标出的字段", "Please correct the marked fields")) from None
                 raise PanelError(exc.detail) from None
+            except DATABASE_TROUBLE as exc:  # SQLAdmin would show the raw SQL error
+                session.rollback()
+                problem = database_problem(exc)
+                if problem is None:
+                    raise
+                raise PanelError(problem.detail) from None
 
     async def insert_model(self, request: Request, data: dict) -> Any:
         payload = forms.to_payload(data, self._form_names(False))
@@ -367,6 +383,7 @@ def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
         "can_edit": not spec.read_only,
         "can_delete": not spec.read_only,
     }
-    view = type(f"{spec.model.__name__}Panel", (base,), attrs, model=spec.model)
+    view = cast(type[EntityView],
+                type(f"{spec.model.__name__}Panel", (base,), attrs, model=spec.model))
     view.identity = spec.name  # SQLAdmin's metaclass names it after the model; ours is the API's
     return view

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-
-from backend.config import get_settings
-from backend.db import make_engine
+from backend.core.config import get_settings
+from backend.core.db import make_engine
 from backend.models import Base
 
 config = context.config

@@ -1,36 +1,42 @@
-"""create_app(): the one FastAPI application (REST API, admin panel, error handlers)."""
+"""create_app(): the one entry point, where the parts are put together.
+
+The REST API (backend/api and each domain's router), the admin panel (admin/), Open311
+(backend/open311) and the background work every worker runs (policy sync, the deadline tick,
+webhook sending) meet here and nowhere else: the core knows none of them, the API not the panel.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin.panel import input_refusal as panel_refusal
+from admin.panel import mount_admin
 from backend.api.docs import install_docs
-from backend.api.errors import install_error_handlers
 from backend.api.input_guard import InputGuard
-from backend.api.upload_limits import RequestSizeLimit
+from backend.api.problems import install_error_handlers
+from backend.api.request_id import RequestIdMiddleware
+from backend.api.request_size import RequestSizeLimit
 from backend.api.routes import build_router
-from backend.cases.webhooks import WebhookSender
-from backend.config import Settings, get_settings
-from backend.db import Database
-from backend.entities import ENTITIES
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router
+from backend.cases.webhooks import WebhookSender
+from backend.core.config import Settings, get_settings
+from backend.core.db import Database
+from backend.entities import ENTITIES
+from backend.identity.policy_release import apply_default_policy
 from backend.identity.principals import PrincipalCache
+from backend.identity.router import keys as api_keys_router
+from backend.identity.router import router as auth_router
 from backend.identity.throttle import throttle_for
 from backend.imports.router import build_router as build_import_router
 from backend.notifications.router import router as notifications_router
-from backend.identity.router import keys as api_keys_router
-from backend.identity.router import router as auth_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
-from rbac.enforcer import PolicyEngine, install_default_policy
+from rbac.enforcer import PolicyEngine
 from rbac.sync import PolicySync
 
 API_PREFIX = "/api/v1"
@@ -81,8 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = throttle_for(settings.redis_url)  # the API's and the panel's
     install_error_handlers(app)
 
-    from admin.panel import input_refusal as panel_refusal
-    from admin.panel import mount_admin
 
     # No control character reaches any route (API, panel, Open311); each part refuses in its
     # own format. Inside the request id's middleware, so that a refusal carries the id too.
@@ -113,36 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-class RequestIdMiddleware:
-    """Every request gets an id (the client's X-Request-ID, or a new one), carried into the
-    audit log and echoed in the response, so that a log line and an audit entry can be matched.
-
-    Plain ASGI: `@app.middleware("http")` (BaseHTTPMiddleware) runs the app in a task of its
-    own with memory streams between them, a fixed cost on every request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = Headers(scope=scope).get("x-request-id")
-        request_id = (given or uuid.uuid4().hex)[:64]
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
 def start_policy(app: FastAPI) -> PolicySync:
-    """Load the policy (installing the default one on a new database) and keep it in sync."""
+    """Load the policy (with this release's default applied, as `gridlink migrate` does) and
+    keep it in sync."""
     database: Database = app.state.db
-    install_default_policy(database)
+    apply_default_policy(database, policy_file=app.state.settings.default_policy_file,
+                         redis_url=app.state.settings.redis_url)
     engine = PolicyEngine(database)
     app.state.policy = engine
     app.state.principals = PrincipalCache(engine, database, app.state.settings.secret_key)

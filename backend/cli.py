@@ -6,13 +6,32 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
+from pydantic import ValidationError
+from sqlalchemy import select
 
-from backend.config import get_settings
+from backend import migrations
+from backend.audit import writer as audit
+from backend.cases.escalation import TickScheduler, tick
+from backend.cases.webhooks import BATCH, deliver_due
+from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
+from backend.core import crud
+from backend.core.config import get_settings
+from backend.core.db import Database
+from backend.core.errors import ProblemError
+from backend.entities import ENTITIES
+from backend.identity import service
+from backend.identity.models import User
+from backend.identity.policy_release import apply_default_policy
+from backend.seed import is_empty, play_year, run_seed, seed_county
+from rbac.default_policy import DefaultPolicyError
+from rbac.matrix import matrix_markdown, replace_in
 
 app = typer.Typer(help="GridLink 网格联动 command line", no_args_is_help=True)
 
@@ -21,20 +40,28 @@ DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
 def _database():
     """The configured database, its sessions carrying the settings (office hours, yellow share)."""
-    from backend.db import Database
-
     settings = get_settings()
     return Database(settings.database_url, settings=settings)
 
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema to the newest revision (alembic upgrade head)."""
-    from backend import migrations
-
-    url = get_settings().database_url
-    migrations.upgrade(url)
-    typer.echo(f"database at head: {url}")
+    """Bring the database schema to the newest revision (alembic upgrade head), then this
+    release's changes to the default policy, keeping the rules an operator edited by hand."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    typer.echo(f"database at head: {settings.database_url}")
+    database = _database()
+    try:
+        upgrade = apply_default_policy(database, policy_file=settings.default_policy_file,
+                                       redis_url=settings.redis_url)
+    except DefaultPolicyError as exc:
+        typer.echo(f"default policy not applied: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    for line in upgrade.lines():
+        typer.echo(line)
 
 
 users_app = typer.Typer(help="User accounts", no_args_is_help=True)
@@ -49,12 +76,6 @@ app.add_typer(webhooks_app, name="webhooks")
 
 def _create_through_registry(entity: str, body: dict, actor: str) -> dict:
     """CLI writes take the API's path: same validation, same audit log, actor 'cli:<name>'."""
-    from pydantic import ValidationError
-
-    from backend.api import crud
-    from backend.api.errors import ProblemError
-    from backend.entities import ENTITIES
-
     spec = ENTITIES[entity]
     database = _database()
     try:
@@ -80,7 +101,8 @@ def users_create(
     role: Annotated[str, typer.Option(help="admin, leader, dispatcher, secretary, grid_chief, "
                                            "grid_member or department")],
     area: Annotated[str | None, typer.Option(help="Area or grid code of the role's scope")] = None,
-    department: Annotated[str | None, typer.Option(help="Department code (department role)")] = None,
+    department: Annotated[str | None,
+                          typer.Option(help="Department code (department role)")] = None,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                           confirmation_prompt=True)] = "",
     phone: Annotated[str | None, typer.Option()] = None,
@@ -101,16 +123,11 @@ def apikeys_create(
     name: Annotated[str, typer.Option(help="What the key is for, e.g. 环卫处业务系统")],
 ) -> None:
     """Create an API key acting as USERNAME; the key is printed once and never again."""
-    from sqlalchemy import select
-
-    from backend.audit import writer as audit
-    from backend.identity import service
-    from backend.identity.models import User
-
     database = _database()
     try:
         with database.session() as session:
-            user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            user = session.execute(
+                select(User).where(User.username == username)).scalar_one_or_none()
             if user is None:
                 typer.echo(f"no user named {username}", err=True)
                 raise typer.Exit(2)
@@ -131,8 +148,6 @@ app.add_typer(sla_app, name="sla")
 def sla_tick() -> None:
     """Set yellow and red lights, notify, escalate red cases (idempotent; serve runs it every
     minute)."""
-    from backend.cases.escalation import tick
-
     database = _database()
     try:
         with database.session() as session:
@@ -145,26 +160,24 @@ def sla_tick() -> None:
 
 @policy_app.command("matrix")
 def policy_matrix(
-    write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,
+    write: Annotated[str | None,
+                     typer.Option(help="Replace the matrix in this file (README)")] = None,
 ) -> None:
-    """Print the permission matrix of the default policy (rbac/policy.csv)."""
-    from pathlib import Path
-
-    from rbac.matrix import matrix_markdown, replace_in
-
-    matrix = matrix_markdown()
+    """Print the permission matrix of the default policy (rbac/policy.csv) and the workflow's
+    table of actions; --write puts both into the README."""
+    matrix, actions = matrix_markdown(), actions_markdown()
     if write:
         path = Path(write)
-        path.write_text(replace_in(path.read_text(encoding="utf-8"), matrix), encoding="utf-8")
+        text = replace_in(path.read_text(encoding="utf-8"), matrix)
+        text = replace_in(text, actions, WORKFLOW_START, WORKFLOW_END)
+        path.write_text(text, encoding="utf-8")
     else:
-        typer.echo(matrix)
+        typer.echo(f"{matrix}\n\n{actions}")
 
 
 @webhooks_app.command("deliver")
 def webhooks_deliver() -> None:
     """Send every webhook delivery due now (what each API worker does every second)."""
-    from backend.cases.webhooks import BATCH, deliver_due
-
     database = _database()
     try:
         total = 0
@@ -182,8 +195,6 @@ def seed(
     scale: Annotated[int, typer.Option(min=1, help="Multiply people, houses and cases")] = 1,
 ) -> None:
     """Fill an empty database with realistic demo data (Faker zh_CN)."""
-    from backend.seed import is_empty, run_seed
-
     database = _database()
     try:
         if not is_empty(database):
@@ -236,11 +247,6 @@ def demo(
     first, a progress line at every tenth. Lines a script can wait for: "API ready",
     "dashboards ready", "demo data complete".
     """
-    import threading
-
-    from backend.cases.escalation import TickScheduler
-    from backend.seed import is_empty, seed_county
-
     # Ctrl-C (SIGINT) stops the demo even when it was started from a shell that ignores it
     # for background jobs (Python then keeps it ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -299,8 +305,6 @@ def demo(
 
 def _play_year(database, year, stop, ticker) -> None:
     """The demo's year of cases, in the background; then the deadline tick takes over."""
-    from backend.seed import play_year
-
     total, arrived, started = len(year.reports), 0, time.monotonic()
     step = max(total // 10, 1)
 
@@ -325,8 +329,6 @@ def _play_year(database, year, stop, ticker) -> None:
 
 def _wait_until_serving(url: str, process: subprocess.Popen) -> None:
     """Until the server at `url` answers; its process ending first is an error."""
-    import httpx
-
     while process.poll() is None:
         try:
             if httpx.get(url, timeout=2).status_code == 200:

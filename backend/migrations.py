@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 
-from backend.config import PROJECT_ROOT
+from alembic import command
+from backend.core.config import PROJECT_ROOT
 
 
 def alembic_config(database_url: str) -> Config:

@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 from backend.app import create_app  # noqa: E402
-from backend.config import Settings  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
 from backend.identity.models import Role, RoleAssignment, User  # noqa: E402
 from backend.identity.security import hash_password  # noqa: E402
 from backend.ledgers.models import Resident  # noqa: E402
@@ -75,7 +75,7 @@ def raw_runner(url: str):
     """Runs captured (sql, params) pairs on a plain DB-API connection, fetching every row."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1])
-        conn.execute("PRAGMA cache_size=-262144")  # as the app's engine does (backend/db.py)
+        conn.execute("PRAGMA cache_size=-262144")  # as the app's engine does (backend/core/db.py)
         conn.execute("PRAGMA mmap_size=1073741824")
 
         def run(statements):

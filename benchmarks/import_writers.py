@@ -57,16 +57,16 @@ def tokens_for(database) -> dict[str, str]:
     from sqlalchemy import select
 
     from backend.identity.models import User
-    from backend.identity.service import DemoLayout, create_demo_accounts, issue_tokens
-    from rbac.enforcer import install_default_policy
+    from backend.identity.policy_release import apply_default_policy
+    from backend.identity.service import DemoLayout, access_token, create_demo_accounts
 
-    install_default_policy(database)
+    apply_default_policy(database)
     layout = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRIDS[0], other_grid=GRIDS[1],
                         sanitation="HW01")
     with database.session() as session:
         create_demo_accounts(session, "benchmark-password", layout)
         session.commit()
-        return {user.username: issue_tokens(SECRET, user)["access_token"]
+        return {user.username: access_token(SECRET, user)
                 for user in session.execute(select(User)).scalars()}
 
 
@@ -140,7 +140,7 @@ class Writer(threading.Thread):
 def run(kind: str, rows_wanted: int, writers: int, workers: int, pg_admin_url: str,
         baseline_s: float = 60) -> dict:
     from backend import migrations
-    from backend.db import Database
+    from backend.core.db import Database
 
     url, drop = fresh_database(kind, pg_admin_url)
     log_path = ROOT / "benchmarks" / "data" / f"import-writers-{kind}.log"

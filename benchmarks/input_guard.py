@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.results import machine, write_section
+from benchmarks.results import machine, write_section  # noqa: E402
 
 SECTION = "## Input guard (input_guard.py)"
 GRID = "410602001002007"
@@ -35,7 +35,7 @@ def make_apps(url: str):
     from backend import migrations
     from backend.api.input_guard import InputGuard
     from backend.app import create_app
-    from backend.config import Settings
+    from backend.core.config import Settings
     from backend.identity import service as identity
     from backend.identity.service import create_demo_accounts
     from tests.builders import TEST_LAYOUT, make_areas, make_household, make_resident
@@ -54,7 +54,7 @@ def make_apps(url: str):
         admin = next(u for u in create_demo_accounts(session, "benchmark-password", TEST_LAYOUT)
                      if u.username == "admin")
         session.commit()
-        token = identity.issue_tokens(settings.secret_key, admin)["access_token"]
+        token = identity.access_token(settings.secret_key, admin)
     for client in clients:
         client.headers["Authorization"] = f"Bearer {token}"
     make_areas(clients[0])
@@ -68,7 +68,8 @@ def list_requests(clients, requests: int) -> dict[str, float]:
     params = {"grid_code": GRID, "name__startswith": "刘", "sort": "-id", "limit": "50"}
     times: dict[str, list[float]] = {"guarded": [], "bare": []}
     for n in range(requests + 50):
-        for name, client in zip(("guarded", "bare"), clients if n % 2 else clients[::-1]):
+        in_turn = clients if n % 2 else clients[::-1]
+        for name, client in zip(("guarded", "bare"), in_turn, strict=True):
             started = time.perf_counter()
             response = client.get("/api/v1/residents", params=params)
             elapsed = time.perf_counter() - started

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+
+import openpyxl
 
 from backend.identity.service import DemoLayout
 from backend.ledgers.id_number import make_id_number
@@ -33,7 +37,8 @@ def ok(response, status: int = 200) -> dict:
 
 def make_areas(client) -> None:
     """鹤山区 → 中山路街道 → 新华街社区 (grid 007) and 红旗社区 (grid 001)."""
-    ok(client.post("/api/v1/areas", json={"code": COUNTY, "name": "鹤山区", "level": "county"}), 201)
+    ok(client.post("/api/v1/areas",
+                   json={"code": COUNTY, "name": "鹤山区", "level": "county"}), 201)
     ok(client.post("/api/v1/areas", json={"code": STREET, "name": "中山路街道", "level": "street",
                                           "parent_code": COUNTY}), 201)
     for code, name in ((COMMUNITY, "新华街社区"), (OTHER_COMMUNITY, "红旗社区")):
@@ -54,6 +59,14 @@ def make_household(client, grid_code: str = GRID, room: str = "1单元101") -> d
         "building_id": building["id"], "room": room, "head_name": "刘志强"}), 201)
 
 
+def dispatch_case(dispatcher, case: dict, department_code: str = SANITATION) -> dict:
+    """Files a reported case and dispatches it to a department, as the 指挥中心 does: over
+    HTTP, with the dispatcher's client. The case as it stands afterwards."""
+    url = f"/api/v1/cases/{case['id']}/actions"
+    ok(dispatcher.post(f"{url}/file", json={}))
+    return ok(dispatcher.post(f"{url}/dispatch", json={"department_code": department_code}))
+
+
 def id_number(seq: int, sex: str = "male", born: dt.date = dt.date(1980, 5, 17)) -> str:
     return make_id_number(COUNTY, born, seq, sex)
 
@@ -61,3 +74,20 @@ def id_number(seq: int, sex: str = "male", born: dt.date = dt.date(1980, 5, 17))
 def make_resident(client, household: dict, seq: int = 1, **extra) -> dict:
     body = {"household_id": household["id"], "name": "刘志强", "id_number": id_number(seq)}
     return ok(client.post("/api/v1/residents", json=body | extra), 201)
+
+
+def csv_rows(response) -> list[dict]:
+    """An export's rows by field name: line 1 holds the Chinese headers, line 2 the field
+    names, data from line 3 (the xlsx export's layout)."""
+    assert response.status_code == 200, response.text
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [dict(zip(lines[1], line, strict=True)) for line in lines[2:]]
+
+
+def xlsx_rows(response) -> list[dict]:
+    """An export's rows by field name (row 2 holds the field names, data from row 3)."""
+    assert response.status_code == 200, response.text
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    fields = [c.value for c in sheet[2]]
+    return [dict(zip(fields, (c.value for c in row), strict=True))
+            for row in sheet.iter_rows(min_row=3)]

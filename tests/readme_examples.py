@@ -1,10 +1,10 @@
 """The README's shell examples, run as a reader would run them against a live server.
 
 Every ```bash block of the README runs, in order, in one bash session (a variable set in one
-block, like `$TOKEN`, is there in the next, as in a reader's terminal), except the set-up
-commands (they make virtual environments and start the demo). `curl` fails on any HTTP error
-(4xx/5xx), so an example that answers 401 or 400 fails the test; `127.0.0.1:8000` becomes the
-live server's address.
+block, like `$TOKEN`, is there in the next, as in a reader's terminal), except the set-up and
+development commands (they make virtual environments, start the demo, run the tests). `curl`
+fails on any HTTP error (4xx/5xx), so an example that answers 401 or 400 fails the test;
+`127.0.0.1:8000` becomes the live server's address.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DEMO_ADDRESS = "127.0.0.1:8000"
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
-# Blocks that set up a machine rather than use GridLink.
-SET_UP = ("python3 -m venv", "pip-compile")
+# Blocks that set up a machine or develop GridLink (run by CI itself) rather than use it.
+SET_UP = ("python3 -m venv", "pip-compile", "bin/pytest")
 
 PRELUDE = """set -euo pipefail
 curl() { command curl --fail-with-body --silent --show-error "$@"; }

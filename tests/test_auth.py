@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.identity import security
 from backend.identity.models import LoginThrottle, User
-from tests.builders import DEMO_PASSWORD, GRID, make_areas, ok
+from tests.builders import DEMO_PASSWORD, GRID, SANITATION, dispatch_case, make_areas, ok
 from tests.world import make_world
 
 
@@ -178,16 +178,16 @@ def test_five_failures_lock_the_username_for_the_window(app, anonymous, username
     assert login(anonymous, username, DEMO_PASSWORD).status_code == expected
 
 
-def test_a_partner_department_uses_an_api_key_until_it_is_revoked(app, client, anonymous, accounts):
+def test_a_partner_department_uses_an_api_key_until_it_is_revoked(client, as_user, anonymous,
+                                                                   accounts):
     world = make_world(client)
     case = ok(client.post("/api/v1/cases", json={
         "source": "patrol", "category_code": world.category["code"], "title": "垃圾",
         "grid_code": GRID}), 201)
-    from backend.cases.models import Case
-
-    with app.state.db.session() as session:
-        session.get(Case, case["id"]).department_code = "HW01"
-        session.commit()
+    ok(client.post("/api/v1/cases", json={  # not dispatched: in nobody's queue yet
+        "source": "patrol", "category_code": world.category["code"], "title": "垃圾2",
+        "grid_code": GRID}), 201)
+    dispatch_case(as_user("dispatcher"), case, SANITATION)
 
     created = ok(client.post("/api/v1/api-keys", json={
         "user_id": accounts["dept-sanitation"], "name": "环卫处业务系统"}), 201)

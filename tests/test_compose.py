@@ -4,7 +4,8 @@ from pathlib import Path
 
 import yaml
 
-COMPOSE = yaml.safe_load((Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
+COMPOSE = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
 
 
 def test_it_runs_postgres_redis_the_api_and_the_dashboards():
@@ -36,7 +37,7 @@ def test_the_dashboards_talk_to_the_api_service():
 
 
 def test_every_env_var_the_services_read_is_a_real_setting():
-    from backend.config import Settings
+    from backend.core.config import Settings
 
     known = {f"GRIDLINK_{name.upper()}" for name in Settings.model_fields}
     for name in ("api", "dashboards"):

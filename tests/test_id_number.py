@@ -4,7 +4,19 @@ import datetime as dt
 
 import pytest
 
-from backend.ledgers.id_number import InvalidIdNumber, check_character, make_id_number, parse_id_number
+from backend.ledgers.id_number import (
+    InvalidIdNumber,
+    check_character,
+    make_id_number,
+    parse_id_number,
+)
+
+
+def gb11643_check(first17: str) -> str:
+    """The standard's check character (ISO 7064 MOD 11-2), written out here rather than taken
+    from the code under test: digit i weighs 2^(17-i) mod 11."""
+    total = sum(int(digit) * (2 ** (17 - i) % 11) for i, digit in enumerate(first17))
+    return "10X98765432"[total % 11]
 
 
 def test_a_valid_number_gives_birth_date_and_sex():
@@ -39,4 +51,10 @@ def test_generated_numbers_are_valid_and_encode_sex():
             number = make_id_number("410602", dt.date(1990, 1, 2), seq, sex)
             info = parse_id_number(number)
             assert info.sex == sex and info.birth_date == dt.date(1990, 1, 2)
-            assert number[17] == check_character(number[:17])
+            assert number[17] == gb11643_check(number[:17])
+
+
+def test_the_check_character_is_the_standards():
+    assert gb11643_check("11010519491231002") == "X"  # the standard's own example
+    for first17 in ("11010519491231002", "41060219800517001", "41060220000229123"):
+        assert check_character(first17) == gb11643_check(first17)

@@ -17,15 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from backend.db import Database
+from backend.app import create_app
+from backend.core.db import Database
 from backend.fieldwork.models import WorkLog
 from backend.ledgers.id_number import make_id_number
 from tests.builders import COUNTY, GRID, make_areas, ok
 from tests.conftest import PG_ENV
 from tests.servers import eventually, uvicorn_process
+from tests.test_admin_panel import panel_login
 
 ROWS = 50_000
 HOUSEHOLDS = 1_000
@@ -168,9 +171,37 @@ def test_a_writer_that_cannot_get_the_lock_is_told_to_retry_and_keeps_its_connec
 
 
 @pytest.mark.skipif(not ON_SQLITE, reason="SQLite's one write lock; PostgreSQL locks rows")
+def test_a_panel_form_that_cannot_get_the_lock_says_so_and_writes_nothing(settings, client):
+    """SQLAdmin shows any error of a save above the form: the database's own words (SQL and
+    all) before; now what the API says, and the form keeps what was typed."""
+    make_areas(client)
+    impatient = create_app(settings.model_copy(update={"sqlite_busy_timeout": 1}))
+    holder = sqlite3.connect(sqlite_path(settings), isolation_level=None)
+    with TestClient(impatient):  # its lifespan: the policy loaded
+        chief = panel_login(impatient, "chief")
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            refused = chief.post("/admin/buildings/create", data={
+                "grid_code": GRID, "name": "锁住时的楼", "address": "新华街9号", "save": "保存"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        accepted = chief.post("/admin/buildings/create", data={
+            "grid_code": GRID, "name": "锁放开后的楼", "address": "新华街9号", "save": "保存"})
+
+    assert refused.status_code == 400, refused.text  # SQLAdmin's status for a form not saved
+    assert "数据库繁忙" in refused.text and "请稍后重试" in refused.text
+    assert "锁住时的楼" in refused.text  # the form as typed, to save again
+    assert "sqlite3" not in refused.text and "INSERT" not in refused.text
+    assert accepted.status_code == 302, accepted.text
+    names = [b["name"] for b in ok(client.get("/api/v1/buildings"))["items"]]
+    assert "锁放开后的楼" in names and "锁住时的楼" not in names
+
+
+@pytest.mark.skipif(not ON_SQLITE, reason="SQLite's one write lock; PostgreSQL locks rows")
 def test_a_session_that_read_first_still_waits_for_the_write_lock(settings, client):
     """pysqlite opens the transaction at the first write, so that write waits for the lock
-    (backend/db.py). A read still open on the connection would make it fail at once."""
+    (backend/core/db.py). A read still open on the connection would make it fail at once."""
     make_areas(client)
     database = Database(settings.database_url, settings=settings)
     holder = sqlite3.connect(sqlite_path(settings), isolation_level=None, check_same_thread=False)

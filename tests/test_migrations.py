@@ -18,7 +18,7 @@ from backend.cases.models import (
     WebhookEvent,
 )
 from backend.cases.webhooks import DEACTIVATED, FAILED
-from backend.db import make_engine
+from backend.core.db import make_engine
 from backend.models import Base
 
 

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 from sqlalchemy import update
 
 from backend.cases.models import Case
-from backend.db import BEIJING
+from backend.core.db import BEIJING
 from tests.builders import GRID, OTHER_GRID, ok
 from tests.world import make_world
 

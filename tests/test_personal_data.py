@@ -9,14 +9,13 @@ command center the whole name. An anonymous report keeps no identity at all.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 import openpyxl
 import pytest
 
-from tests.builders import GRID, id_number, ok
+from tests.builders import GRID, csv_rows, id_number, ok, xlsx_rows
 from tests.test_admin_panel import panel_login
 from tests.world import make_world
 
@@ -33,20 +32,6 @@ def elder(client) -> dict:
     return ok(client.post("/api/v1/residents", json={
         "household_id": world.household["id"], "name": "张桂兰",
         "id_number": id_number(7, "female", born=BORN), "phone": "13698765432"}), 201)
-
-
-def csv_rows(response) -> list[dict]:
-    assert response.status_code == 200, response.text
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-
-
-def xlsx_rows(response) -> list[dict]:
-    """An export's rows by field name (row 2 holds the field names, data from row 3)."""
-    assert response.status_code == 200, response.text
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    fields = [c.value for c in sheet[2]]
-    return [dict(zip(fields, (c.value for c in row), strict=True))
-            for row in sheet.iter_rows(min_row=3)]
 
 
 def xlsx_text(response) -> str:

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.sql.schema import Column
 
-from backend.api.crud import EntitySpec, spec_for_table
+from backend.core.crud import EntitySpec, spec_for_table
 from backend.entities import ENTITIES
 from backend.imports.service import IMPORTABLE
 from tests.builders import (

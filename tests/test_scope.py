@@ -6,12 +6,18 @@ secretary runs community 410602001002; dept-sanitation is the 环卫 department 
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
-from tests.builders import COMMUNITY, GRID, OTHER_COMMUNITY, OTHER_GRID, id_number, ok
+from tests.builders import (
+    COMMUNITY,
+    GRID,
+    OTHER_COMMUNITY,
+    OTHER_GRID,
+    csv_rows,
+    dispatch_case,
+    id_number,
+    ok,
+)
 from tests.world import make_world
 
 
@@ -30,7 +36,7 @@ def two_grids(client):
 
 
 def test_a_chief_sees_only_its_own_grids_rows(as_user, two_grids):
-    world, other, _ = two_grids
+    world, _, _ = two_grids
     chief = as_user("chief")
     page = ok(chief.get("/api/v1/residents"))
     assert [r["id"] for r in page["items"]] == [world.resident["id"]] and page["total"] == 1
@@ -82,7 +88,7 @@ def test_a_chief_cannot_move_a_row_out_of_its_grid(client, as_user, two_grids):
 
 
 def test_the_secretary_runs_the_whole_community_and_nothing_beyond(as_user, two_grids):
-    world, other, _ = two_grids
+    world, _, _ = two_grids
     secretary = as_user("secretary")
     assert {r["id"] for r in ok(secretary.get("/api/v1/residents"))["items"]} == {
         world.resident["id"]}
@@ -100,19 +106,16 @@ def test_leader_and_dispatcher_see_the_whole_county(as_user, two_grids):
         assert grids == {GRID, OTHER_GRID}
 
 
-def test_a_department_sees_only_the_cases_dispatched_to_it(app, client, as_user):
+def test_a_department_sees_only_the_cases_dispatched_to_it(client, as_user):
     world = make_world(client)
     ok(client.post("/api/v1/departments", json={
         "code": "YL01", "name": "园林绿化所", "kind": "greening", "area_code": "410602"}), 201)
     cases = [ok(client.post("/api/v1/cases", json={
         "source": "patrol", "category_code": world.category["code"], "title": f"案件{n}",
         "grid_code": GRID}), 201) for n in range(3)]
-    from backend.cases.models import Case
-
-    with app.state.db.session() as session:  # dispatching is the workflow's (a later issue)
-        session.get(Case, cases[0]["id"]).department_code = "HW01"
-        session.get(Case, cases[1]["id"]).department_code = "YL01"
-        session.commit()
+    dispatcher = as_user("dispatcher")
+    dispatch_case(dispatcher, cases[0], "HW01")
+    dispatch_case(dispatcher, cases[1], "YL01")  # the third stays reported: nobody's yet
     department = as_user("dept-sanitation")
     assert [c["id"] for c in ok(department.get("/api/v1/cases"))["items"]] == [cases[0]["id"]]
     assert department.get(f"/api/v1/cases/{cases[1]['id']}").status_code == 404
@@ -144,8 +147,8 @@ def test_personal_data_is_masked_exactly_where_the_policy_says(as_user, two_grid
 
 def test_masked_roles_export_masked_csv(as_user, two_grids):
     world, _, _ = two_grids
-    text = as_user("leader").get("/api/v1/residents", params={"format": "csv", "sort": "id"}).content
-    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    exported = as_user("leader").get("/api/v1/residents", params={"format": "csv", "sort": "id"})
+    text, rows = exported.content, csv_rows(exported)
     assert rows[0]["id_number"].count("*") == 8 and rows[0]["phone"] == "135****5678"
     assert rows[0]["key_groups"] == ""
     assert world.resident["id_number"] not in text.decode("utf-8-sig")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backend import migrations
 from backend.areas.schemas import GridCreate
+from backend.cases.entities import case_code
 from backend.cases.escalation import tick
 from backend.cases.models import (
     OPEN_STATUSES,
@@ -26,10 +27,9 @@ from backend.cases.models import (
 )
 from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
-from backend.cases.service import case_code
 from backend.cases.sla import deadlines
-from backend.config import Settings
-from backend.db import Database
+from backend.core.config import Settings
+from backend.core.db import BEIJING, Database
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
 from backend.identity.models import User
 from backend.ledgers.id_number import parse_id_number
@@ -42,9 +42,6 @@ from backend.ledgers.schemas import (
 from backend.notifications.models import Notification
 from backend.seed import (
     BBOX,
-    BEIJING,
-    CREDIT_CHARS,
-    CREDIT_WEIGHTS,
     build_demo_data,
     is_empty,
     play_year,
@@ -165,14 +162,25 @@ def test_every_row_passes_the_api_create_schema():
             schema.model_validate(body)
 
 
+# GB 32100-2015, written out here rather than taken from the seed: 31 characters (no I, O, S,
+# V, Z), the i-th of the first 17 weighted 3^i mod 31.
+GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def gb32100_check(first17: str) -> str:
+    total = sum(GB32100_CHARS.index(c) * (3 ** i % 31) for i, c in enumerate(first17))
+    return GB32100_CHARS[(31 - total % 31) % 31]
+
+
 def test_credit_codes_carry_a_valid_check_character():
+    assert gb32100_check("91350100M000100Y4") == "3"  # a widely published example code
     rows = build_demo_data(seed=5, residents=2000, cases=10, now=FIXED_NOW)
     codes = [o["credit_code"] for o in rows["organization"] if o["credit_code"]]
     assert codes
     for code in codes:
         assert len(code) == 18 and code[2:8] == "410602"
-        total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(code, CREDIT_WEIGHTS, strict=False))
-        assert CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
+        assert set(code) <= set(GB32100_CHARS), code
+        assert gb32100_check(code[:17]) == code[17], code
 
 
 # --- a seeded database, read through the API -----------------------------------------------
@@ -224,7 +232,8 @@ def test_the_area_tree_is_410602_with_3_streets_9_communities_and_about_40_grids
         assert community["level"] == "community"
         assert len(grid["code"]) == 15 and grid["code"].startswith(grid["community_code"])
         assert grid["name"].startswith(community["name"]) and grid["name"].endswith("网格")
-        assert [m["role"] for m in grid["members"]] == ["网格员", "环卫", "园林", "市政", "执法", "照明"]
+        assert [m["role"] for m in grid["members"]] == [
+            "网格员", "环卫", "园林", "市政", "执法", "照明"]
         assert grid["chief_name"] and grid["chief_phone"]
         assert 300 <= grid["household_target"] <= 500
     per_community = Counter(g["community_code"] for g in grids)
@@ -327,7 +336,8 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
     statuses = Counter(c["status"] for c in cases)
     assert statuses["closed"] / len(cases) > 0.8
     assert statuses["cancelled"] > 0
-    assert sum(statuses[s] for s in ("reported", "filed", "dispatched", "processing", "handled")) > 0
+    assert sum(statuses[s]
+               for s in ("reported", "filed", "dispatched", "processing", "handled")) > 0
     assert any(c["rework_count"] > 0 for c in cases)
     assert any(c["satisfaction"] for c in cases)
     assert any(when(c["closed_at"]) > when(c["due_at"]) for c in cases
@@ -373,7 +383,8 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
     for patrol in patrols:
         started, ended = when(patrol["started_at"]), when(patrol["ended_at"])
         assert now - dt.timedelta(days=91) < started < ended <= now
-        staff = {grids[patrol["grid_code"]]["chief_name"], grids[patrol["grid_code"]]["members"][0]["name"]}
+        grid = grids[patrol["grid_code"]]
+        staff = {grid["chief_name"], grid["members"][0]["name"]}
         assert patrol["patroller_name"] in staff
         assert all(polygons[patrol["grid_code"]].contains(Point(p))
                    for p in patrol["route"]["coordinates"])

@@ -43,8 +43,8 @@ from backend.cases.webhooks import (
     enqueue,
     sign,
 )
-from backend.db import utcnow
-from tests.builders import COUNTY, GRID, SANITATION, ok
+from backend.core.db import utcnow
+from tests.builders import COUNTY, GRID, SANITATION, dispatch_case, ok
 from tests.servers import ROOT, eventually, free_port
 from tests.test_cli import gridlink
 from tests.world import make_world
@@ -147,17 +147,32 @@ def no_background_sender(app, server):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def make_case(client, app, department_code: str | None = SANITATION) -> dict:
-    """A case through the API, handed to a department in the database (dispatching is the
-    workflow's, which comes later)."""
-    case = ok(client.post("/api/v1/cases", json={
-        "source": "hotline_12345", "category_code": "07011", "title": "新华街88号院门口积存垃圾",
-        "address": "鹤山区新华街88号", "lat": 35.9352, "lng": 114.1751, "grid_code": GRID,
-        "reporter_name": "李秀英", "reporter_phone": REPORTER_PHONE}), 201)
+@pytest.fixture
+def make_case(client, as_user, world):
+    """make_case() → a case reported through the API and dispatched to 环卫 by the dispatcher,
+    over HTTP; the dispatch queues a `dispatch` event for each of the department's active
+    webhooks (`deliveries_of`). make_case(department_code=None) → a case still reported, held
+    by no department."""
+    dispatcher = as_user("dispatcher")
+
+    def make(department_code: str | None = SANITATION) -> dict:
+        case = ok(client.post("/api/v1/cases", json={
+            "source": "hotline_12345", "category_code": "07011",
+            "title": "新华街88号院门口积存垃圾", "address": "鹤山区新华街88号",
+            "lat": 35.9352, "lng": 114.1751, "grid_code": GRID,
+            "reporter_name": "李秀英", "reporter_phone": REPORTER_PHONE}), 201)
+        if department_code is None:
+            return case
+        return dispatch_case(dispatcher, case, department_code)
+
+    return make
+
+
+def deliveries_of(app, case: dict) -> list[WebhookDelivery]:
+    """The deliveries queued for the case so far (by its workflow steps or `queue`), in order."""
     with app.state.db.session() as session:
-        session.get(Case, case["id"]).department_code = department_code
-        session.commit()
-    return case
+        return list(session.execute(select(WebhookDelivery).where(
+            WebhookDelivery.case_id == case["id"]).order_by(WebhookDelivery.id)).scalars())
 
 
 def add_webhook(client, url: str, department_code: str = SANITATION, **extra) -> dict:
@@ -198,10 +213,10 @@ def world(client):
 # --- sending -------------------------------------------------------------------------------
 
 
-def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, client, world,
+def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, client, make_case,
                                                                         receiver):
+    case = make_case()  # before the webhook: the one event sent is the one queued below
     add_webhook(client, receiver.url)
-    case = make_case(client, app)
     (queued,) = queue(app, case["id"], extra={"note": "请于今日14:40前处置"})
 
     assert deliver_due(app.state.db, now=soon()) == 1
@@ -229,7 +244,7 @@ def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, clie
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Webhooks", 1)[1]
     snippet = readme.split("```python", 1)[1].split("```", 1)[0]
     namespace: dict = {}
-    exec(snippet, namespace)  # noqa: S102 - our own README
+    exec(snippet, namespace)
     signature = request.headers["X-GridLink-Signature"]
     assert namespace["verify"](request.body, signature, SECRET)
     assert not namespace["verify"](request.body.replace(b"dispatch", b"cancel"), signature, SECRET)
@@ -243,10 +258,10 @@ def test_an_event_arrives_signed_with_its_headers_and_no_personal_data(app, clie
 
 
 def test_a_failing_receiver_gets_retries_with_growing_delays_until_it_answers(
-        app, client, world, receiver):
+        app, client, make_case, receiver):
     receiver.script = [500, 500, 200]
     add_webhook(client, receiver.url)
-    (queued,) = queue(app, make_case(client, app)["id"])
+    (queued,) = deliveries_of(app, make_case())
 
     now = soon()
     assert deliver_due(app.state.db, now=now) == 1
@@ -274,9 +289,9 @@ def test_a_failing_receiver_gets_retries_with_growing_delays_until_it_answers(
     assert {r.headers["X-GridLink-Delivery"] for r in receiver.requests} == {queued.delivery_key}
 
 
-def test_an_unreachable_receiver_ends_failed_after_the_last_attempt(app, client, world):
+def test_an_unreachable_receiver_ends_failed_after_the_last_attempt(app, client, make_case):
     add_webhook(client, f"http://127.0.0.1:{free_port()}/nobody-listens")
-    (queued,) = queue(app, make_case(client, app)["id"])
+    (queued,) = deliveries_of(app, make_case())
 
     now, delays = soon(), []
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -294,11 +309,11 @@ def test_an_unreachable_receiver_ends_failed_after_the_last_attempt(app, client,
     assert deliver_due(app.state.db, now=now + dt.timedelta(days=1)) == 0
 
 
-def test_two_senders_at_once_send_each_delivery_exactly_once(app, client, world, receiver):
+def test_two_senders_at_once_send_each_delivery_exactly_once(app, client, make_case, receiver):
     add_webhook(client, receiver.url)
     add_webhook(client, receiver.url + "?copy=2")
     for _ in range(5):
-        queue(app, make_case(client, app)["id"])
+        make_case()
     assert delivery_count(app) == 10
 
     now, start = soon(), threading.Barrier(3)
@@ -321,9 +336,9 @@ def test_two_senders_at_once_send_each_delivery_exactly_once(app, client, world,
     assert statuses == {DeliveryStatus.succeeded}
 
 
-def test_the_apps_background_sender_delivers_on_its_own(app, client, world, receiver):
+def test_the_apps_background_sender_delivers_on_its_own(app, client, make_case, receiver):
     add_webhook(client, receiver.url)
-    queue(app, make_case(client, app)["id"])
+    make_case()
     sender = WebhookSender(app.state.db, poll_seconds=0.1)
     sender.start()
     try:
@@ -333,9 +348,10 @@ def test_the_apps_background_sender_delivers_on_its_own(app, client, world, rece
     assert receiver.requests[0].headers["X-GridLink-Event"] == "dispatch"
 
 
-def test_the_command_line_delivers_what_is_due(settings, app, client, world, receiver):
+def test_the_command_line_delivers_what_is_due(settings, app, client, make_case, receiver):
+    case = make_case()  # before the webhook: only the red light below is sent
     add_webhook(client, receiver.url)
-    (queued,) = queue(app, make_case(client, app)["id"], event=WebhookEvent.red)
+    (queued,) = queue(app, case["id"], event=WebhookEvent.red)
     result = gridlink(settings, "webhooks", "deliver")
     assert result.returncode == 0, result.stderr
     assert "1 webhook deliveries sent" in result.stdout
@@ -346,20 +362,20 @@ def test_the_command_line_delivers_what_is_due(settings, app, client, world, rec
 # --- queueing ------------------------------------------------------------------------------
 
 
-def test_enqueue_writes_nothing_without_an_active_webhook(app, client, world, receiver):
+def test_enqueue_writes_nothing_without_an_active_webhook(app, client, make_case, receiver):
     add_webhook(client, receiver.url, is_active=False)
-    case = make_case(client, app)
+    case = make_case()  # its dispatch queued nothing either
     assert queue(app, case["id"]) == []
     # A case no department holds yet, and a department with no webhook at all.
-    assert queue(app, make_case(client, app, department_code=None)["id"]) == []
+    assert queue(app, make_case(department_code=None)["id"]) == []
     assert queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER) == []
     assert delivery_count(app) == 0
 
 
-def test_enqueue_does_no_network_io_and_is_undone_with_the_step(app, client, world, receiver,
+def test_enqueue_does_no_network_io_and_is_undone_with_the_step(app, client, make_case, receiver,
                                                                  monkeypatch):
+    case = make_case()  # before the webhook: nothing queued yet
     add_webhook(client, receiver.url)
-    case = make_case(client, app)
 
     def no_network(*_args, **_kwargs):
         raise AssertionError("enqueue must not touch the network")
@@ -376,18 +392,18 @@ def test_enqueue_does_no_network_io_and_is_undone_with_the_step(app, client, wor
     assert receiver.requests == [] and delivery_count(app) == 0
 
 
-def test_a_summon_goes_to_the_summoned_department(app, client, world, receiver):
+def test_a_summon_goes_to_the_summoned_department(app, client, make_case, receiver):
     add_webhook(client, receiver.url, department_code=OTHER)
-    case = make_case(client, app)
+    case = make_case()
     (queued,) = queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER)
     assert queued.department_code == OTHER
     assert queued.payload["department_code"] == OTHER
     assert queued.payload["case"]["department_code"] == SANITATION  # who handles the case
 
 
-def test_extra_cannot_replace_the_envelope(app, client, world, receiver):
+def test_extra_cannot_replace_the_envelope(app, client, make_case, receiver):
+    case = make_case()  # before the webhook: nothing queued yet
     add_webhook(client, receiver.url)
-    case = make_case(client, app)
     with pytest.raises(ValueError, match="case"):
         queue(app, case["id"], extra={"case": {"title": "别的"}})
     assert delivery_count(app) == 0
@@ -396,12 +412,12 @@ def test_extra_cannot_replace_the_envelope(app, client, world, receiver):
 # --- the API: webhooks and the delivery log ---------------------------------------------------
 
 
-def test_the_secret_is_write_only(app, client, world, receiver):
+def test_the_secret_is_write_only(app, client, make_case, receiver):
     hook = add_webhook(client, receiver.url)
     assert "secret" not in hook
     patched = ok(client.patch(f"/api/v1/webhooks/{hook['id']}",
                               json={"secret": "a-rotated-secret-0123456789"}))
-    queue(app, make_case(client, app)["id"])
+    make_case()  # dispatched: queued for the webhook
     deliver_due(app.state.db, now=soon())
     # The sender signs with the rotated secret.
     (request,) = receiver.requests
@@ -445,13 +461,13 @@ def test_only_admins_manage_webhooks(client, as_user, world):
         assert answer.status_code == 403
 
 
-def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client, as_user, world,
+def test_the_delivery_log_shows_attempts_to_each_department_its_own(app, client, as_user, make_case,
                                                                      receiver):
     receiver.script = [503]
     add_webhook(client, receiver.url)
     add_webhook(client, receiver.url, department_code=OTHER)
-    case = make_case(client, app)
-    (ours,) = queue(app, case["id"])
+    case = make_case()
+    (ours,) = deliveries_of(app, case)  # the dispatch's, to 环卫 only
     deliver_due(app.state.db, now=soon())
     (theirs,) = queue(app, case["id"], event=WebhookEvent.summon, department_code=OTHER)
 
@@ -497,7 +513,7 @@ def assert_describes(payload: dict, case: dict) -> None:
         assert sent == shown, (payload["event"], name, sent, shown)
 
 
-def test_every_event_describes_the_case_after_its_action(app, client, as_user, world):
+def test_every_event_describes_the_case_after_its_action(app, client, as_user, world, make_case):
     add_webhook(client, "https://huanwei.example.gov.cn/gridlink/events")
     add_webhook(client, "https://yuanlin.example.gov.cn/gridlink/events", department_code=OTHER)
     dispatcher, department = as_user("dispatcher"), as_user("dept-sanitation")
@@ -508,7 +524,7 @@ def test_every_event_describes_the_case_after_its_action(app, client, as_user, w
         return ok(dispatcher.get(f"/api/v1/cases/{case['id']}"))
 
     # Dispatched: the department gets the case as dispatched, with its due time.
-    case = make_case(client, app, department_code=None)
+    case = make_case(department_code=None)
     act(case, "file")
     case = act(case, "dispatch", department_code=SANITATION)
     (dispatched,) = queued_events(app, WebhookEvent.dispatch)
@@ -525,7 +541,7 @@ def test_every_event_describes_the_case_after_its_action(app, client, as_user, w
     assert_describes(rework, case)
 
     # Summoned to a filed case: the summoned department now holds it, dispatched.
-    summoned = make_case(client, app, department_code=None)
+    summoned = make_case(department_code=None)
     act(summoned, "file")
     summoned = act(summoned, "summon", department_codes=[OTHER])
     (summon,) = queued_events(app, WebhookEvent.summon)
@@ -598,7 +614,7 @@ def test_internal_targets_are_refused_on_create_and_update_naming_the_url(
 
 
 def test_the_operator_allowlist_admits_listed_hosts_addresses_and_networks(
-        app, client, world, monkeypatch, settings):
+        app, client, make_case, monkeypatch, settings):
     body = {"department_code": OTHER, "secret": SECRET}
     monkeypatch.setattr(settings, "webhook_allowed_hosts", "10.20.0.0/16, hooks.localhost")
     ok(client.post("/api/v1/webhooks", json=body | {"url": "http://10.20.3.4:8080/hook"}), 201)
@@ -610,7 +626,7 @@ def test_the_operator_allowlist_admits_listed_hosts_addresses_and_networks(
     monkeypatch.setattr(settings, "webhook_allowed_hosts", "localhost")
     with listening() as local:
         add_webhook(client, local.url.replace("127.0.0.1", "localhost"))
-        (queued,) = queue(app, make_case(client, app)["id"])
+        (queued,) = deliveries_of(app, make_case())
         assert deliver_due(app.state.db, now=soon()) == 1
     (request,) = local.requests
     assert request.headers["Host"] == f"localhost:{local.url.split(':')[2].split('/')[0]}"
@@ -618,11 +634,10 @@ def test_the_operator_allowlist_admits_listed_hosts_addresses_and_networks(
 
 
 def test_a_target_no_longer_allowed_is_refused_at_send_time_and_hears_nothing(
-        app, client, world, receiver, monkeypatch, settings):
+        app, client, make_case, receiver, monkeypatch, settings):
     add_webhook(client, receiver.url)
     add_webhook(client, receiver.url.replace("127.0.0.1", "0x7f000001"))
-    case = make_case(client, app)
-    queued = queue(app, case["id"])
+    queued = deliveries_of(app, make_case())
     # The operator takes 127.0.0.1 off the list: what was queued is not sent there.
     monkeypatch.setattr(settings, "webhook_allowed_hosts", "")
 
@@ -635,7 +650,7 @@ def test_a_target_no_longer_allowed_is_refused_at_send_time_and_hears_nothing(
 
 
 def test_a_dns_answer_that_changes_after_the_check_is_never_used(
-        app, client, world, monkeypatch, settings):
+        app, client, make_case, monkeypatch, settings):
     """DNS rebinding: the name resolves to an allowed address when it is checked and to a
     forbidden one a moment later. No DNS server can be run here, so the system resolver is
     wrapped to answer like one; the receivers are real."""
@@ -655,7 +670,7 @@ def test_a_dns_answer_that_changes_after_the_check_is_never_used(
         with app.state.db.session() as session:  # registered while it pointed elsewhere
             session.add(Webhook(department_code=SANITATION, url=url, secret=SECRET))
             session.commit()
-        (queued,) = queue(app, make_case(client, app)["id"])
+        (queued,) = deliveries_of(app, make_case())
         assert deliver_due(app.state.db, now=soon()) == 1
     assert forbidden.requests == []
     (request,) = allowed.requests
@@ -664,7 +679,7 @@ def test_a_dns_answer_that_changes_after_the_check_is_never_used(
 
 
 def test_an_https_receiver_is_reached_at_the_checked_address_under_its_own_name(
-        app, client, world, monkeypatch, settings, tmp_path):
+        app, client, make_case, monkeypatch, settings, tmp_path):
     """Sent to the address checked, the request still names the URL's host: in the Host header
     and in TLS, where the receiver's certificate (for localhost, trusted through
     SSL_CERT_FILE as an operator would add a CA) is checked against it, not against 127.0.0.1."""
@@ -676,7 +691,7 @@ def test_an_https_receiver_is_reached_at_the_checked_address_under_its_own_name(
     monkeypatch.setattr(settings, "webhook_allowed_hosts", "localhost")
     with listening("localhost", tls=(cert, key)) as receiver:
         add_webhook(client, receiver.url)
-        (queued,) = queue(app, make_case(client, app)["id"])
+        (queued,) = deliveries_of(app, make_case())
         assert deliver_due(app.state.db, now=soon()) == 1
     assert delivery(app, queued.id).status is DeliveryStatus.succeeded
     (request,) = receiver.requests
@@ -684,13 +699,13 @@ def test_an_https_receiver_is_reached_at_the_checked_address_under_its_own_name(
 
 
 def test_the_delivery_log_never_shows_what_the_receiver_answered(
-        app, client, as_user, world, receiver):
+        app, client, as_user, make_case, receiver):
     receiver.script = [500, 302]
     receiver.error_body = "内部服务 token=SECRET-INTERNAL-7f3c9a1e 数据库 10.0.0.8".encode()
     with listening() as elsewhere:
         receiver.location = elsewhere.url
         add_webhook(client, receiver.url)
-        (queued,) = queue(app, make_case(client, app)["id"])
+        (queued,) = deliveries_of(app, make_case())
         assert deliver_due(app.state.db, now=soon()) == 1
         row = delivery(app, queued.id)
         assert row.last_status_code == 500 and row.last_error == "HTTP 500"
@@ -704,10 +719,10 @@ def test_the_delivery_log_never_shows_what_the_receiver_answered(
         assert "SECRET-INTERNAL" not in log and "10.0.0.8" not in log
 
 
-def test_the_delivery_log_names_a_failure_without_naming_the_target(app, client, world):
+def test_the_delivery_log_names_a_failure_without_naming_the_target(app, client, make_case):
     port = free_port()
     add_webhook(client, f"http://127.0.0.1:{port}/nobody-listens")
-    (queued,) = queue(app, make_case(client, app)["id"])
+    (queued,) = deliveries_of(app, make_case())
     deliver_due(app.state.db, now=soon())
     row = ok(client.get(f"/api/v1/webhook-deliveries/{queued.id}"))
     assert row["last_error"] == webhooks.UNREACHABLE and str(port) not in row["last_error"]

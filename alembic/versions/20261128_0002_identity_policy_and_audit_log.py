@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.core.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -29,8 +29,8 @@ def upgrade() -> None:
     sa.Column('request_id', sa.String(length=64), nullable=True, comment='请求编号'),
     sa.Column('client', sa.String(length=100), nullable=True, comment='客户端地址'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
     comment='审计日志'
@@ -47,8 +47,8 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=100), nullable=False, comment='用户名'),
     sa.Column('client', sa.String(length=100), nullable=True, comment='客户端地址'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure')),
     comment='登录失败记录'
@@ -63,8 +63,8 @@ def upgrade() -> None:
     sa.Column('obj', sa.String(length=500), nullable=False, comment='对象'),
     sa.Column('act', sa.String(length=500), nullable=False, comment='动作'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_rule')),
     comment='权限规则'
@@ -76,8 +76,8 @@ def upgrade() -> None:
     op.create_table('policy_version',
     sa.Column('generation', sa.Integer(), nullable=False, comment='版本号'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_version')),
     comment='权限版本'
@@ -92,8 +92,8 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=30), nullable=True, comment='电话'),
     sa.Column('is_active', sa.Boolean(), nullable=False, comment='启用'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username')),
@@ -107,11 +107,11 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False, comment='名称'),
     sa.Column('prefix', sa.String(length=16), nullable=False, comment='前缀'),
     sa.Column('secret_hash', sa.String(length=64), nullable=False, comment='密钥哈希'),
-    sa.Column('revoked_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='吊销时间'),
-    sa.Column('last_used_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='最近使用'),
+    sa.Column('revoked_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='吊销时间'),
+    sa.Column('last_used_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='最近使用'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_key_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_key')),
@@ -128,8 +128,8 @@ def upgrade() -> None:
     sa.Column('area_code', sa.String(length=15), nullable=True, comment='区域/网格代码'),
     sa.Column('department_code', sa.String(length=20), nullable=True, comment='部门编码'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_assignment_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_assignment')),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.core.db
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -24,8 +24,8 @@ def upgrade() -> None:
     sa.Column('is_working_day', sa.Boolean(), nullable=False, comment='是否工作日'),
     sa.Column('note', sa.String(length=100), nullable=True, comment='说明'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_day')),
     sa.UniqueConstraint('day', name=op.f('uq_calendar_day_day')),
@@ -40,8 +40,8 @@ def upgrade() -> None:
     sa.Column('secret', sa.String(length=200), nullable=False, comment='签名密钥'),
     sa.Column('is_active', sa.Boolean(), nullable=False, comment='启用'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['department_code'], ['department.code'], name=op.f('fk_webhook_department_code_department'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook')),
@@ -57,8 +57,8 @@ def upgrade() -> None:
     sa.Column('department_code', sa.String(length=20), nullable=False, comment='处置部门'),
     sa.Column('note', sa.String(length=200), nullable=True, comment='说明'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['category_code'], ['case_category.code'], name=op.f('fk_routing_rule_category_code_case_category'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_code'], ['department.code'], name=op.f('fk_routing_rule_department_code_department'), ondelete='RESTRICT'),
@@ -77,14 +77,14 @@ def upgrade() -> None:
     sa.Column('is_primary', sa.Boolean(), nullable=False, comment='主办'),
     sa.Column('status', sa.Enum('dispatched', 'processing', 'handled', 'verified', 'returned', name='taskstatus', native_enum=False, length=18), nullable=False, comment='状态'),
     sa.Column('instructions', sa.Text(), nullable=True, comment='任务要求'),
-    sa.Column('due_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='处置时限'),
-    sa.Column('accepted_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='受理时间'),
-    sa.Column('handled_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='处置时间'),
-    sa.Column('verified_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='核查时间'),
+    sa.Column('due_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='处置时限'),
+    sa.Column('accepted_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='受理时间'),
+    sa.Column('handled_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='处置时间'),
+    sa.Column('verified_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='核查时间'),
     sa.Column('result', sa.Text(), nullable=True, comment='处置结果'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_case_task_case_id_case'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_code'], ['department.code'], name=op.f('fk_case_task_department_code_department'), ondelete='RESTRICT'),
@@ -106,10 +106,10 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False, comment='标题'),
     sa.Column('body', sa.Text(), nullable=True, comment='内容'),
     sa.Column('dedupe_key', sa.String(length=200), nullable=False, comment='去重键'),
-    sa.Column('read_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='已读时间'),
+    sa.Column('read_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='已读时间'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_notification_case_id_case'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account'), ondelete='CASCADE'),
@@ -132,13 +132,13 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False, comment='内容'),
     sa.Column('status', sa.Enum('pending', 'succeeded', 'failed', name='deliverystatus', native_enum=False, length=17), nullable=False, comment='状态'),
     sa.Column('attempts', sa.SmallInteger(), nullable=False, comment='尝试次数'),
-    sa.Column('next_attempt_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='下次尝试'),
+    sa.Column('next_attempt_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='下次尝试'),
     sa.Column('last_status_code', sa.SmallInteger(), nullable=True, comment='最近响应码'),
     sa.Column('last_error', sa.Text(), nullable=True, comment='最近错误'),
-    sa.Column('delivered_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='送达时间'),
+    sa.Column('delivered_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='送达时间'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_webhook_delivery_case_id_case'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['webhook_id'], ['webhook.id'], name=op.f('fk_webhook_delivery_webhook_id_webhook'), ondelete='CASCADE'),
@@ -155,12 +155,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_webhook_delivery__webhook_id'), ['webhook_id'], unique=False)
 
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sla_started_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='计时开始'))
+        batch_op.add_column(sa.Column('sla_started_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='计时开始'))
         batch_op.add_column(sa.Column('light', sa.Enum('green', 'yellow', 'red', name='light', native_enum=False, length=14), nullable=True, comment='亮灯'))
         batch_op.add_column(sa.Column('escalation_level', sa.SmallInteger(), nullable=False, comment='督办级别'))
-        batch_op.add_column(sa.Column('escalated_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='督办时间'))
+        batch_op.add_column(sa.Column('escalated_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='督办时间'))
         batch_op.add_column(sa.Column('extension_count', sa.SmallInteger(), nullable=False, comment='延期次数'))
-        batch_op.add_column(sa.Column('extension_requested_due_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='申请延期至'))
+        batch_op.add_column(sa.Column('extension_requested_due_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='申请延期至'))
         batch_op.add_column(sa.Column('cancel_reason', sa.Text(), nullable=True, comment='作废原因'))
         batch_op.add_column(sa.Column('possible_duplicate_of_id', sa.Integer(), nullable=True, comment='疑似重复案卷'))
         batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True, comment='合并至案卷'))

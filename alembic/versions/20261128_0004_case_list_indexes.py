@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.core.db
 
 revision: str = '0004'
 down_revision: str | None = '0003'

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.core.db
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -37,10 +37,10 @@ def upgrade() -> None:
     sa.Column('errors', sa.JSON(), nullable=False, comment='错误明细'),
     sa.Column('warnings', sa.JSON(), nullable=False, comment='提示'),
     sa.Column('detail', sa.Text(), nullable=True, comment='结果说明'),
-    sa.Column('finished_at', backend.db.UTCDateTime(timezone=True), nullable=True, comment='完成时间'),
+    sa.Column('finished_at', backend.core.db.UTCDateTime(timezone=True), nullable=True, comment='完成时间'),
     sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-    sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
-    sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
+    sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='创建时间'),
+    sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False, comment='更新时间'),
     sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_job')),
     comment='导入任务'

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import backend.db
+import backend.core.db
 from alembic import op
 
 revision: str = '0008_auth'
@@ -26,9 +26,9 @@ depends_on: str | Sequence[str] | None = None
 def _base_columns() -> list[sa.Column]:
     return [
         sa.Column('id', sa.Integer(), nullable=False, comment='编号'),
-        sa.Column('created_at', backend.db.UTCDateTime(timezone=True), nullable=False,
+        sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False,
                   comment='创建时间'),
-        sa.Column('updated_at', backend.db.UTCDateTime(timezone=True), nullable=False,
+        sa.Column('updated_at', backend.core.db.UTCDateTime(timezone=True), nullable=False,
                   comment='更新时间'),
         sa.Column('version', sa.Integer(), nullable=False, comment='版本'),
     ]
@@ -39,7 +39,7 @@ def upgrade() -> None:
         'login_throttle',
         sa.Column('username', sa.String(length=100), nullable=False, comment='用户名'),
         sa.Column('failures', sa.Integer(), nullable=False, comment='失败次数'),
-        sa.Column('window_started_at', backend.db.UTCDateTime(timezone=True), nullable=False,
+        sa.Column('window_started_at', backend.core.db.UTCDateTime(timezone=True), nullable=False,
                   comment='计数窗口开始'),
         *_base_columns(),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttle')),
@@ -54,9 +54,9 @@ def upgrade() -> None:
         'refresh_family',
         sa.Column('user_id', sa.Integer(), nullable=False, comment='用户'),
         sa.Column('current_jti', sa.String(length=32), nullable=False, comment='当前刷新令牌编号'),
-        sa.Column('expires_at', backend.db.UTCDateTime(timezone=True), nullable=False,
+        sa.Column('expires_at', backend.core.db.UTCDateTime(timezone=True), nullable=False,
                   comment='过期时间'),
-        sa.Column('revoked_at', backend.db.UTCDateTime(timezone=True), nullable=True,
+        sa.Column('revoked_at', backend.core.db.UTCDateTime(timezone=True), nullable=True,
                   comment='注销时间'),
         *_base_columns(),
         sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
@@ -42,11 +42,9 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.api.errors import FieldError, problem_response
-
-# Control characters refused in values (tab, LF and CR are text) and in names (none is).
-REFUSED_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-REFUSED_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f]")
+from backend.api.problems import problem_response
+from backend.core.errors import FieldError
+from backend.core.text import REFUSED_IN_NAMES, REFUSED_IN_TEXT, printable, reason
 
 # Bytes that may spell a control character once decoded. Starlette decodes a query string and
 # an urlencoded body as latin-1, then %-escapes as UTF-8: a raw byte 0x00-0x1F or 0x7F-0x9F, or
@@ -89,22 +87,6 @@ CHUNK = 64 * 2**10
 MAX_FIELD_BYTES = 64 * 2**20
 
 Responder = Callable[[Scope, int, list[FieldError]], Response]
-
-
-def reason(character: str) -> str:
-    code = f"\\x{ord(character):02x}"
-    return f"不能包含空字符 ({code})" if character == "\x00" else f"不能包含控制字符 ({code})"
-
-
-def printable(name: str) -> str:
-    """A name as a field to report: its control characters written as escapes."""
-    return REFUSED_IN_NAMES.sub(lambda match: f"\\x{ord(match[0]):02x}", name)
-
-
-def text_problem(value: str) -> str | None:
-    """Why `value` may not be stored as text (None: it may): the one rule, also crud's."""
-    found = REFUSED_IN_TEXT.search(value)
-    return reason(found[0]) if found else None
 
 
 def _check(errors: list[FieldError], field: str, name: str | None, value: str | None) -> None:
@@ -217,7 +199,7 @@ class Body:
         elif chunk:
             self.parts.append(chunk)
 
-    def bytes(self) -> bytes:
+    def content(self) -> bytes:
         if self.file is None:
             if len(self.parts) > 1:
                 self.parts = [b"".join(self.parts)]
@@ -225,7 +207,7 @@ class Body:
         self.file.seek(0)
         return self.file.read()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         if self.file is None:
             for part in self.parts:
                 yield part
@@ -236,20 +218,21 @@ class Body:
 
     def replay(self, receive: Receive) -> Receive:
         """`receive` for the app: the body again (in chunks, from disk); then the client's."""
-        chunks = iter([self.bytes()]) if self.file is None else None
-        if self.file is not None:
-            self.file.seek(0)
+        file = self.file
+        whole = self.content() if file is None else b""
+        if file is not None:
+            file.seek(0)
         sent = False
 
         async def replayed() -> Message:
             nonlocal sent
             if sent:
                 return await receive()  # the disconnect, when it comes
-            if chunks is not None:
+            if file is None:
                 sent = True
-                return {"type": "http.request", "body": next(chunks), "more_body": False}
-            chunk = self.file.read(CHUNK)
-            sent = self.file.tell() >= self.size
+                return {"type": "http.request", "body": whole, "more_body": False}
+            chunk = file.read(CHUNK)
+            sent = file.tell() >= self.size
             return {"type": "http.request", "body": chunk, "more_body": not sent}
 
         return replayed
@@ -261,7 +244,7 @@ class Body:
 
 async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]:
     if kind == "json":
-        data = body.bytes()
+        data = body.content()
         if not suspect_in_json(data):
             return []
         try:
@@ -270,8 +253,9 @@ async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]
             return []  # not JSON: the app answers that (422)
         return json_problems(document)
     headers = Headers(scope=scope)
+    parser: FormParser | MultiPartParser
     if kind == "form":
-        data = body.bytes()
+        data = body.content()
         if not suspect_in_url(data):
             return []
         parser = FormParser(headers, body.chunks(), max_fields=float("inf"),
@@ -290,6 +274,19 @@ async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]
 
 
 # --- the middleware ---------------------------------------------------------------------------
+
+
+def raising(refusal: HTTPException) -> Receive:
+    """A `receive` that raises `refusal` each time it is called.
+
+    The exception is bound here, as an argument: a closure over an `except ... as` name would
+    fail with NameError once the handler ends (Python unbinds the name there).
+    """
+
+    async def refused_again() -> Message:
+        raise refusal
+
+    return refused_again
 
 
 def problem_refusal(_scope: Scope, status: int, errors: list[FieldError]) -> Response:
@@ -326,10 +323,7 @@ class InputGuard:
             # Over the size limit (RequestSizeLimit, outside us): the route meets the refusal
             # where it reads its body, as it would without this guard, and answers in its own
             # format (problem details, the panel's import page).
-            async def refused_again() -> Message:
-                raise refusal
-
-            await self.app(scope, refused_again, send)
+            await self.app(scope, raising(refusal), send)
             return
         if body is None:
             return

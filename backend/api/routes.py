@@ -4,27 +4,23 @@
 closures' annotations at import time.)
 """
 
-import csv
-import io
-import json
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from backend.api import crud
 from backend.api.deps import CurrentCaller, SessionDep
-from backend.api.errors import problem_docs
-from backend.api.filtering import __doc__ as QUERY_DOC
-from backend.api.filtering import parse_list_query
-from backend.api.schemas import Page
-from backend.api import tabular
-from backend.api.tabular import XLSX_MEDIA
-from backend.imports.service import export_xlsx
-from backend.db import MAX_ID
+from backend.api.problems import problem_docs
+from backend.core import crud
+from backend.core.db import MAX_ID
+from backend.core.filtering import __doc__ as QUERY_DOC
+from backend.core.filtering import parse_list_query
+from backend.core.schemas import Page
+from backend.spreadsheets.export import csv_stream, export_xlsx
+from backend.spreadsheets.tabular import CSV_MEDIA, XLSX_MEDIA
 
 JSON_MEDIA = "application/json"
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号 id")]
@@ -41,37 +37,6 @@ def json_response(content: Any, status_code: int = 200, headers: dict | None = N
 
 def etag(obj: Any) -> dict[str, str]:
     return {"ETag": f'"{obj.version}"'}
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "|".join(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    value = getattr(value, "value", value)
-    return tabular.formula_safe(value) if isinstance(value, str) else value
-
-
-def csv_stream(db, spec: crud.EntitySpec, query, caller: crud.Caller,
-               limit: int | None) -> Iterator[str]:
-    """CSV with a BOM so that Excel, what offices open it with, reads the Chinese right."""
-    names = query.fields or list(spec.columns)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(names)
-    with db.session() as session:
-        for n, row in enumerate(crud.iter_rows(session, spec, query, caller, limit), start=1):
-            writer.writerow([_csv_cell(row[name]) for name in names])
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
 
 
 def _read_only(session: Session) -> None:
@@ -91,6 +56,8 @@ def _policy_changed(request: Request, spec: crud.EntitySpec) -> None:
 def build_router(spec: crud.EntitySpec) -> APIRouter:
     router = APIRouter(prefix=f"/{spec.name}", tags=[f"{spec.label} {spec.label_en}"],
                        responses=problem_docs(401, 403))
+    # The entity's schemas are made at run time: FastAPI reads them from the annotations below,
+    # where mypy sees only variables (hence the `type: ignore`s on them).
     create_schema = spec.create_schema
     update_schema = spec.update_schema
     read_schema = spec.read_schema
@@ -143,7 +110,7 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
             crud.require(caller, spec, "export")
             return StreamingResponse(
                 csv_stream(request.app.state.db, spec, query, caller, csv_limit),
-                media_type="text/csv; charset=utf-8",
+                media_type=CSV_MEDIA,
                 headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'},
             )
         _read_only(session)
@@ -179,7 +146,10 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         operation_id=f"create_{spec.name.replace('-', '_')}",
     )
     def create_item(
-        request: Request, body: create_schema, session: SessionDep, caller: CurrentCaller  # type: ignore[valid-type]
+        request: Request,
+        body: create_schema,  # type: ignore[valid-type]
+        session: SessionDep,
+        caller: CurrentCaller,
     ) -> Any:
         obj = crud.create_row(session, spec, body, caller)
         _policy_changed(request, spec)
@@ -199,10 +169,12 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         item_id: ItemId,
         body: update_schema,  # type: ignore[valid-type]
         session: SessionDep,
-        if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')] = None,
+        if_match: Annotated[
+            str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')
+        ] = None,
     ) -> Any:
         obj = crud.get_row(session, spec, item_id, caller, "update")
-        patch = body.model_dump(exclude_unset=True)
+        patch = cast(BaseModel, body).model_dump(exclude_unset=True)
         obj = crud.update_row(session, spec, obj, patch, if_match, caller)
         _policy_changed(request, spec)
         return json_response(crud.show(caller, spec, obj), headers=etag(obj))

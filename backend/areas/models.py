@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import HIERARCHICAL, TableBase
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core import area_codes
+from backend.core.db import HIERARCHICAL, TableBase
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class AreaLevel(LabeledEnum):
@@ -21,11 +22,11 @@ class AreaLevel(LabeledEnum):
     community = ("community", "社区/村")
 
 
-# Code length of each level; a child's code is its parent's code plus 3 digits.
-AREA_CODE_LENGTH = {AreaLevel.county: 6, AreaLevel.street: 9, AreaLevel.community: 12}
+# Code length of each level (backend/core/area_codes.py).
+AREA_CODE_LENGTH = {AreaLevel.county: area_codes.COUNTY_LENGTH,
+                    AreaLevel.street: area_codes.STREET_LENGTH,
+                    AreaLevel.community: area_codes.COMMUNITY_LENGTH}
 PARENT_LEVEL = {AreaLevel.street: AreaLevel.county, AreaLevel.community: AreaLevel.street}
-GRID_CODE_LENGTH = 15
-MAX_CODE_LENGTH = GRID_CODE_LENGTH
 
 
 class GridLevel(LabeledEnum):
@@ -37,11 +38,16 @@ class Area(TableBase):
     __tablename__ = "area"
     __table_args__ = {"comment": "行政区域"}
 
-    code: Mapped[str] = mapped_column(String(12), unique=True, info=HIERARCHICAL, comment="区域代码")
+    code: Mapped[str] = mapped_column(
+        String(12), unique=True, info=HIERARCHICAL, comment="区域代码"
+    )
     name: Mapped[str] = mapped_column(String(100), comment="名称")
-    level: Mapped[AreaLevel] = mapped_column(enum_column_type(AreaLevel), index=True, comment="层级")
+    level: Mapped[AreaLevel] = mapped_column(
+        enum_column_type(AreaLevel), index=True, comment="层级"
+    )
     parent_code: Mapped[str | None] = mapped_column(
-        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="上级区域代码"
+        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="上级区域代码"
     )
     phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
 
@@ -50,10 +56,13 @@ class Grid(TableBase):
     __tablename__ = "grid"
     __table_args__ = {"comment": "网格"}
 
-    code: Mapped[str] = mapped_column(String(15), unique=True, info=HIERARCHICAL, comment="网格编码")
+    code: Mapped[str] = mapped_column(
+        String(15), unique=True, info=HIERARCHICAL, comment="网格编码"
+    )
     name: Mapped[str] = mapped_column(String(100), comment="网格名称")
     community_code: Mapped[str] = mapped_column(
-        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="所属社区代码"
+        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="所属社区代码"
     )
     level: Mapped[GridLevel] = mapped_column(
         enum_column_type(GridLevel), default=GridLevel.grid, comment="网格层级"
@@ -65,6 +74,7 @@ class Grid(TableBase):
     # [{"name": ..., "role": ..., "phone": ..., "duty": ...}] — the "1+5" team.
     members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, comment="网格员")
     partner_grid_code: Mapped[str | None] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="SET NULL"), info=HIERARCHICAL, comment="AB岗结对网格"
+        String(15), ForeignKey("grid.code", ondelete="SET NULL"), info=HIERARCHICAL,
+        comment="AB岗结对网格"
     )
     household_target: Mapped[int | None] = mapped_column(Integer, comment="规划户数")

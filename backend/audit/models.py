@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import HIERARCHICAL, TableBase
+from backend.core.db import HIERARCHICAL, TableBase
 
 
 class AuditEntry(TableBase):

@@ -27,9 +27,13 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from backend.cases import webhooks
+from backend.cases.entities import RUNNING_STATUSES
 from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
-from backend.cases.service import RUNNING_STATUSES
-from backend.db import Database, utcnow
+from backend.cases.sla import deadlines
+from backend.cases.webhooks import CASE_FIELDS
+from backend.core import area_codes
+from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
@@ -57,14 +61,14 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
     covering = session.execute(
         select(RoleAssignment.area_code).where(
             RoleAssignment.role == Role.dispatcher,
-            RoleAssignment.area_code.in_([grid_code[:n] for n in (6, 9, 12, 15)]))
+            RoleAssignment.area_code.in_(area_codes.lineage(grid_code)))
     ).scalars().all()
-    closest = max((len(code) for code in covering), default=0)
-    if closest > 6:
-        upper = grid_code[: {9: 6, 12: 9, 15: 12}[closest]]
+    closest = max(filter(None, covering), key=len, default=None)
+    upper = area_codes.parent(closest) if closest else None
+    if upper is not None:
         return notify.covering_dispatchers(session, upper, exact_level=True)
-    return notify._active_users(session, RoleAssignment.role == Role.leader,
-                                RoleAssignment.area_code.in_([grid_code[:6], grid_code[:9]]))
+    return notify.active_users(session, RoleAssignment.role == Role.leader,
+                                RoleAssignment.area_code.in_(area_codes.lineage(grid_code)[:2]))
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,6 @@ def tick(session: Session, now: dt.datetime | None = None, *,
     due to change). `progress` is called after each chunk is written, before its commit.
     `commit` False leaves the whole tick to the caller's transaction (the seed's).
     """
-    from backend.cases.sla import deadlines
-
     started = time.perf_counter()
     now = now or utcnow()
     rules = deadlines(session)
@@ -102,6 +104,8 @@ def tick(session: Session, now: dt.datetime | None = None, *,
     changes = []
     for case_id, started_at, due_at, old, level, unit in session.execute(stmt):
         result.scanned += 1
+        if started_at is None or due_at is None:  # never (the WHERE): said for the type checker
+            continue
         light = rules.light(started_at, due_at, unit, now)
         escalate = light is Light.red and level == 0
         if light is not old or escalate:
@@ -122,8 +126,6 @@ def tick(session: Session, now: dt.datetime | None = None, *,
 
 # What the notices, steps and webhook payloads of a changed case need to know about it.
 def _detail_columns():
-    from backend.cases.webhooks import CASE_FIELDS
-
     table = Case.__table__
     return [table.c.id, *(table.c[name] for name in CASE_FIELDS)]
 
@@ -139,8 +141,6 @@ class _Tick:
         self.escalate_to = functools.cache(lambda grid: escalation_recipients(session, grid))
 
     def chunk(self, changes: list[_Change]) -> None:
-        from backend.cases import webhooks
-
         session, now, table = self.session, self.now, Case.__table__
         # The conditional UPDATEs: only rows still holding the light this tick read change, and
         # RETURNING says which, so only this tick tells anyone of them.

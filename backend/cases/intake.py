@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from backend.areas.geometry import grid_index
 from backend.cases.models import OPEN_STATUSES, Case, HandlingType
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
@@ -48,7 +49,8 @@ def likely_duplicate(session: Session, case: Case) -> Case | None:
             Case.lng.between(case.lng - dlng, case.lng + dlng),
         )
     ).scalars()
-    near = [(metres_between(case.lat, case.lng, c.lat, c.lng), c.id, c) for c in candidates]
+    near = [(metres_between(case.lat, case.lng, c.lat, c.lng), c.id, c) for c in candidates
+            if c.lat is not None and c.lng is not None]  # always (the WHERE above): for mypy
     near = [entry for entry in near if entry[0] <= DUPLICATE_RADIUS_M]
     return min(near)[2] if near else None
 
@@ -56,7 +58,6 @@ def likely_duplicate(session: Session, case: Case) -> Case | None:
 def alert_neighbours(session: Session, case: Case, at: dt.datetime | None = None) -> int:
     if case.handling_type is not HandlingType.emergency:
         return 0
-    from backend.areas.geometry import grid_index
 
     neighbours = grid_index(session).neighbours(case.grid_code)
     return notify.grid_chiefs(session, neighbours, NotificationKind.adjacent_alert, case,

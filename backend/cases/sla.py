@@ -45,70 +45,21 @@ and the same yellow share.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import CalendarDay, DeadlineUnit, Light
-from backend.db import BEIJING
-
-if TYPE_CHECKING:
-    from backend.config import Settings
+from backend.core.config import Settings, get_settings
+from backend.core.db import BEIJING, once_per_session
+from backend.core.office_hours import DEFAULT_YELLOW_SHARE, WorkingHours
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """The office hours of every working day, Beijing time: periods in order, not overlapping."""
-
-    periods: tuple[tuple[dt.time, dt.time], ...] = (
-        (dt.time(8, 30), dt.time(12, 0)),
-        (dt.time(13, 30), dt.time(18, 0)),
-    )
-
-    def __post_init__(self) -> None:
-        if not self.periods:
-            raise ValueError("办公时段不能为空")
-        previous_end = dt.time.min
-        for begin, end in self.periods:
-            if not begin < end:
-                raise ValueError(f"办公时段 {begin:%H:%M}-{end:%H:%M} 的开始须早于结束")
-            if begin < previous_end:
-                raise ValueError(f"办公时段 {begin:%H:%M}-{end:%H:%M} 须按时间先后排列且不重叠")
-            previous_end = end
-
-    @classmethod
-    @functools.lru_cache(maxsize=16)  # parsed once per distinct setting, not on every deadline
-    def parse(cls, text: str) -> WorkingHours:
-        """'08:30-12:00,13:30-18:00' (the setting's format) → WorkingHours."""
-        periods = []
-        for part in text.split(","):
-            try:
-                begin, end = (dt.time.fromisoformat(t.strip()) for t in part.split("-"))
-            except ValueError:
-                raise ValueError(f"办公时段格式应为 HH:MM-HH:MM, 多段以逗号分隔: {part!r}") from None
-            periods.append((begin, end))
-        return cls(tuple(periods))
-
-    def __str__(self) -> str:
-        return ",".join(f"{begin:%H:%M}-{end:%H:%M}" for begin, end in self.periods)
-
-    @property
-    def closing(self) -> dt.time:
-        """When the office closes: a working-days limit ends then."""
-        return self.periods[-1][1]
-
-
-# The defaults of the settings GRIDLINK_WORK_PERIODS and GRIDLINK_YELLOW_SHARE.
-DEFAULT_WORK_PERIODS = str(WorkingHours())
-DEFAULT_YELLOW_SHARE = 0.8
 
 # Years already warned about, process-wide: the warning is for the operator, once is enough.
 _warned_years: set[int] = set()
@@ -286,11 +237,9 @@ class Deadlines:
 
 
 def settings_of(session: Session) -> Settings:
-    """The settings of the database the session belongs to (see backend.db.Database)."""
+    """The settings of the database the session belongs to (see backend.core.db.Database)."""
     settings = session.info.get("settings")
     if settings is None:
-        from backend.config import get_settings
-
         settings = get_settings()
     return settings
 
@@ -298,8 +247,6 @@ def settings_of(session: Session) -> Settings:
 def deadlines(session: Session) -> Deadlines:
     """The deadline rules in force for this session: the one place they are put together.
     Read once per session (a request, a tick): the calendar_day table as the session began."""
-    from backend.db import once_per_session
-
     def load() -> Deadlines:
         settings = settings_of(session)
         return Deadlines(current_calendar(session, settings.working_hours), settings.yellow_share)

@@ -23,11 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.api import crud
-from backend.api.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.audit import writer as audit
 from backend.cases import webhooks
+from backend.cases.actions import CASE_ACTIONS, allowed_actions
+from backend.cases.entities import CASES
 from backend.cases.models import (
+    OPEN_STATUSES,
     ApprovalStage,
     Case,
     CaseCategory,
@@ -42,8 +43,10 @@ from backend.cases.models import (
     TaskStatus,
     WebhookEvent,
 )
-from backend.cases.service import CASES
-from backend.db import MAX_ID, once_per_session, utcnow
+from backend.cases.sla import deadlines
+from backend.core import area_codes, crud
+from backend.core.db import MAX_ID, once_per_session, utcnow
+from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -130,13 +133,33 @@ class Context:
     events: list[tuple[WebhookEvent, str]] = field(default_factory=list)
 
 
+    def stay(self) -> None:
+        """The action leaves the case's status as it is (e.g. one of several tasks done)."""
+        self.to_status = self.case.status
+
+    def move_to(self, status: CaseStatus) -> None:
+        """Of the statuses the action may lead to, this one (the table lists them)."""
+        self.to_status = status
+
+
 @dataclass(frozen=True)
 class Action:
+    """A row of the table (backend/cases/actions.py) with what runs it."""
+
     name: str
     label: str
     allowed_from: tuple[CaseStatus, ...]
+    leads_to: tuple[CaseStatus, ...]
     body: type[BaseModel]
     apply: Callable[[Context], None]
+
+    def outcome(self, before: CaseStatus, decided: CaseStatus | None) -> CaseStatus:
+        """The status after the action: the handler's choice, else the one the table gives."""
+        if decided is None:
+            decided = self.leads_to[0] if len(self.leads_to) == 1 else before
+        if decided is not before and decided not in self.leads_to:
+            raise RuntimeError(f"{self.name} may not lead to {decided}")  # a bug of ours
+        return decided
 
 
 def _department_of(ctx: Context) -> str | None:
@@ -172,8 +195,6 @@ def _my_task(ctx: Context, statuses: tuple[TaskStatus, ...]) -> CaseTask:
 
 
 def _deadline(ctx: Context, start: dt.datetime, category: CaseCategory) -> dt.datetime:
-    from backend.cases.sla import deadlines
-
     return deadlines(ctx.session).due_at(start, category.deadline_value,
                                          DeadlineUnit(category.deadline_unit))
 
@@ -257,7 +278,8 @@ def do_accept(ctx: Context) -> None:
     task = _my_task(ctx, (TaskStatus.dispatched,))
     task.status, task.accepted_at = TaskStatus.processing, ctx.now
     ctx.task = task
-    ctx.to_status = S.processing if task.is_primary else ctx.case.status
+    if not task.is_primary:
+        ctx.stay()
 
 
 def do_return(ctx: Context) -> None:
@@ -271,9 +293,8 @@ def do_return(ctx: Context) -> None:
                 other.status = TaskStatus.returned
         case.department_code, case.due_at, case.sla_started_at, case.light = None, None, None, None
         case.extension_requested_due_at = None
-        ctx.to_status = S.filed
     else:
-        ctx.to_status = ctx.case.status
+        ctx.stay()
 
 
 def do_feedback(ctx: Context) -> None:
@@ -284,9 +305,8 @@ def do_feedback(ctx: Context) -> None:
     if all(t.status in (TaskStatus.handled, TaskStatus.verified, TaskStatus.returned)
            for t in _tasks(ctx)):
         ctx.case.handled_at = ctx.now
-        ctx.to_status = S.handled
     else:
-        ctx.to_status = ctx.case.status  # other departments are still at work
+        ctx.stay()  # other departments are still at work
 
 
 MAX_EXTENSION = dt.timedelta(days=366)
@@ -339,14 +359,9 @@ def do_verify(ctx: Context) -> None:
     task.status, task.verified_at = TaskStatus.verified, ctx.now
     ctx.task = task
     if all(t.status in (TaskStatus.verified, TaskStatus.returned) for t in _tasks(ctx)):
-        _close(ctx)
+        ctx.case.closed_at = ctx.now
     else:
-        ctx.to_status = ctx.case.status
-
-
-def _close(ctx: Context) -> None:
-    ctx.case.closed_at = ctx.now
-    ctx.to_status = S.closed
+        ctx.stay()
 
 
 def do_close(ctx: Context) -> None:
@@ -359,7 +374,7 @@ def do_close(ctx: Context) -> None:
     for task in tasks:
         if task.status is TaskStatus.handled:
             task.status, task.verified_at = TaskStatus.verified, ctx.now
-    _close(ctx)
+    ctx.case.closed_at = ctx.now
 
 
 def do_rework(ctx: Context) -> None:
@@ -372,7 +387,6 @@ def do_rework(ctx: Context) -> None:
     notify.department(ctx.session, case.department_code, NotificationKind.rework, case,
                       f"案卷 {case.code} 核查未通过, 需返工: {ctx.body.note}", at=ctx.now)
     _webhook(ctx, WebhookEvent.rework, case.department_code)
-    ctx.to_status = S.dispatched
 
 
 def do_handle_on_site(ctx: Context) -> None:
@@ -408,7 +422,8 @@ def do_summon(ctx: Context) -> None:
             case.department_code, case.dispatched_at = department.code, ctx.now
             case.sla_started_at, case.due_at, case.light = ctx.now, task.due_at, Light.green
     ctx.step_details = {"department_codes": codes}
-    ctx.to_status = S.dispatched if first else case.status
+    if not first:
+        ctx.stay()
 
 
 def do_merge(ctx: Context) -> None:
@@ -431,15 +446,17 @@ def do_merge(ctx: Context) -> None:
     ctx.session.add(CaseStep(case_id=original.id, grid_code=original.grid_code, action="merged",
                              from_status=original.status, to_status=original.status,
                              actor=ctx.caller.actor.name, created_at=ctx.now, updated_at=ctx.now,
-                             note=f"合并重复案卷 {case.code}", details={"duplicate_case_id": case.id}))
+                             note=f"合并重复案卷 {case.code}",
+                             details={"duplicate_case_id": case.id}))
 
 
 APPROVAL_STAGES = (ApprovalStage.pending, ApprovalStage.community_accepted,
                    ApprovalStage.street_reviewed, ApprovalStage.approved)
 # Which stage a reviewer's grant may decide: community (12 digits) accepts, street (9) reviews,
 # district (6) approves; the whole system may decide any.
-STAGE_FOR_CODE_LENGTH = {12: ApprovalStage.pending, 9: ApprovalStage.community_accepted,
-                         6: ApprovalStage.street_reviewed}
+STAGE_FOR_CODE_LENGTH = {area_codes.COMMUNITY_LENGTH: ApprovalStage.pending,
+                         area_codes.STREET_LENGTH: ApprovalStage.community_accepted,
+                         area_codes.COUNTY_LENGTH: ApprovalStage.street_reviewed}
 
 
 def do_review_approval(ctx: Context) -> None:
@@ -455,15 +472,16 @@ def do_review_approval(ctx: Context) -> None:
             raise ProblemError(403, f"当前环节 ({stage.label}) 不由您审批")
     if ctx.body.decision == "reject":
         case.cancel_reason, case.closed_at = f"审批未通过: {ctx.body.note or ''}", ctx.now
-        ctx.to_status = S.cancelled
+        ctx.move_to(S.cancelled)
         return
     case.approval_stage = APPROVAL_STAGES[APPROVAL_STAGES.index(stage) + 1]
     ctx.step_details = {"approval_stage": case.approval_stage.value}
     if case.approval_stage is ApprovalStage.approved:
         case.public_notice = ctx.body.publish
-        _close(ctx)
+        case.closed_at = ctx.now
+        ctx.move_to(S.closed)
     else:
-        ctx.to_status = case.status
+        ctx.stay()
 
 
 def _webhook(ctx: Context, event: WebhookEvent, department_code: str | None) -> None:
@@ -472,38 +490,31 @@ def _webhook(ctx: Context, event: WebhookEvent, department_code: str | None) -> 
         ctx.events.append((event, department_code))
 
 
-OPEN_STATES = (S.reported, S.filed, S.dispatched, S.processing, S.handled)
-ACTIONS: dict[str, Action] = {a.name: a for a in (
-    Action("file", "立案", (S.reported,), ActionBody, do_file),
-    Action("cancel", "作废", (S.reported, S.filed), NoteRequired, do_cancel),
-    Action("dispatch", "派遣", (S.filed,), DispatchBody, do_dispatch),
-    Action("accept", "受理", (S.dispatched, S.processing), TaskBody, do_accept),
-    Action("return", "回退", (S.dispatched, S.processing), ReturnBody, do_return),
-    Action("feedback", "处置反馈", (S.processing,), FeedbackBody, do_feedback),
-    Action("request-extension", "申请延期", (S.dispatched, S.processing), ExtensionBody,
-           do_request_extension),
-    Action("approve-extension", "批准延期", (S.dispatched, S.processing), ActionBody,
-           do_approve_extension),
-    Action("reject-extension", "驳回延期", (S.dispatched, S.processing), ActionBody,
-           do_reject_extension),
-    Action("verify", "核查任务", (S.handled, S.processing), TaskBody, do_verify),
-    Action("close", "核查结案", (S.handled,), ActionBody, do_close),
-    Action("rework", "返工", (S.handled,), NoteRequired, do_rework),
-    Action("handle-on-site", "现场处置", (S.reported,), NoteRequired, do_handle_on_site),
-    Action("evaluate", "评价", (S.closed,), EvaluateBody, do_evaluate),
-    Action("summon", "吹哨报到", (S.filed, S.dispatched, S.processing), SummonBody, do_summon),
-    Action("merge", "合并重复", (S.reported, S.filed), MergeBody, do_merge),
-    Action("review-approval", "逐级审批", (S.filed,), ReviewBody, do_review_approval),
-)}
-# Where an action leads when its handler does not decide (None: the status stays).
-DEFAULT_TARGET = {
-    "file": S.filed, "cancel": S.cancelled, "dispatch": S.dispatched, "close": S.closed,
-    "handle-on-site": S.closed, "merge": S.cancelled,
+# Each action's body and handler; its statuses, label and who takes it are in the table.
+HANDLERS: dict[str, tuple[type[BaseModel], Callable[[Context], None]]] = {
+    "file": (ActionBody, do_file),
+    "cancel": (NoteRequired, do_cancel),
+    "dispatch": (DispatchBody, do_dispatch),
+    "accept": (TaskBody, do_accept),
+    "return": (ReturnBody, do_return),
+    "feedback": (FeedbackBody, do_feedback),
+    "request-extension": (ExtensionBody, do_request_extension),
+    "approve-extension": (ActionBody, do_approve_extension),
+    "reject-extension": (ActionBody, do_reject_extension),
+    "verify": (TaskBody, do_verify),
+    "close": (ActionBody, do_close),
+    "rework": (NoteRequired, do_rework),
+    "handle-on-site": (NoteRequired, do_handle_on_site),
+    "evaluate": (EvaluateBody, do_evaluate),
+    "summon": (SummonBody, do_summon),
+    "merge": (MergeBody, do_merge),
+    "review-approval": (ReviewBody, do_review_approval),
 }
-
-
-def allowed_actions(status: CaseStatus) -> list[str]:
-    return [name for name, action in ACTIONS.items() if status in action.allowed_from]
+if set(HANDLERS) != set(CASE_ACTIONS):
+    raise RuntimeError(f"actions without a handler or a row: {set(HANDLERS) ^ set(CASE_ACTIONS)}")
+ACTIONS: dict[str, Action] = {
+    name: Action(row.name, row.label, row.from_statuses, row.to_statuses, *HANDLERS[name])
+    for name, row in CASE_ACTIONS.items()}
 
 
 def parse_body(action: Action, raw: dict[str, Any] | None) -> BaseModel:
@@ -540,7 +551,8 @@ def perform(
     if case.status not in action.allowed_from:
         allowed = allowed_actions(case.status)
         raise ProblemError(
-            409, f"案卷当前状态为{case.status.label}, 不能{action.label}; 可执行: {', '.join(allowed)}",
+            409, f"案卷当前状态为{case.status.label}, 不能{action.label}; "
+                 f"可执行: {', '.join(allowed)}",
             [FieldError("action", f"allowed: {', '.join(allowed)}")])
     body = parse_body(action, raw_body)
     ctx = Context(session, caller, case, body, now or utcnow())
@@ -549,7 +561,7 @@ def perform(
     # flush below, so that each action moves its version by one.
     with session.no_autoflush:
         action.apply(ctx)
-    after = ctx.to_status or DEFAULT_TARGET.get(action.name) or before
+    after = action.outcome(before, ctx.to_status)
     case.status = after
     case.updated_at = ctx.now  # every step is an edit of the case: its version moves
     for event, department_code in ctx.events:  # the case as the action left it
@@ -581,9 +593,31 @@ def steps(session: Session, case: Case) -> list[CaseStep]:
 
 def count_open(session: Session) -> int:
     return session.execute(select(func.count()).select_from(Case)
-                           .where(Case.status.in_(OPEN_STATES))).scalar_one()
+                           .where(Case.status.in_(OPEN_STATUSES))).scalar_one()
 
 
 def tasks(session: Session, case: Case) -> list[CaseTask]:
     return list(session.execute(
         select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)).scalars())
+
+
+WORKFLOW_START = "<!-- workflow:start (generated by `gridlink policy matrix --write`) -->"
+WORKFLOW_END = "<!-- workflow:end -->"
+
+
+def actions_markdown() -> str:
+    """The README's workflow table: the action table with what each action's body carries."""
+    def statuses(values: tuple[CaseStatus, ...]) -> str:
+        return " / ".join(f"{s.label} `{s.value}`" for s in values)
+
+    lines = [WORKFLOW_START, "",
+             "| action | 操作 | from 自 | to 至 | body 字段 | who 默认由 |",
+             "|---|---|---|---|---|---|"]
+    for action in ACTIONS.values():
+        fields = ", ".join(f"`{name}`" + ("" if info.is_required() else "?")
+                           for name, info in action.body.model_fields.items()) or "–"
+        who = "、".join(role.label for role in CASE_ACTIONS[action.name].who)
+        lines.append(f"| `{action.name}` | {action.label} | {statuses(action.allowed_from)} | "
+                     f"{statuses(action.leads_to) or '不变 same'} | {fields} | {who} |")
+    lines += ["", WORKFLOW_END]
+    return "\n".join(lines)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from backend.db import Database, utcnow
+from backend.core.db import Database, utcnow
 from backend.identity import security
 from backend.identity.models import ApiKey, User
 from backend.identity.service import load_principal

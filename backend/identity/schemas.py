@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from backend.api.schemas import CreateSchema
-from backend.db import MAX_ID
+from backend.core.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.validation import Name, Phone
 from backend.identity.models import Role
-from backend.validation import Name, Phone
 
 Username = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_.-]{2,50}$", title="用户名")]
 
@@ -51,20 +51,6 @@ class PolicyRuleCreate(CreateSchema):
     act: Annotated[str, Field(min_length=1, max_length=500, title="动作",
                               description="* 或以 | 分隔的动作")]
     ptype: Annotated[str, Field(pattern="^p$")] = "p"
-
-    @field_validator("obj", "act")
-    @classmethod
-    def _known_words(cls, value: str, info) -> str:
-        from rbac.vocabulary import ACTIONS, known_objects
-
-        if value == "*":
-            return value
-        known = known_objects() if info.field_name == "obj" else ACTIONS
-        unknown = [w for w in value.split("|") if w not in known]
-        if unknown:
-            raise ValueError(f"未知的{'对象' if info.field_name == 'obj' else '动作'}: "
-                             f"{', '.join(unknown)}; 可用: {', '.join(known)}")
-        return value
 
 
 class ApiKeyCreate(BaseModel):

@@ -13,15 +13,17 @@ whether or not such a user exists, so the answers tell nothing about which names
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Protocol
 
+import redis
 from sqlalchemy import case, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.api.errors import ProblemError
-from backend.db import utcnow
+from backend.core.db import utcnow
+from backend.core.errors import ProblemError
 from backend.identity.models import LoginThrottle
 
 MAX_FAILURES = 5
@@ -85,8 +87,6 @@ class RedisThrottle:
     """INCR of a key per username that expires with its window (EXPIRE NX: set once)."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self.redis = redis.Redis.from_url(url, socket_timeout=5)
         self.errors = redis.RedisError
 
@@ -94,7 +94,9 @@ class RedisThrottle:
         key = REDIS_PREFIX + username
         try:
             pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(key).expire(key, int(WINDOW.total_seconds()), nx=True).ttl(key)
+            pipe.incr(key)
+            pipe.expire(key, int(WINDOW.total_seconds()), nx=True)
+            pipe.ttl(key)
             failures, _, seconds_left = pipe.execute()
         except self.errors:
             raise ProblemError(503, "登录服务暂不可用 (Redis), 请稍后再试") from None
@@ -102,10 +104,8 @@ class RedisThrottle:
             raise locked_out(seconds_left)
 
     def clear(self, session: Session, username: str) -> None:
-        try:
+        with contextlib.suppress(self.errors):  # the failures then age out with their window
             self.redis.delete(REDIS_PREFIX + username)
-        except self.errors:
-            pass  # the failures then age out with their window
 
 
 def throttle_for(redis_url: str | None) -> Throttle:

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import TableBase, UTCDateTime
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core.db import TableBase, UTCDateTime
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class ImportMode(LabeledEnum):

@@ -1,4 +1,4 @@
-"""Ledger import and export: the one service the REST API and the admin panel call.
+"""Ledger import: the one service the REST API and the admin panel call.
 
 An import is a job (`import_job` row). The file is parsed when it is uploaded (a damaged file,
 wrong headers or a missing required column answer at once, 4xx); then every row is checked
@@ -13,7 +13,7 @@ Every row is checked before the first one is written, so "all rows valid" is dec
 any write. The rows are then written WRITE_CHUNK at a time, each chunk in a short transaction
 of its own together with its audit entries and the job's progress: SQLite's one write lock is
 held for a chunk at a time, and on SQLite the import pauses between chunks so that the writers
-waiting for the lock get it (backend/db.py). The job's `written` is committed with the rows it
+waiting for the lock get it (backend/core/db.py). The job's `written` is committed with the rows it
 counts, so it always says how far the write got: if the worker dies mid-way (the job then
 reads as `failed` once stale) or a conflict stops the write, the rows written so far stay, each
 with its audit entry; importing the same file again with `valid_only` skips them as duplicates.
@@ -30,7 +30,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,13 +39,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.api import crud, tabular
-from backend.api.errors import FieldError, ProblemError, not_found
-from backend.api.filtering import ListQuery, parse_list_query
 from backend.audit import writer as audit
-from backend.db import Database, utcnow
+from backend.core import area_codes, crud
+from backend.core.db import Database, utcnow
+from backend.core.errors import FieldError, ProblemError, not_found
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
-from backend.ledgers import service as _ledgers  # noqa: F401 - registers the importable specs
+from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
+from backend.spreadsheets import tabular
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class _RowErrors:
             "reason": _zh(reason, column),
         }
 
-    def from_problem(self, row: int, exc: ProblemError, skip: set[str] = frozenset()):
+    def from_problem(self, row: int, exc: ProblemError, skip: Collection[str] = frozenset()):
         if not exc.errors:  # scope (403) and the like: about the row's grid
             field_name = self.spec.scope_column if exc.status == 403 else None
             return [self.make(row, field_name, exc.detail)]
@@ -281,8 +281,7 @@ def _common_scope(codes: Iterable[str | None]) -> str | None:
             prefix = prefix[:-1]
     if not prefix:
         return None
-    length = max((n for n in (6, 9, 12, 15) if n <= len(prefix)), default=0)
-    return prefix[:length] or None
+    return area_codes.whole_levels(prefix) or None
 
 
 def import_rows(
@@ -474,43 +473,6 @@ def template(entity: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:
     return tabular.template_xlsx(spec, columns), tabular.XLSX_MEDIA, f"{spec.name}-template.xlsx"
 
 
-def export_xlsx(session: Session, spec: crud.EntitySpec, query: ListQuery, caller: crud.Caller,
-                limit: int | None) -> bytes:
-    """A list as .xlsx: the rows of `crud.iter_rows` (the list's scope and masking; needs the
-    `export` permission), Chinese headers and field names on top, so it can be imported again.
-    At most Excel's 1,048,574 data rows."""
-    limit = min(limit, tabular.XLSX_MAX_ROWS) if limit is not None else tabular.XLSX_MAX_ROWS
-    rows = crud.iter_rows(session, spec, query, caller, limit)
-    return tabular.write_xlsx(_export_columns(spec, query), rows, spec.label)
-
-
-def _export_columns(spec: crud.EntitySpec, query: ListQuery) -> list[tabular.TabColumn]:
-    by_field = {c.field: c for c in tabular.columns_for(spec)}
-    return [by_field[name] for name in query.fields or list(spec.columns) if name in by_field]
-
-
-def export_file(session: Session, entity: str, caller: crud.Caller,
-                params: Mapping[str, str] | None = None, fmt: str = "xlsx",
-                ) -> tuple[bytes, str, str]:
-    """(content, media type, file name): an entity's list as .xlsx (or .csv), filtered and sorted by
-    `params` in the list API's query language (e.g. {"grid_code__startswith": "410602001002",
-    "sort": "name"}), for callers other than the list route (the admin panel)."""
-    spec = crud.REGISTRY.get(entity)
-    if spec is None:
-        raise not_found("对象类型", entity)
-    crud.require(caller, spec, "read")
-    crud.require(caller, spec, "export")
-    filterable, sortable = spec.queryable(caller)
-    query = parse_list_query(params or {}, spec.columns, filterable, sortable, spec.default_sort,
-                             max_limit=tabular.XLSX_MAX_ROWS, default_limit=tabular.XLSX_MAX_ROWS)
-    limit = query.limit if params and "limit" in params else None
-    if fmt == "csv":
-        rows = crud.iter_rows(session, spec, query, caller, limit)
-        return (tabular.write_csv(_export_columns(spec, query), rows), tabular.CSV_MEDIA,
-                f"{spec.name}.csv")
-    return export_xlsx(session, spec, query, caller, limit), tabular.XLSX_MEDIA, f"{spec.name}.xlsx"
-
-
 # --- jobs --------------------------------------------------------------------------------
 
 
@@ -549,7 +511,7 @@ def submit(db: Database, entity: str, file_name: str, content: bytes, caller: cr
     else:
         _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name, progress)
     with db.session() as session:
-        return job_view(session.get(ImportJob, job_id))
+        return job_view(session.get_one(ImportJob, job_id))
 
 
 def _job_values(outcome: Outcome) -> dict[str, Any]:
@@ -606,7 +568,7 @@ def _fail(db: Database, job_id: int, reason: str, notify: Progress | None = None
     """The job failed for `reason`; the detail also says what was written before (if any)."""
     try:
         with db.session() as session:
-            written = session.get(ImportJob, job_id).written
+            written = session.get_one(ImportJob, job_id).written
             detail = f"{reason}: {_partly_written(written)}" if written else \
                 f"{reason}, 未写入任何数据; 请联系管理员或重新导入"
             _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import TableBase, UTCDateTime
-from backend.labels import LabeledEnum, enum_column_type
+from backend.core.db import TableBase, UTCDateTime
+from backend.core.labels import LabeledEnum, enum_column_type
 
 
 class NotificationKind(LabeledEnum):

@@ -15,7 +15,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
-from backend.db import once_per_session
+from backend.core import area_codes
+from backend.core.db import once_per_session
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
 
@@ -23,7 +24,7 @@ from backend.notifications.models import Notification, NotificationKind
 LOOKUP_CHUNK = 1000
 
 
-def _active_users(session: Session, *conditions) -> list[int]:
+def active_users(session: Session, *conditions) -> list[int]:
     return list(session.execute(
         select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id)
         .where(User.is_active.is_(True), *conditions).distinct()
@@ -31,7 +32,8 @@ def _active_users(session: Session, *conditions) -> list[int]:
 
 
 def _key(kind: NotificationKind, case_id: int | None, user_id: int, dedupe: str | None) -> str:
-    return f"{kind.value}:{case_id if case_id is not None else '-'}:{user_id}:{dedupe or uuid.uuid4().hex}"[:200]
+    case = case_id if case_id is not None else "-"
+    return f"{kind.value}:{case}:{user_id}:{dedupe or uuid.uuid4().hex}"[:200]
 
 
 def send(session: Session, user_ids: list[int], kind: NotificationKind, case: Case | None,
@@ -87,7 +89,7 @@ def send_many(session: Session, notices: list[Notice], at: dt.datetime) -> int:
 def department_users(session: Session, department_code: str | None) -> list[int]:
     if department_code is None:
         return []
-    return once_per_session(session, ("department_users", department_code), lambda: _active_users(
+    return once_per_session(session, ("department_users", department_code), lambda: active_users(
         session, RoleAssignment.role == Role.department,
         RoleAssignment.department_code == department_code))
 
@@ -101,10 +103,10 @@ def department(session: Session, department_code: str | None, kind: Notification
 
 def covering_dispatchers(session: Session, code: str, exact_level: bool = False) -> list[int]:
     """Dispatchers whose area covers `code`; with exact_level, only those at that very area."""
-    prefixes = [code[:n] for n in (6, 9, 12, 15) if n <= len(code)]
+    prefixes = area_codes.lineage(code)
     if exact_level:
         prefixes = [code]
-    return once_per_session(session, ("dispatchers", tuple(prefixes)), lambda: _active_users(
+    return once_per_session(session, ("dispatchers", tuple(prefixes)), lambda: active_users(
         session, RoleAssignment.role == Role.dispatcher, RoleAssignment.area_code.in_(prefixes)))
 
 
@@ -118,6 +120,6 @@ def grid_chiefs(session: Session, grid_codes: list[str], kind: NotificationKind,
                 title: str, dedupe: str | None = None, at: dt.datetime | None = None) -> int:
     if not grid_codes:
         return 0
-    users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: _active_users(
+    users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: active_users(
         session, RoleAssignment.role == Role.grid_chief, RoleAssignment.area_code.in_(grid_codes)))
     return send(session, users, kind, case, title, dedupe=dedupe, at=at)

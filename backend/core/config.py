@@ -10,10 +10,10 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.cases.sla import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
-from backend.cases.webhook_targets import AllowedTargets
+from backend.core.addresses import AllowedTargets
+from backend.core.office_hours import DEFAULT_WORK_PERIODS, DEFAULT_YELLOW_SHARE, WorkingHours
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class Settings(BaseSettings):
@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Without Redis, each worker checks the policy generation this often (seconds).
     policy_poll_seconds: float = 2.0
+    # The default policy `gridlink migrate` and the API's start apply; unset: this release's
+    # rbac/policy.csv. (Tests stand another file in for another release.)
+    default_policy_file: Path | None = None
     # Each worker's webhook sender looks for due deliveries this often (seconds); off: none
     # is sent by the API processes (then run `gridlink webhooks deliver`, e.g. from cron).
     webhooks_enabled: bool = True

@@ -10,9 +10,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.api.crud import EntitySpec, register
-from backend.api.errors import FieldError, ProblemError, field_error
 from backend.areas.geometry import grid_index
+from backend.cases.actions import CASE_ACTIONS
+from backend.cases.intake import on_intake
 from backend.cases.models import (
     CalendarDay,
     Case,
@@ -30,7 +30,10 @@ from backend.cases.schemas import (
     DepartmentCreate,
     RoutingRuleCreate,
 )
-from backend.db import BEIJING, utcnow
+from backend.cases.sla import deadlines, time_left
+from backend.core.crud import EntitySpec, register
+from backend.core.db import BEIJING, utcnow
+from backend.core.errors import FieldError, ProblemError, field_error
 
 
 def case_code(reported_at: dt.datetime, case_id: int) -> str:
@@ -79,7 +82,8 @@ def locate_case(session: Session, changed: dict[str, Any], existing: Case | None
     if given is None:
         changed["grid_code"] = found
     elif given != found:
-        raise field_error(422, "grid_code", f"坐标 ({lng}, {lat}) 位于网格 {found}, 与 {given} 不一致")
+        raise field_error(422, "grid_code",
+                          f"坐标 ({lng}, {lat}) 位于网格 {found}, 与 {given} 不一致")
 
 
 def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | None) -> None:
@@ -101,37 +105,11 @@ def assign_case_code(session: Session, case: Case) -> None:
     set_committed_value(case, "code", code)
 
 
-def after_intake(session: Session, case: Case) -> None:
-    from backend.cases.intake import on_intake
-
-    assign_case_code(session, case)
-    on_intake(session, case)
-
-
-def receive_report(session: Session, report: dict[str, Any], caller: Any,
-                   at: dt.datetime) -> Case:
-    """A report taken in at `at` outside an HTTP request: the demo seed's simulated year.
-
-    What POST /api/v1/cases does once the input has passed CaseCreate (the caller checks
-    that): the map decides the grid, the case gets its code, likely duplicates are flagged and
-    an emergency alerts the adjacent grids (intake.on_intake), and the audit log records it,
-    all stamped `at`. Flushed, not committed.
-    """
-    from backend.api.crud import SERVER_FIELDS, _masked_changes
-    from backend.audit import writer as audit
-    from backend.cases.intake import on_intake
-
-    data = dict(report)
-    prepare_case(session, data, None)
-    case = Case(**data, created_at=at, updated_at=at)
-    session.add(case)
-    session.flush()  # its id
+def after_intake(session: Session, case: Case, at: dt.datetime | None) -> None:
+    """A new report, once it has its id: its code; likely duplicates flagged and an emergency's
+    alert to the adjacent grids (intake.on_intake), all stamped `at` (default now)."""
     assign_case_code(session, case)
     on_intake(session, case, at)
-    columns = [c.key for c in Case.__table__.columns if c.key not in SERVER_FIELDS]
-    audit.record(session, caller.actor, "create", CASES.name, case.id, case.grid_code,
-                 _masked_changes(CASES, {k: (None, getattr(case, k)) for k in columns}), at=at)
-    return case
 
 
 def case_of_department(code: str):
@@ -148,8 +126,6 @@ RUNNING_STATUSES = (CaseStatus.dispatched, CaseStatus.processing)
 
 def case_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """Every case read shows its light and time left as of now, not as of the last tick."""
-    from backend.cases.sla import deadlines, time_left
-
     running = [r for r in rows if r.get("status") in RUNNING_STATUSES and r.get("due_at")
                and r.get("sla_started_at")]
     units = {}
@@ -196,7 +172,7 @@ CASES = register(EntitySpec(
                   "due_at": "2026-11-28T14:40:00Z", "rework_count": 0,
                   "sla_started_at": "2026-11-28T08:40:00Z", "light": "green",
                   "escalation_level": 0, "extension_count": 0, "public_notice": False},
-    prepare_write=prepare_case, after_create=after_intake,
+    prepare_write=prepare_case, after_create=after_intake, actions=tuple(CASE_ACTIONS),
 ))
 ROUTING_RULES = register(EntitySpec(
     name="routing-rules", model=RoutingRule, create_schema=RoutingRuleCreate, label="派遣规则",

@@ -7,7 +7,7 @@ size of a sheet that does not declare one it reads the whole sheet: a worker gre
 it, and while they read:
 
 - the request: at most MAX_UPLOAD_BYTES (and room for the form around the file), refused as
-  it streams in, before a route buffers it (RequestSizeLimit);
+  it streams in, before a route buffers it (backend/api/request_size.py);
 - an .xlsx is a zip: at most MAX_ZIP_ENTRIES parts and MAX_UNZIPPED bytes unpacked, and no
   part larger than RATIO_FLOOR unpacking to more than MAX_RATIO times its packed size;
 - then every XML part streams through expat (no tree: constant memory), refused at the first
@@ -28,11 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from xml.parsers import expat
 
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from backend.api.errors import ProblemError
+from backend.core.errors import ProblemError
 
 MAX_UPLOAD_BYTES = 10 * 2**20  # an uploaded file
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // 2**20
@@ -55,41 +51,6 @@ _CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 
 def refused(detail: str) -> ProblemError:
     return ProblemError(422, detail)
-
-
-TOO_LARGE = (f"上传内容超过 {MAX_UPLOAD_MB} MB 上限: 导入文件最大 {MAX_UPLOAD_MB} MB, "
-             "请拆分后再导入")
-
-
-class RequestSizeLimit:
-    """Every request body at most MAX_UPLOAD_BYTES + REQUEST_ROOM_BYTES, or 413, raised where
-    the route (or the panel's form) reads it: at its first read when the Content-Length says
-    more, else at the first chunk beyond. Nothing is buffered first (Starlette would spool an
-    upload of any size to disk before the route saw it)."""
-
-    max_bytes = MAX_UPLOAD_BYTES + REQUEST_ROOM_BYTES
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise HTTPException(413, TOO_LARGE)  # a problem (backend/api/errors.py)
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise HTTPException(413, TOO_LARGE)
-            return message
-
-        await self.app(scope, limited, send)
 
 
 class Budget:

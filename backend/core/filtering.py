@@ -22,27 +22,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, and_, or_, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, or_, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
 
-from backend.api.errors import FieldError, ProblemError
-from backend.db import TagList
+from backend.core import area_codes
+from backend.core.db import TagList
+from backend.core.errors import FieldError, ProblemError
 
 RESERVED = {"sort", "fields", "limit", "offset", "count", "format"}
 OPERATORS = ("ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
 ORDERING_OPERATORS = {"gt", "gte", "lt", "lte"}
-MAX_CODE_LENGTH = 15
-
-
-def code_prefix_condition(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with the digit string `prefix`, as an index-friendly range.
-
-    Columns holding hierarchical codes are marked `info=HIERARCHICAL` (backend.db); a range
-    is answered from their b-tree index by SQLite and PostgreSQL alike, where LIKE 'p%' is not
-    (SQLite's LIKE is case-insensitive, PostgreSQL's needs text_pattern_ops outside C locale).
-    """
-    return and_(column >= prefix, column <= prefix + "9" * max(MAX_CODE_LENGTH - len(prefix), 0))
 
 
 @dataclass
@@ -140,7 +130,7 @@ def _condition(column: Column, op: str, raw: str) -> ColumnElement[bool]:
         if not is_text:
             raise ValueError(f"__{op} 只适用于文本字段")
         if op == "startswith" and column.info.get("hierarchical") and raw.isdigit():
-            return code_prefix_condition(column, raw)
+            return area_codes.subtree_condition(column, raw)
         if op == "startswith":
             return column.istartswith(raw, autoescape=True)
         return column.icontains(raw, autoescape=True)
@@ -233,7 +223,8 @@ def parse_list_query(
     return query
 
 
-def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int,
+               high: int | None) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default

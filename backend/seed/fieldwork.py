@@ -1,0 +1,125 @@
+"""Field work: the grids' daily patrols, the household visits, and the daily work logs.
+
+Patrols and work logs cover the last `FIELDWORK_DAYS` working days. A patrol's findings are the
+cases reported on it, so they are written in `finish_patrols`, once the cases are drafted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from typing import Any
+
+from backend.fieldwork.models import VisitKind
+from backend.seed.vocabulary import (
+    FIELDWORK_DAYS,
+    KEY_VISIT_NOTES,
+    PATROL_QUIET_NOTES,
+    ROUTINE_VISIT_NOTES,
+    WORK_LOG_NOTES,
+    WORK_LOG_REVIEW_NOTES,
+)
+from backend.seed.world import DemoWorld, GridPlan
+
+
+def metres_between(a: list[float], b: list[float]) -> float:
+    """Distance of two [lng, lat] points; flat-earth is exact enough within one grid."""
+    mean_lat = math.radians((a[1] + b[1]) / 2)
+    dx = (b[0] - a[0]) * 111_320 * math.cos(mean_lat)
+    dy = (b[1] - a[1]) * 110_574
+    return math.hypot(dx, dy)
+
+
+def build_patrols(world: DemoWorld) -> None:
+    """One walk of every grid on every working day of the last 90 days."""
+    r = world.rng
+    for day in world.recent_working_days(FIELDWORK_DAYS):
+        for grid in world.grids:
+            patroller = grid.worker if r.random() < 0.7 else grid.chief
+            morning = r.random() < 0.7
+            started = world.local_time(day, (8 * 60 if morning else 14 * 60 + 30)
+                                       + r.randint(0, 120))
+            ended = started + dt.timedelta(minutes=r.randint(45, 150))
+            if ended > world.now:
+                continue
+            route = patrol_route(world, grid)
+            distance = sum(metres_between(a, b) for a, b in itertools.pairwise(route))
+            patrol = world.add("patrol", {
+                "grid_code": grid.code, "patroller_name": patroller.name,
+                "started_at": started, "ended_at": ended,
+                "route": {"type": "LineString", "coordinates": route},
+                "distance_m": round(distance), "findings": None, "issues_found": 0}, ended)
+            world.patrol_of_day[(grid.code, day)] = patrol
+
+
+def patrol_route(world: DemoWorld, grid: GridPlan) -> list[list[float]]:
+    """A loop through the grid: points sorted by bearing from the centre, back to the start."""
+    points = [list(world.random_point(grid.polygon)) for _ in range(world.rng.randint(6, 10))]
+    centre = grid.polygon.centroid
+    points.sort(key=lambda p: math.atan2(p[1] - centre.y, p[0] - centre.x))
+    return [*points, points[0]]
+
+
+def finish_patrols(world: DemoWorld) -> None:
+    """Each patrol's findings: the cases reported on it, or a quiet walk's note."""
+    for patrol in world.rows["patrol"]:
+        found = world.patrol_findings.get(patrol["id"], [])
+        patrol["issues_found"] = len(found)
+        patrol["findings"] = ("发现问题: " + "; ".join(found) + ", 已上报" if found
+                              else world.rng.choice(PATROL_QUIET_NOTES))
+
+
+def build_visits(world: DemoWorld) -> None:
+    """Key and hardship households every quarter; every other household once a year."""
+    r = world.rng
+    grid_by_code = {g.code: g for g in world.grids}
+    for household, residents in world.visit_targets:
+        grid = grid_by_code[household["grid_code"]]
+        tagged = [p for p in residents if p["key_groups"]]
+        person: dict[str, Any] | None
+        if tagged:
+            person = r.choice(tagged)
+            tags = person["key_groups"]
+            kind = (VisitKind.hardship if {"低保", "困难群众"} & set(tags)
+                    else VisitKind.key_group)
+            dates = [world.today - dt.timedelta(days=r.randint(q * 91, q * 91 + 85))
+                     for q in range(4)]
+            notes = [KEY_VISIT_NOTES[r.choice(tags)] for _ in dates]
+        else:
+            person = residents[0] if residents else None
+            kind = VisitKind.routine
+            dates = [world.today - dt.timedelta(days=r.randint(0, 364))]
+            notes = [r.choice(ROUTINE_VISIT_NOTES)]
+        for visit_date, note in zip(sorted(dates), notes, strict=True):
+            visitor = grid.worker if r.random() < 0.75 else grid.chief
+            created = min(world.local_time(visit_date, 17 * 60 + r.randint(0, 180)), world.now)
+            world.add("visit", {
+                "grid_code": grid.code, "household_id": household["id"],
+                "resident_id": person["id"] if person else None,
+                "visitor_name": visitor.name, "visit_date": visit_date, "kind": kind,
+                "content": note, "needs_follow_up": r.random() < 0.06}, created)
+
+
+def build_work_logs(world: DemoWorld) -> None:
+    """A daily log from each grid's chief and worker, reviewed the next week by the
+    community secretary."""
+    r = world.rng
+    for day in world.recent_working_days(FIELDWORK_DAYS):
+        for grid in world.grids:
+            for author in (grid.chief, grid.worker):
+                created = world.local_time(day, 17 * 60 + 30 + r.randint(0, 90))
+                if created > world.now:
+                    continue
+                content = (f"巡查网格{r.randint(1, 2)}次, 走访{r.randint(0, 6)}户; "
+                           f"{r.choice(WORK_LOG_NOTES)}")
+                next_monday = day + dt.timedelta(days=7 - day.weekday())
+                reviewed_at = world.local_time(next_monday, 9 * 60 + r.randint(0, 240))
+                reviewed = reviewed_at <= world.now and r.random() < 0.9
+                world.add("work_log", {
+                    "grid_code": grid.code, "author_name": author.name, "log_date": day,
+                    "content": content, "hours": r.choice([7.5, 8, 8, 8.5, 9, 9.5]),
+                    "reviewed_by": grid.secretary.name if reviewed else None,
+                    "reviewed_at": reviewed_at if reviewed else None,
+                    "review_note": r.choice(WORK_LOG_REVIEW_NOTES) if reviewed else None,
+                }, created, reviewed_at if reviewed else created)

@@ -1,0 +1,160 @@
+"""The writer: the drawn world into the database, the demo accounts, and the year of cases.
+
+Everything but the cases is written with bulk Core inserts, parents first, with the ids the
+drawing gave (children point at their parents without a round trip): an ORM object per row
+would take minutes for 100,000 rows. The cases come in through intake and the workflow
+(`CaseYear`): in the same transaction as the rest (`run_seed`, for `gridlink seed`), or, for
+`gridlink demo`, after the county is committed and served (`seed_county`), in slices committed
+one by one while the API is in use (`play_year`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from backend import models
+from backend.areas.models import Area, AreaLevel, Grid
+from backend.cases.models import CaseStep, DepartmentKind
+from backend.cases.reference import COUNTY_CODE
+from backend.core.config import get_settings
+from backend.core.db import Database, utcnow
+from backend.identity.service import DemoLayout, create_demo_accounts
+from backend.seed.build import ProgressBars, build_demo_data
+from backend.seed.case_year import CaseYear
+from backend.seed.vocabulary import BATCH_SIZE, BETWEEN_SLICES, SLICE_SECONDS
+from backend.seed.world import TABLE_ORDER
+
+
+def is_empty(database: Database) -> bool:
+    """True when the area table has no rows (nothing has been set up yet)."""
+    with database.session() as session:
+        return session.execute(select(Area.id).limit(1)).first() is None
+
+
+def run_seed(
+    database: Database, scale: int = 1, progress: bool = True, seed: int = 2026, *,
+    residents: int | None = None, cases: int | None = None, now: dt.datetime | None = None,
+    demo_password: str | None = None,
+) -> dict[str, int]:
+    """Fill an empty, migrated database with demo data and the demo accounts (README), all in
+    one transaction; returns row counts per table name.
+
+    scale multiplies residents (20,000), their houses, organisations and cases (6,000);
+    `residents` and `cases` override those counts (the tests seed small worlds). The area tree,
+    grids, departments and categories are the same at every scale.
+    """
+    now = _seed_now(database, scale, now)
+    with ProgressBars(progress).running() as bars:
+        rows = build_demo_data(scale, seed, residents=residents, cases=cases, now=now,
+                               progress=bars)
+        with database.session() as session, session.begin():
+            accounts = write_county(session, rows, bars, demo_password)
+            advance = bars.task("案卷流转", len(rows["case"]))
+            played = CaseYear(session, now).play(rows["case"], advance)
+            steps = session.execute(select(func.count()).select_from(CaseStep)).scalar_one()
+    return ({table: len(rows[table]) for table in TABLE_ORDER}
+            | {"case": played, "case_step": steps, "user_account": len(accounts)})
+
+
+@dataclass
+class PendingYear:
+    """The year of cases `seed_county` left to play: the reports with their planned moves."""
+
+    reports: list[dict[str, Any]]
+    now: dt.datetime
+
+
+def seed_county(
+    database: Database, scale: int = 1, progress: bool = True, seed: int = 2026, *,
+    residents: int | None = None, cases: int | None = None, now: dt.datetime | None = None,
+    demo_password: str | None = None,
+) -> PendingYear:
+    """`run_seed` less the cases, committed: the county, its ledgers, field work and the demo
+    accounts, ready to serve in seconds. The same world as `run_seed` draws; `play_year` then
+    brings its cases in."""
+    now = _seed_now(database, scale, now)
+    with ProgressBars(progress).running() as bars:
+        rows = build_demo_data(scale, seed, residents=residents, cases=cases, now=now,
+                               progress=bars)
+        with database.session() as session, session.begin():
+            write_county(session, rows, bars, demo_password)
+    return PendingYear(rows["case"], now)
+
+
+def play_year(database: Database, year: PendingYear, advance: Callable[[int], None], *,
+              slice_seconds: float = SLICE_SECONDS, between_slices: float = BETWEEN_SLICES,
+              stop: threading.Event | None = None) -> int:
+    """Play the cases of `seed_county`'s year while others use the database: in slices of
+    about `slice_seconds`, each committed (see CaseYear). `advance(n)`: n more cases are in.
+    Returns how many cases came in."""
+    with database.session() as session:
+        return CaseYear(session, year.now).play(year.reports, advance,
+                                                slice_seconds=slice_seconds,
+                                                between_slices=between_slices, stop=stop)
+
+
+def _seed_now(database: Database, scale: int, now: dt.datetime | None) -> dt.datetime:
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    if not is_empty(database):
+        raise ValueError("the database already has areas: demo data goes into an empty database")
+    return (now or utcnow()).astimezone(dt.UTC)
+
+
+def write_county(session: Session, rows: dict[str, list[dict[str, Any]]], bars: ProgressBars,
+                 demo_password: str | None) -> list[Any]:
+    """Everything but the cases, and the demo accounts; returns the accounts."""
+    write_rows(session, rows, bars)
+    # Before the cases: the accounts are who hears of them (notifications).
+    database_settings = session.info.get("settings")
+    password = demo_password or (database_settings or get_settings()).demo_password
+    return create_demo_accounts(session, password, demo_layout(rows))
+
+
+def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:
+    """The demo accounts' places: the first community and grid, a grid elsewhere, 环卫."""
+    communities = [a["code"] for a in rows["area"] if a["level"] is AreaLevel.community]
+    grids = [g["code"] for g in rows["grid"]]
+    first_grid = min(g for g in grids if g.startswith(communities[0]))
+    other_grid = min(g for g in grids if not g.startswith(communities[0]))
+    sanitation = next(d["code"] for d in rows["department"]
+                      if d["kind"] in (DepartmentKind.sanitation, "sanitation"))
+    return DemoLayout(county=COUNTY_CODE, community=communities[0], grid=first_grid,
+                      other_grid=other_grid, sanitation=sanitation)
+
+
+def write_rows(session: Session, rows: dict[str, list[dict[str, Any]]],
+               bars: ProgressBars) -> None:
+    """Bulk Core inserts, parents first, in batches."""
+    tables = models.Base.metadata.tables
+    for name in TABLE_ORDER:
+        table, table_rows = tables[name], rows[name]
+        if name == "grid":
+            # Partners point at grids written later in the same list: link them afterwards.
+            table_rows = [{**row, "partner_grid_code": None} for row in table_rows]
+        advance = bars.task(table.comment or name, len(table_rows))
+        for start in range(0, len(table_rows), BATCH_SIZE):
+            batch = table_rows[start:start + BATCH_SIZE]
+            session.execute(insert(table), batch)
+            advance(len(batch))
+    grid = Grid.__table__
+    partners = [{"grid": row["code"], "partner": row["partner_grid_code"],
+                 "updated": row["updated_at"]} for row in rows["grid"]]
+    if partners:
+        # updated_at given explicitly, or its onupdate would stamp today on the setup rows.
+        session.execute(update(grid).where(grid.c.code == bindparam("grid"))
+                        .values(partner_grid_code=bindparam("partner"),
+                                updated_at=bindparam("updated")), partners)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows came with explicit ids: move each id sequence past them for later inserts.
+        for name in TABLE_ORDER:
+            session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM \"{name}\"), 0) + 1, false)"))
