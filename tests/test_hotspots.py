@@ -25,6 +25,7 @@ from tests.builders import (
     dispatch_case,
     ok,
 )
+from tests.test_admin_panel import panel_login
 from tests.world import make_world
 
 # A spot inside GRID (square from 114.17, 35.93, 0.01° a side); 35.935° N.
@@ -293,3 +294,18 @@ def test_bad_input_and_roles_without_the_permission_get_4xx(client, as_user, wor
     assert as_user("chief").post(url, json={}).status_code == 403
     assert as_user("member").get("/api/v1/hotspot-alerts").status_code == 403
     assert ok(client.get(f"/api/v1/hotspot-alerts/{alert['id']}"))["status"] == "open"
+
+
+def test_the_panel_lists_the_alerts_of_the_dispatchers_area_read_only(app, client, world):
+    for n, (north, east) in enumerate(((0, 80), (80, 0), (0, 0))):
+        report(client, north, east, days_ago=3 - n)
+    (alert,) = alerts(client)
+    dispatcher = panel_login(app, "dispatcher")
+    page = dispatcher.get("/admin/hotspot-alerts/list")
+    assert page.status_code == 200 and "聚集性预警" in page.text and "预警中" in page.text
+    details = dispatcher.get(f"/admin/hotspot-alerts/details/{alert['id']}")
+    assert details.status_code == 200 and GRID in details.text
+    assert dispatcher.get(f"/admin/hotspot-alerts/edit/{alert['id']}").status_code in (403, 404)
+    other_chief = panel_login(app, "chief2")
+    assert other_chief.get(
+        f"/admin/hotspot-alerts/details/{alert['id']}").status_code in (403, 404)
