@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from backend.cases.entities import CASES
 from backend.cases.escalation import tick
+from backend.cases.schemas import CaseCreate
+from backend.core.crud import Caller, create_row
 from tests.builders import (
     COMMUNITY,
     DEMO_PASSWORD,
@@ -152,6 +158,46 @@ def test_repeat_calls_about_one_problem_are_not_a_hot_spot(client, world):
     assert repeat["possible_duplicate_of_id"] == original["id"]
     report(client, 0, 80)
     assert alerts(client) == []  # two problems, three calls
+
+
+def waiting_for_a_lock(app) -> bool:
+    # A connection of its own per look: pg_stat_activity is read once per transaction.
+    with app.state.db.engine.connect() as watcher:
+        return bool(watcher.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()")).scalar())
+
+
+def test_two_reports_coming_in_at_once_make_one_alert_not_two(app, client, world):
+    """Two workers taking in reports of one cluster together: the second waits for the
+    first's commit (a lock on the class), then joins the alert the first raised. Without the
+    lock both would raise one over the same two earlier reports, and the second fail."""
+    if app.state.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: no two intakes overlap")
+    earlier = [report(client, 0, 80, days_ago=2), report(client, 80, 0, days_ago=1)]
+    first_at = at_offset(0, 0)
+    with app.state.db.session() as first_worker:
+        first = create_row(first_worker, CASES, CaseCreate(
+            source="hotline_12345", category_code=GARBAGE, title="路边积存垃圾",
+            reported_at=NOW, **first_at), Caller.system(), commit=False)
+        answers = []
+        second = threading.Thread(target=lambda: answers.append(
+            client.post("/api/v1/cases", json={
+                "source": "app", "category_code": GARBAGE, "title": "路边积存垃圾",
+                "reported_at": NOW.isoformat(), **at_offset(-60, -60)})))
+        second.start()
+        deadline = time.monotonic() + 60
+        while not waiting_for_a_lock(app):  # until the second report waits for the first
+            assert time.monotonic() < deadline, "the second report never waited"
+            time.sleep(0.05)
+        first_worker.commit()
+        first_id = first.id
+    second.join(timeout=60)
+    (answer,) = answers
+    assert answer.status_code == 201, answer.text
+    (alert,) = alerts(client)
+    assert [c["id"] for c in alert["cases"]] == [
+        *(c["id"] for c in earlier), first_id, answer.json()["id"]]
 
 
 def test_a_further_report_joins_the_open_alert_and_nobody_is_told_twice(client, as_user, world):
