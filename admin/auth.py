@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqladmin.authentication import AuthenticationBackend
+from sqladmin.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -72,7 +73,8 @@ class SecureCookieOverHttps:
                 if cookies:
                     del headers["set-cookie"]
                     for cookie in cookies:
-                        secure = cookie.startswith(SESSION_COOKIE) and "secure" not in cookie.lower()
+                        secure = (cookie.startswith(SESSION_COOKIE)
+                                  and "secure" not in cookie.lower())
                         headers.append("set-cookie", f"{cookie}; Secure" if secure else cookie)
             await send(message)
 
@@ -80,6 +82,10 @@ class SecureCookieOverHttps:
 
 
 class PanelAuth(AuthenticationBackend):
+    # Pages for lockout, logout and refusals: set by mount_admin (SQLAdmin makes its templates
+    # after this backend).
+    templates: Jinja2Templates
+
     def __init__(self, app, database: Database, secret_key: str) -> None:
         super().__init__(secret_key=secret_key)
         # Our own session settings: HttpOnly (Starlette's default), SameSite=Lax, 8 hours.
@@ -91,7 +97,6 @@ class PanelAuth(AuthenticationBackend):
         ]
         self.app = app  # the API's app, whose policy and principal cache the panel shares
         self.database = database
-        self.templates = None  # set by mount_admin: pages for lockout, logout and refusals
 
     def _login(self, username: str, password: str) -> dict:
         with self.database.session() as session:
@@ -153,7 +158,8 @@ class PanelAuth(AuthenticationBackend):
             return False
         client = request.client.host if request.client else None
         request_id = getattr(request.state, "request_id", None)
-        user = PanelUser(principal, Caller(principal, Actor(principal.username, request_id, client)))
+        actor = Actor(principal.username, request_id, client)
+        user = PanelUser(principal, Caller(principal, actor))
         request.state.panel_user = user
         _current.set(user)
         csrf.token(request)  # for the forms this request renders

@@ -40,11 +40,11 @@ VIEW_ACTIONS[("cases", WORKFLOW_SLUG)] = _may_work_cases
 class CaseWorkflowView(ExportingView):
     def _action_form(self, name: str):
         body = workflow.ACTIONS[name].body
-        return forms.build_form(self.spec, body, list(body.model_fields), {}, self._form_ajax_refs)
+        return forms.build_form(self.spec, body, list(body.model_fields), {}, self.lookups)
 
     def _page(self, case_id: int) -> dict[str, Any]:
-        caller = current_user().caller
-        principal = caller.principal
+        user = current_user()
+        caller, principal = user.caller, user.principal
         with self.database.session() as session:
             case = crud.get_row(session, self.spec, case_id, caller)  # 404 outside the scope
             steps = workflow.steps(session, case)

@@ -68,19 +68,16 @@ def report_errors(errors: list[tuple[str, str]]) -> list[str]:
 # --- the types the API's schemas use, seen through Optional and Annotated --------------------
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """(base type, optional) of an annotation such as Optional[Annotated[str, ...]]."""
-    optional = False
+def _unwrap(annotation: Any) -> Any:
+    """The base type of an annotation such as Optional[Annotated[str, ...]]."""
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0]
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
         else:
-            return annotation, optional
+            return annotation
 
 
 def _enum_choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
@@ -179,9 +176,11 @@ class LookupWidget:
 
 
 class LookupField(fields.Field):
-    widget = LookupWidget()
+    # Async: SQLAdmin's templates await a widget's rendering; WTForms' stubs know only
+    # synchronous widgets.
+    widget = LookupWidget()  # type: ignore[assignment]
 
-    def __init__(self, label=None, validators=None, loader: ScopedLookup | None = None,
+    def __init__(self, label=None, validators=None, *, loader: ScopedLookup,
                  allow_blank: bool = True, integer: bool = False, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.loader, self.allow_blank, self.integer = loader, allow_blank, integer
@@ -261,7 +260,9 @@ class CommaListField(fields.StringField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = valuelist[0] if valuelist else ""
-        self.data = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+        # A list, where a StringField (whose input and rendering this keeps) holds a str.
+        parts = [part.strip() for part in text.replace("，", ",").split(",")]
+        self.data = [part for part in parts if part]  # type: ignore[assignment]
 
 
 def field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,
@@ -276,7 +277,7 @@ def field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: A
 
 def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: Any,
                lookups: dict[str, ScopedLookup]) -> Any:
-    base, optional = _unwrap(info.annotation)
+    base = _unwrap(info.annotation)
     label = label_for(spec, name, info)
     checks = [validators.InputRequired()] if required and base is not bool else [
         validators.Optional()]
@@ -290,7 +291,7 @@ def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: 
                                   coerce=lambda v: v or None, description=description)
     if typing.get_origin(base) is list:
         (item,) = typing.get_args(base) or (str,)
-        item, _ = _unwrap(item)
+        item = _unwrap(item)
         if isinstance(item, type) and issubclass(item, enum.Enum):
             return fields.SelectMultipleField(label, [validators.Optional()],
                                               choices=_enum_choices(item), default=default or [],

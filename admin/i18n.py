@@ -33,7 +33,8 @@ MESSAGES = {
     "Save and continue editing": "保存并继续编辑", "Save and add another": "保存并新建下一条",
     "Column": "字段", "Value": "值", "Go Back": "返回", "Edit %(name)s": "编辑%(name)s",
     "Save as new": "另存为新记录", "Logout": "退出登录", "Language": "语言",
-    "Import CSV": "导入 CSV", "You are not authorized to view these records.": "您无权查看这些记录。",
+    "Import CSV": "导入 CSV",
+    "You are not authorized to view these records.": "您无权查看这些记录。",
     "Actions": "操作", "Delete selected items": "删除所选", "Search": "搜索",
     "Select all": "全选", "Select item": "选择", "View": "查看",
     "Showing %(start)s to %(end)s of %(count)s items": "第 %(start)s–%(end)s 条, 共 %(count)s 条",
@@ -43,7 +44,8 @@ MESSAGES = {
     "Done": "完成", "Clear filter": "清除筛选", "Apply Filter": "应用筛选",
     "Please confirm": "请确认", "Yes": "确定", "Choose CSV file": "选择 CSV 文件",
     "No file selected": "未选择文件", "Skip invalid rows and continue import": "跳过无效行继续导入",
-    "Import progress": "导入进度", "%(processed)s/%(total)s rows processed": "已处理 %(processed)s/%(total)s 行",
+    "Import progress": "导入进度",
+    "%(processed)s/%(total)s rows processed": "已处理 %(processed)s/%(total)s 行",
     "Import result": "导入结果", "Missed rows": "未导入的行", "Download CSV": "下载 CSV",
     "Download TXT": "下载 TXT", "Refresh list": "刷新列表",
     "Invalid credentials.": "用户名或密码错误。",
@@ -76,6 +78,9 @@ def english() -> bool:
 class Text(str):
     """A label in both languages; renders in the request's. Subclassing str keeps SQLAdmin's
     string handling (sorting, joining, f-strings) working; `str()` gives the current language."""
+
+    zh: str
+    en: str
 
     def __new__(cls, zh: str, en: str) -> Text:
         obj = super().__new__(cls, zh)

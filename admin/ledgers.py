@@ -46,8 +46,11 @@ class ExportingView(EntityView):
         # through the API's export instead (its scope, masking and columns), so load nothing.
         return []
 
-    async def export_data(self, data: list[Any], export_type: str = "xlsx",
-                          request: Request | None = None) -> Response:
+    # SQLAdmin sends back whatever Response this returns; its annotation names the
+    # StreamingResponse its own export builds.
+    async def export_data(  # type: ignore[override]
+        self, data: list[Any], export_type: str = "xlsx", request: Request | None = None,
+    ) -> Response:
         caller = current_user().caller
 
         def build():
@@ -102,8 +105,8 @@ class LedgerView(ExportingView):
         context = {"model_view": self, "job": job, "english": english(),
                    "title": say(f"导入{self.spec.label}: {job['file_name']}",
                                 f"Import {self.spec.label_en}: {job['file_name']}"),
-                   "status_url": str(request.url_for(f"admin:view-{self.identity}-import_job_status",
-                                                     job_id=job["id"]))}
+                   "status_url": str(request.url_for(
+                       f"admin:view-{self.identity}-import_job_status", job_id=job["id"]))}
         return await self.templates.TemplateResponse(request, "gridlink/import_job.html", context)
 
     @expose("/import-file/{job_id}/status", methods=["GET"])

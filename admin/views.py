@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
@@ -28,14 +28,14 @@ from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
 from backend.core import area_codes, crud
-from backend.core.db import BEIJING, MAX_ID, Database, TagList
+from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList
 from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
 from backend.core.labels import LabeledEnum
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
 
 # SQLAdmin's actions, in the policy's words.
-POLICY_ACTION = {
+POLICY_ACTION: dict[str, str] = {
     Action.LIST: "read", Action.DETAILS: "read", Action.CREATE: "create", Action.EDIT: "update",
     Action.DELETE: "delete", Action.EXPORT: "export", Action.IMPORT: "create",
 }
@@ -50,15 +50,18 @@ CATEGORIES = {
     "webhook-deliveries": ("案卷办理", "Cases"),
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"),
-    "departments": ("基础数据", "Reference data"), "case-categories": ("基础数据", "Reference data"),
-    "routing-rules": ("基础数据", "Reference data"), "calendar-days": ("基础数据", "Reference data"),
+    "departments": ("基础数据", "Reference data"),
+    "case-categories": ("基础数据", "Reference data"),
+    "routing-rules": ("基础数据", "Reference data"),
+    "calendar-days": ("基础数据", "Reference data"),
     "users": ("用户与权限", "Users, roles and policy"),
     "role-assignments": ("用户与权限", "Users, roles and policy"),
     "policy-rules": ("用户与权限", "Users, roles and policy"),
     "audit-log": ("审计日志", "Audit log"),
 }
 ICONS = {
-    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all", "buildings": "fa-solid fa-building",
+    "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all",
+    "buildings": "fa-solid fa-building",
     "households": "fa-solid fa-house", "residents": "fa-solid fa-user",
     "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
     "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
@@ -121,6 +124,8 @@ def _is_plain(column) -> bool:
 
 
 class EntityView(ModelView):
+    model: ClassVar[type[TableBase]]
+    column_searchable_list: ClassVar[list[str]]  # column names (view_for)
     spec: ClassVar[crud.EntitySpec]
     database: ClassVar[Database]
     api_state: ClassVar[Any]  # the API app's state: its policy sync, shared with the panel
@@ -136,7 +141,10 @@ class EntityView(ModelView):
         super().__init__()
         # SQLAdmin's lookup route serves the pickers from here; each lookup is scoped to the
         # user asking when it runs.
-        self._form_ajax_refs = forms.lookups_for(self.database, self.spec)
+        self.lookups = forms.lookups_for(self.database, self.spec)
+        # SQLAdmin calls a lookup's get_list and format only, which a ScopedLookup has (its
+        # own loaders are unscoped QueryAjaxModelLoaders, the type it declares here).
+        self._form_ajax_refs = self.lookups  # type: ignore[assignment]
 
     # --- scope on every path ----------------------------------------------------------------
 
@@ -238,7 +246,7 @@ class EntityView(ModelView):
         editing = rules == EDIT_FORM
         names = self._form_names(editing)
         form_class = forms.build_form(self.spec, self.spec.create_schema, names,
-                                      {} if editing else self._defaults(), self._form_ajax_refs)
+                                      {} if editing else self._defaults(), self.lookups)
         if editing:
             form_class.version = fields.HiddenField()
         return form_class
@@ -263,7 +271,8 @@ class EntityView(ModelView):
                 session.rollback()
                 unplaced = forms.report_errors([(e.field, e.msg) for e in exc.errors])
                 if exc.errors and not unplaced:
-                    raise PanelError(say("请更正标出的字段", "Please correct the marked fields"))
+                    raise PanelError(
+                        say("请更正标出的字段", "Please correct the marked fields")) from None
                 raise PanelError(exc.detail) from None
             except DATABASE_TROUBLE as exc:  # SQLAdmin would show the raw SQL error
                 session.rollback()
@@ -374,6 +383,7 @@ def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
         "can_edit": not spec.read_only,
         "can_delete": not spec.read_only,
     }
-    view = type(f"{spec.model.__name__}Panel", (base,), attrs, model=spec.model)
+    view = cast(type[EntityView],
+                type(f"{spec.model.__name__}Panel", (base,), attrs, model=spec.model))
     view.identity = spec.name  # SQLAdmin's metaclass names it after the model; ours is the API's
     return view

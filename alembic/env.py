@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from alembic import context
-
 from backend.core.config import get_settings
 from backend.core.db import make_engine
 from backend.models import Base

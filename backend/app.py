@@ -27,6 +27,7 @@ from backend.core.config import Settings, get_settings
 from backend.core.db import Database
 from backend.entities import ENTITIES
 from backend.hotspots.router import router as hotspot_router
+from backend.identity.policy_release import apply_default_policy
 from backend.identity.principals import PrincipalCache
 from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
@@ -36,7 +37,7 @@ from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
-from rbac.enforcer import PolicyEngine, install_default_policy
+from rbac.enforcer import PolicyEngine
 from rbac.sync import PolicySync
 
 API_PREFIX = "/api/v1"
@@ -119,9 +120,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def start_policy(app: FastAPI) -> PolicySync:
-    """Load the policy (installing the default one on a new database) and keep it in sync."""
+    """Load the policy (with this release's default applied, as `gridlink migrate` does) and
+    keep it in sync."""
     database: Database = app.state.db
-    install_default_policy(database)
+    apply_default_policy(database, policy_file=app.state.settings.default_policy_file,
+                         redis_url=app.state.settings.redis_url)
     engine = PolicyEngine(database)
     app.state.policy = engine
     app.state.principals = PrincipalCache(engine, database, app.state.settings.secret_key)

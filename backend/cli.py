@@ -28,7 +28,9 @@ from backend.core.errors import ProblemError
 from backend.entities import ENTITIES
 from backend.identity import service
 from backend.identity.models import User
+from backend.identity.policy_release import apply_default_policy
 from backend.seed import is_empty, play_year, run_seed, seed_county
+from rbac.default_policy import DefaultPolicyError
 from rbac.matrix import matrix_markdown, replace_in
 
 app = typer.Typer(help="GridLink 网格联动 command line", no_args_is_help=True)
@@ -44,10 +46,22 @@ def _database():
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema to the newest revision (alembic upgrade head)."""
-    url = get_settings().database_url
-    migrations.upgrade(url)
-    typer.echo(f"database at head: {url}")
+    """Bring the database schema to the newest revision (alembic upgrade head), then this
+    release's changes to the default policy, keeping the rules an operator edited by hand."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    typer.echo(f"database at head: {settings.database_url}")
+    database = _database()
+    try:
+        upgrade = apply_default_policy(database, policy_file=settings.default_policy_file,
+                                       redis_url=settings.redis_url)
+    except DefaultPolicyError as exc:
+        typer.echo(f"default policy not applied: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    for line in upgrade.lines():
+        typer.echo(line)
 
 
 users_app = typer.Typer(help="User accounts", no_args_is_help=True)
@@ -87,7 +101,8 @@ def users_create(
     role: Annotated[str, typer.Option(help="admin, leader, dispatcher, secretary, grid_chief, "
                                            "grid_member or department")],
     area: Annotated[str | None, typer.Option(help="Area or grid code of the role's scope")] = None,
-    department: Annotated[str | None, typer.Option(help="Department code (department role)")] = None,
+    department: Annotated[str | None,
+                          typer.Option(help="Department code (department role)")] = None,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                           confirmation_prompt=True)] = "",
     phone: Annotated[str | None, typer.Option()] = None,
@@ -111,7 +126,8 @@ def apikeys_create(
     database = _database()
     try:
         with database.session() as session:
-            user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            user = session.execute(
+                select(User).where(User.username == username)).scalar_one_or_none()
             if user is None:
                 typer.echo(f"no user named {username}", err=True)
                 raise typer.Exit(2)
@@ -145,7 +161,8 @@ def sla_tick() -> None:
 
 @policy_app.command("matrix")
 def policy_matrix(
-    write: Annotated[str | None, typer.Option(help="Replace the matrix in this file (README)")] = None,
+    write: Annotated[str | None,
+                     typer.Option(help="Replace the matrix in this file (README)")] = None,
 ) -> None:
     """Print the permission matrix of the default policy (rbac/policy.csv) and the workflow's
     table of actions; --write puts both into the README."""

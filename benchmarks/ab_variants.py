@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import list_pages as lp  # noqa: E402
+import list_pages as lp
 
 
 def main() -> None:

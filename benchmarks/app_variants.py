@@ -8,8 +8,8 @@ Environment (each optional; with none set this is exactly backend.app:create_app
   every new SQLite connection, after the app's own.
 - GRIDLINK_BENCH_ASYNC_DEPS=1 (or =light: all but the session): the request dependencies of
   backend.api.deps as `async def` (the app has had async ones since 2026-11-29; this variant's
-  session is also closed on the event loop), so FastAPI runs them on the event loop instead of sending
-  each to the threadpool (get_db and get_settings_dep only read app.state; get_session only
+  session is also closed on the event loop), so FastAPI runs them on the event loop instead of
+  sending each to the threadpool (get_db and get_settings_dep only read app.state; get_session only
   creates a Session, which does no I/O until the route's first query; closing it returns the
   connection to the pool, a ROLLBACK on PostgreSQL).
 - GRIDLINK_BENCH_CONTROL=1: no change (a restarted, unchanged app to compare with).
@@ -45,7 +45,7 @@ if os.environ.get("GRIDLINK_BENCH_ASYNC_DEPS"):
     if os.environ["GRIDLINK_BENCH_ASYNC_DEPS"] != "light":  # light: the session stays sync
         _deps.SessionDep = Annotated[Session, Depends(_get_session)]
 
-from backend.app import create_app as _create_app  # noqa: E402
+from backend.app import create_app as _create_app
 
 
 def create_app():

@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.results import machine, write_section  # noqa: E402
+
 DATA = ROOT / "benchmarks" / "data"
 SECTION = "## Authorization overhead (auth_overhead.py)"
 SECRET = "benchmark-secret-key-of-at-least-32-bytes"
@@ -37,9 +38,9 @@ SECRET = "benchmark-secret-key-of-at-least-32-bytes"
 
 def create_bypass_app():
     """The shipped app with every request acting as the system: authorization bypassed."""
-    from backend.core.crud import Caller
     from backend.api.deps import get_caller
     from backend.app import create_app
+    from backend.core.crud import Caller
 
     app = create_app()
     app.dependency_overrides[get_caller] = lambda: Caller.system("benchmark")

@@ -38,9 +38,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.results import machine, write_section
+from benchmarks.results import machine, write_section  # noqa: E402
 
 SECTION = "## Demo first start (demo_start.py)"
+TABLE_HEADER = ('| run (UTC) | load (1 min) | health | **login + grids** | CPU s (demo + API) '
+                '| "API ready" | "dashboards ready" | "demo data complete" |')
 LINES = {"API ready": "api_ready", "dashboards ready": "dashboards_ready",
          "demo data complete": "year_complete"}
 CEILING = 1800  # seconds: a run that has not finished by then is reported as such
@@ -166,7 +168,7 @@ def main() -> None:
 A fresh `gridlink demo` in an empty directory, {machine()}; seconds from its start
 (script: [demo_start.py](demo_start.py), which says what each column is).
 
-| run (UTC) | load (1 min) | health | **login + grids** | CPU s (demo + API) | "API ready" | "dashboards ready" | "demo data complete" |
+{TABLE_HEADER}
 |---|--:|--:|--:|--:|--:|--:|--:|
 {rows}
 {NOTES}"""

@@ -34,6 +34,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.results import machine, write_section  # noqa: E402
+
 SECTION = "## Point-to-grid lookup (grid_lookup.py)"
 # The map: about the size of 鹤山区's town centre, whatever the number of grids.
 LNG0, LAT0, SIDE = 114.10, 35.90, 0.12
@@ -58,7 +59,7 @@ def tiling(count: int) -> list[tuple[str, dict]]:
                    (xs[col], ys[row + 1])]
         ring = [p for i in range(4) for p in edge(corners[i], corners[(i + 1) % 4])]
         grids.append((f"410602{n // 100:03d}{n // 10 % 10:03d}{n % 10 + 1:03d}",
-                      {"type": "Polygon", "coordinates": [ring + [ring[0]]]}))
+                      {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}))
     return grids
 
 

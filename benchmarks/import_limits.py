@@ -26,8 +26,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.import_residents import (  # noqa: E402
-    build_world, fresh_database, resident_rows, xlsx_bytes)
+from benchmarks.import_residents import build_world, fresh_database, resident_rows, xlsx_bytes  # noqa: E402
 from benchmarks.import_writers import SECRET, tokens_for  # noqa: E402
 from benchmarks.results import machine, write_section  # noqa: E402
 from tests import hostile_files as files  # noqa: E402

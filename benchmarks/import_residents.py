@@ -140,12 +140,13 @@ def csv_bytes(rows: list[list]) -> bytes:
 
 
 def secretary(database):
-    from backend.core.crud import Caller
     from backend.audit.writer import Actor
-    from rbac.enforcer import PolicyEngine, install_default_policy
+    from backend.core.crud import Caller
+    from backend.identity.policy_release import apply_default_policy
+    from rbac.enforcer import PolicyEngine
     from rbac.scope import Grant, Principal
 
-    install_default_policy(database)
+    apply_default_policy(database)
     principal = Principal(1, "secretary", "社区书记", (Grant("secretary", COMMUNITY),),
                           PolicyEngine(database))
     return Caller(principal, Actor("secretary", "benchmark", "127.0.0.1"))

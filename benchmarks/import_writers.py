@@ -57,10 +57,10 @@ def tokens_for(database) -> dict[str, str]:
     from sqlalchemy import select
 
     from backend.identity.models import User
+    from backend.identity.policy_release import apply_default_policy
     from backend.identity.service import DemoLayout, access_token, create_demo_accounts
-    from rbac.enforcer import install_default_policy
 
-    install_default_policy(database)
+    apply_default_policy(database)
     layout = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRIDS[0], other_grid=GRIDS[1],
                         sanitation="HW01")
     with database.session() as session:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.results import machine, write_section
+from benchmarks.results import machine, write_section  # noqa: E402
 
 SECTION = "## Input guard (input_guard.py)"
 GRID = "410602001002007"
@@ -68,7 +68,8 @@ def list_requests(clients, requests: int) -> dict[str, float]:
     params = {"grid_code": GRID, "name__startswith": "刘", "sort": "-id", "limit": "50"}
     times: dict[str, list[float]] = {"guarded": [], "bare": []}
     for n in range(requests + 50):
-        for name, client in zip(("guarded", "bare"), clients if n % 2 else clients[::-1]):
+        in_turn = clients if n % 2 else clients[::-1]
+        for name, client in zip(("guarded", "bare"), in_turn, strict=True):
             started = time.perf_counter()
             response = client.get("/api/v1/residents", params=params)
             elapsed = time.perf_counter() - started

@@ -54,10 +54,10 @@ import orjson  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
 
-from backend.api import crud  # noqa: E402
-from backend.core.filtering import parse_list_query  # noqa: E402
+from backend.core import crud  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import Database, _sqlite_pragmas  # noqa: E402
+from backend.core.filtering import parse_list_query  # noqa: E402
 from backend.entities import ENTITIES  # noqa: E402
 from backend.ledgers.id_number import make_id_number  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
@@ -111,14 +111,21 @@ DEPARTMENT_KINDS = [
 ]
 
 BIG_CLASSES = [  # (code, name, kind, department kind, small class names)
-    ("01", "公用设施", "component", "municipal", ["上水井盖", "污水井盖", "雨水箅子", "消防栓", "路灯"]),
-    ("02", "道路交通", "component", "municipal", ["交通标志牌", "护栏", "隔离墩", "公交站亭", "停车咪表"]),
-    ("03", "市容环境", "component", "sanitation", ["公共厕所", "垃圾箱", "垃圾间", "果皮箱", "公厕指示牌"]),
+    ("01", "公用设施", "component", "municipal",
+     ["上水井盖", "污水井盖", "雨水箅子", "消防栓", "路灯"]),
+    ("02", "道路交通", "component", "municipal",
+     ["交通标志牌", "护栏", "隔离墩", "公交站亭", "停车咪表"]),
+    ("03", "市容环境", "component", "sanitation",
+     ["公共厕所", "垃圾箱", "垃圾间", "果皮箱", "公厕指示牌"]),
     ("04", "园林绿化", "component", "greening", ["行道树", "绿地", "花坛", "古树名木", "绿地护栏"]),
-    ("05", "市容环境", "event", "sanitation", ["暴露垃圾", "积存垃圾渣土", "道路不洁", "水域不洁", "绿地脏乱"]),
-    ("06", "宣传广告", "event", "enforcement", ["违法张贴", "非法小广告", "违章广告牌", "条幅", "占道广告"]),
-    ("07", "施工管理", "event", "housing", ["施工扰民", "工地扬尘", "道路遗撒", "无证施工", "施工占道"]),
-    ("08", "街面秩序", "event", "enforcement", ["无照经营游商", "店外经营", "占道废品收购", "机动车乱停放", "露天烧烤"]),
+    ("05", "市容环境", "event", "sanitation",
+     ["暴露垃圾", "积存垃圾渣土", "道路不洁", "水域不洁", "绿地脏乱"]),
+    ("06", "宣传广告", "event", "enforcement",
+     ["违法张贴", "非法小广告", "违章广告牌", "条幅", "占道广告"]),
+    ("07", "施工管理", "event", "housing",
+     ["施工扰民", "工地扬尘", "道路遗撒", "无证施工", "施工占道"]),
+    ("08", "街面秩序", "event", "enforcement",
+     ["无照经营游商", "店外经营", "占道废品收购", "机动车乱停放", "露天烧烤"]),
 ]
 
 
@@ -139,8 +146,13 @@ def reference_data() -> tuple[list[tuple], list[tuple]]:
 
 # --- row generators -----------------------------------------------------------------------
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彩春菊凤洁梅琳素云莲真环雪荣爱妹香月媛瑞凡佳嘉琼勤珍贞莉叶璐娅琦晶妍茜秋珊莎锦青倩婷婉娴瑾颖露瑶怡雁蓓仪荷丹蓉眉君琴蕊薇梦岚婕馨韵园艺卿聪澜纯悦昭冰爽茗羽希宁欣育筠柔竹凝晓欢霄枫芸菲寒伊亚宜可舒影思志建国庆海波峰辉俊鹏飞斌浩宇文"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
+            "蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫"
+            "段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤")
+GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彩春菊凤洁梅琳素云"
+         "莲真环雪荣爱妹香月媛瑞凡佳嘉琼勤珍贞莉叶璐娅琦晶妍茜秋珊莎锦青倩婷婉娴瑾颖露瑶怡"
+         "雁蓓仪荷丹蓉眉君琴蕊薇梦岚婕馨韵园艺卿聪澜纯悦昭冰爽茗羽希宁欣育筠柔竹凝晓欢霄枫"
+         "芸菲寒伊亚宜可舒影思志建国庆海波峰辉俊鹏飞斌浩宇文")
 KEY_GROUPS = ["空巢老人", "独居老人", "残疾人", "低保", "4050人员", "留守儿童", "刑释解教",
               "社区矫正", "吸毒人员", "精神障碍", "困难群众"]
 KEY_WEIGHTS = [30, 15, 20, 25, 15, 8, 2, 2, 1, 4, 20]  # relative frequency among tagged people
@@ -188,8 +200,8 @@ def gen_buildings(rng, ts, grids, n_buildings) -> Iterator[tuple]:
                round(35.90 + rng.random() * 0.08, 6), round(114.13 + rng.random() * 0.1, 6))
 
 
-BUILDING_COLS = COMMON + ("grid_code", "name", "address", "floors", "units", "head_name",
-                          "head_phone", "lat", "lng")
+BUILDING_COLS = (*COMMON, "grid_code", "name", "address", "floors", "units", "head_name",
+                 "head_phone", "lat", "lng")
 
 
 def gen_households(rng, ts, building_grid, n_households) -> Iterator[tuple]:
@@ -205,8 +217,8 @@ def gen_households(rng, ts, building_grid, n_households) -> Iterator[tuple]:
                phone(rng) if rental else None, None)
 
 
-HOUSEHOLD_COLS = COMMON + ("grid_code", "building_id", "room", "head_name", "is_rental",
-                           "landlord_name", "landlord_phone", "note")
+HOUSEHOLD_COLS = (*COMMON, "grid_code", "building_id", "room", "head_name", "is_rental",
+                  "landlord_name", "landlord_phone", "note")
 
 
 def gen_residents(rng, ts, household_grid, n_residents) -> Iterator[tuple]:
@@ -221,7 +233,8 @@ def gen_residents(rng, ts, household_grid, n_residents) -> Iterator[tuple]:
     assert n_residents // days < 500, "too many residents for unique ID numbers"
     n_households = len(household_grid)
     t0 = ANCHOR - dt.timedelta(days=365)
-    residence_types = ["registered"] * 70 + ["permanent"] * 15 + ["floating"] * 10 + ["temporary"] * 5
+    residence_types = (["registered"] * 70 + ["permanent"] * 15 + ["floating"] * 10
+                       + ["temporary"] * 5)
     for i in range(n_residents):
         born = first + dt.timedelta(days=(i % days) * step % days)
         sex = "male" if rng.random() < 0.5 else "female"
@@ -237,8 +250,8 @@ def gen_residents(rng, ts, household_grid, n_residents) -> Iterator[tuple]:
                rng.choice(residence_types), rng.choice(RELATIONS), tags, None)
 
 
-RESIDENT_COLS = COMMON + ("grid_code", "household_id", "name", "id_number", "sex", "birth_date",
-                          "phone", "residence_type", "relation_to_head", "key_groups", "note")
+RESIDENT_COLS = (*COMMON, "grid_code", "household_id", "name", "id_number", "sex", "birth_date",
+                 "phone", "residence_type", "relation_to_head", "key_groups", "note")
 
 OPEN_STATUSES = ("reported", "filed", "dispatched", "processing", "handled")
 SOURCES = (["patrol"] * 50 + ["hotline_12345"] * 25 + ["hotline_12319"] * 5 + ["app"] * 10
@@ -284,7 +297,8 @@ def gen_cases(rng, ts, grids, categories, n_cases) -> Iterator[tuple]:
         if filed is not None and status not in ("filed",):
             dispatched = filed + dt.timedelta(minutes=rng.randrange(5, 240))
         if status in ("handled", "closed"):
-            handled = dispatched + dt.timedelta(hours=rng.random() * value * DEADLINE_HOURS[unit] * 1.3)
+            handled = dispatched + dt.timedelta(
+                hours=rng.random() * value * DEADLINE_HOURS[unit] * 1.3)
         if status == "closed":
             closed = handled + dt.timedelta(hours=rng.randrange(1, 48))
         anonymous = rng.random() < 0.1
@@ -293,24 +307,27 @@ def gen_cases(rng, ts, grids, categories, n_cases) -> Iterator[tuple]:
         created = ts(reported)
         last = closed or handled or dispatched or filed or reported
         yield (cid, created, ts(last), 1, f"{reported:%Y%m%d}{cid:08d}", rng.choice(SOURCES), code,
-               f"{road}{small}", f"{road}附近发现{small}问题, 请尽快处理。", f"鹤山区{road}{rng.randrange(1, 300)}号",
+               f"{road}{small}", f"{road}附近发现{small}问题, 请尽快处理。",
+               f"鹤山区{road}{rng.randrange(1, 300)}号",
                round(35.90 + rng.random() * 0.08, 6), round(114.13 + rng.random() * 0.1, 6), grid,
                None if anonymous else name(rng), None if anonymous else phone(rng), anonymous,
                "normal" if rng.random() < 0.9 else rng.choice(("urgent", "critical")),
-               rng.choice(("general", "general", "general", "coordination", "emergency", "approval")),
-               status, dept if filed is not None else None, None, created, ts(filed), ts(dispatched),
+               rng.choice(("general", "general", "general", "coordination", "emergency",
+                           "approval")),
+               status, dept if filed is not None else None, None, created, ts(filed),
+               ts(dispatched),
                ts(due), ts(handled), ts(closed),
                1 if rng.random() < 0.05 else 0,
                rng.randrange(3, 6) if status == "closed" and rng.random() < 0.6 else None,
                0, 0, False)  # escalation_level, extension_count, public_notice
 
 
-CASE_COLS = COMMON + ("code", "source", "category_code", "title", "description", "address", "lat",
-                      "lng", "grid_code", "reporter_name", "reporter_phone", "is_anonymous",
-                      "priority", "handling_type", "status", "department_code", "patrol_id",
-                      "reported_at", "filed_at", "dispatched_at", "due_at", "handled_at",
-                      "closed_at", "rework_count", "satisfaction", "escalation_level",
-                      "extension_count", "public_notice")
+CASE_COLS = (*COMMON, "code", "source", "category_code", "title", "description", "address", "lat",
+             "lng", "grid_code", "reporter_name", "reporter_phone", "is_anonymous",
+             "priority", "handling_type", "status", "department_code", "patrol_id",
+             "reported_at", "filed_at", "dispatched_at", "due_at", "handled_at",
+             "closed_at", "rework_count", "satisfaction", "escalation_level",
+             "extension_count", "public_notice")
 
 
 # --- loaders -------------------------------------------------------------------------------
@@ -331,6 +348,8 @@ class Target:
     """One benchmark database: its URL for the app, its raw DB-API connection, its loader."""
 
     dialect: str
+    # What a missing or unreachable database raises on connect or query (counts: None then).
+    errors: tuple[type[Exception], ...]
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -352,7 +371,7 @@ class Target:
     def counts(self) -> dict[str, int] | None:
         try:
             conn = self.connect()
-        except Exception:
+        except self.errors:
             return None
         try:
             cur = conn.cursor()
@@ -361,7 +380,7 @@ class Target:
                 cur.execute(f'SELECT count(*) FROM "{table}"')
                 out[table] = cur.fetchone()[0]
             return out
-        except Exception:
+        except self.errors:
             return None
         finally:
             conn.close()
@@ -369,6 +388,7 @@ class Target:
 
 class SqliteTarget(Target):
     dialect = "sqlite"
+    errors = (OSError, sqlite3.Error)
 
     @property
     def path(self) -> Path:
@@ -451,6 +471,7 @@ class PostgresTarget(Target):
         import psycopg
 
         self.psycopg = psycopg
+        self.errors = (psycopg.Error,)
         self.admin_url = args.pg_admin_url
         self.dbname = f"gridlink_bench_{self.tag}"
         base = self.admin_url.rsplit("/", 1)[0]
@@ -554,23 +575,23 @@ def seed(target: Target, log) -> dict[str, Any]:
 
     def buildings():
         for i, row in enumerate(gen_buildings(rng, ts, grids, n_buildings)):
-            yield row[:4] + (building_grid[i],) + row[5:]
+            yield (*row[:4], building_grid[i], *row[5:])
 
     def households():
         for i, row in enumerate(gen_households(rng, ts, building_grid, n_households)):
-            yield row[:4] + (household_grid[i], household_building[i] + 1) + row[6:]
+            yield (*row[:4], household_grid[i], household_building[i] + 1, *row[6:])
 
     tables = [
-        ("area", COMMON + ("code", "name", "level", "parent_code", "phone"),
+        ("area", (*COMMON, "code", "name", "level", "parent_code", "phone"),
          [(i, now, now, 1, *a, None) for i, a in enumerate(areas, start=1)]),
-        ("department", COMMON + ("code", "name", "kind", "area_code", "phone", "is_active"),
+        ("department", (*COMMON, "code", "name", "kind", "area_code", "phone", "is_active"),
          [(i, now, now, 1, *d, COUNTY, None, True) for i, d in enumerate(departments, start=1)]),
-        ("case_category", COMMON + ("code", "kind", "big_class_code", "big_class_name", "name",
-                                    "default_department_code", "deadline_value", "deadline_unit",
-                                    "is_active"),
+        ("case_category", (*COMMON, "code", "kind", "big_class_code", "big_class_name", "name",
+                           "default_department_code", "deadline_value", "deadline_unit",
+                           "is_active"),
          [(i, now, now, 1, *c, True) for i, c in enumerate(categories, start=1)]),
-        ("grid", COMMON + ("code", "name", "community_code", "level", "boundary", "chief_name",
-                           "chief_phone", "members", "partner_grid_code", "household_target"),
+        ("grid", (*COMMON, "code", "name", "community_code", "level", "boundary", "chief_name",
+                  "chief_phone", "members", "partner_grid_code", "household_target"),
          [(i, now, now, 1, g[0], g[1], g[2], "grid", None, name(rng), phone(rng), "[]", None, 300)
           for i, g in enumerate(grids, start=1)]),
         ("building", BUILDING_COLS, buildings()),
@@ -744,8 +765,8 @@ def time_raw(conn, captured: list[Captured], n: int, warmup: int) -> tuple[Serie
             cur.execute(*cap.count)
             total = cur.fetchone()[0]
         t1 = time.perf_counter()
-        body = orjson.dumps({"items": [dict(zip(names, r)) for r in rows], "total": total,
-                             "limit": 50, "offset": 0})
+        body = orjson.dumps({"items": [dict(zip(names, r, strict=True)) for r in rows],
+                             "total": total, "limit": 50, "offset": 0})
         t2 = time.perf_counter()
         if i >= 0:
             sql_only.samples.append(t1 - t0)
@@ -815,8 +836,8 @@ def time_interleaved(db: Database, conn, base: str, scenario: Scenario, captured
                 cur.execute(*cap.count)
                 total = cur.fetchone()[0]
             t1 = time.perf_counter()
-            body = orjson.dumps({"items": [dict(zip(names, r)) for r in rows], "total": total,
-                                 "limit": 50, "offset": 0})
+            body = orjson.dumps({"items": [dict(zip(names, r, strict=True)) for r in rows],
+                                 "total": total, "limit": 50, "offset": 0})
             t2 = time.perf_counter()
             # the route body in process
             query = parse_list_query(query_strings[k], spec.columns, spec.filterable,
@@ -877,7 +898,8 @@ def admin_token(url: str) -> dict[str, str]:
 
     database = Database(url)
     with database.session() as session:
-        user = session.execute(select(User).where(User.username == "bench-admin")).scalar_one_or_none()
+        user = session.execute(
+            select(User).where(User.username == "bench-admin")).scalar_one_or_none()
         if user is None:
             user = User(username="bench-admin", password_hash=hash_password("bench-admin-pw"),
                         display_name="benchmark")

@@ -10,9 +10,9 @@ first). Each request is a plain ASGI call into `backend.app:create_app()` (lifes
 admin bearer token), so the figures are the whole app (middleware, routing, dependencies,
 route body, response) without uvicorn, sockets and the client. Alongside, for the same pages:
 `body` = the route's body alone (parse_list_query + crud.list_rows + orjson, as list_pages.py's
-in-proc column) and `raw` = the captured SQL on a plain DB-API connection. `ASGI CPU` is the process's CPU time
-per request (all threads; PostgreSQL's own work is not in it): steadier than wall time on a
-busy machine.
+in-proc column) and `raw` = the captured SQL on a plain DB-API connection. `ASGI CPU` is the
+process's CPU time per request (all threads; PostgreSQL's own work is not in it): steadier than
+wall time on a busy machine.
 
 --profile prints a pyinstrument profile of the ASGI calls. Sync dependencies and routes run
 in the threadpool, which a profiler of the event loop's thread does not see: --inline runs
@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import list_pages as lp  # noqa: E402
+import list_pages as lp
 
 PAGES = {
     "residents_grid": ("residents", lambda g, c: {"grid_code": g, "limit": "50"}),
@@ -136,8 +136,8 @@ async def run(args: argparse.Namespace) -> None:
                     if i == 0:
                         cpu0 = time.process_time()
                     t0 = time.perf_counter()
-                    status, content = await call(app, f"/api/v1/{entity}", encoded[i % len(encoded)],
-                                                 headers)
+                    status, content = await call(app, f"/api/v1/{entity}",
+                                                 encoded[i % len(encoded)], headers)
                     if i >= 0:
                         samples.append(time.perf_counter() - t0)
                     assert status == 200, content[:300]

@@ -83,14 +83,15 @@ def copy_db(url: str, name: str) -> str:
 
 
 def load_open_cases(url: str, count: int, now: dt.datetime) -> None:
-    from backend.cases.models import Case, CaseCategory
     from backend.areas.models import Grid
+    from backend.cases.models import Case, CaseCategory
 
     database = database_for(url)
     rng = random.Random(7)
     with database.session() as session:
         grids = list(session.execute(select(Grid.code)).scalars())
-        categories = list(session.execute(select(CaseCategory.code, CaseCategory.default_department_code)).all())
+        categories = list(session.execute(
+            select(CaseCategory.code, CaseCategory.default_department_code)).all())
         base = session.execute(select(Case.id).order_by(Case.id.desc()).limit(1)).scalar() or 0
         rows = []
         for n in range(count):
@@ -117,9 +118,9 @@ def per_case_tick(session, now: dt.datetime):
     """The baseline: the tick as it was before the batching (commit 5804d0a), one conditional
     UPDATE, lookup and notification INSERT after another per changed case, one commit."""
     from backend.cases import webhooks
+    from backend.cases.entities import RUNNING_STATUSES
     from backend.cases.escalation import TickResult, escalation_recipients
     from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
-    from backend.cases.entities import RUNNING_STATUSES
     from backend.cases.sla import deadlines
     from backend.notifications import service as notify
     from backend.notifications.models import NotificationKind
@@ -146,7 +147,8 @@ def per_case_tick(session, now: dt.datetime):
             if changed and light in (Light.yellow, Light.red):
                 case = session.get(Case, case_id)
                 kind = NotificationKind.yellow if light is Light.yellow else NotificationKind.red
-                title = f"{'即将超期' if light is Light.yellow else '已超期'} {case.code}: {case.title}"
+                late = "即将超期" if light is Light.yellow else "已超期"
+                title = f"{late} {case.code}: {case.title}"
                 notify.send(session, department_users(case.department_code), kind, case, title,
                             dedupe=due_at.isoformat())
                 notify.send(session, dispatchers(case.grid_code), kind, case, title,
@@ -218,9 +220,10 @@ def time_raw_updates(url: str, ticked_url: str, now: dt.datetime) -> dict:
 
 
 def time_intake(url: str, reports: int) -> dict:
+    from shapely.geometry import shape
+
     from backend.areas.models import Grid
     from backend.core.db import Database
-    from shapely.geometry import shape
 
     database = Database(url)
     with database.session() as session:
@@ -229,7 +232,7 @@ def time_intake(url: str, reports: int) -> dict:
     rng = random.Random(11)
     points = []
     for _ in range(reports):
-        code, boundary = rng.choice(grids)
+        _, boundary = rng.choice(grids)
         polygon = shape(boundary)
         minx, miny, maxx, maxy = polygon.bounds
         points.append((round(rng.uniform(miny, maxy), 6), round(rng.uniform(minx, maxx), 6)))

@@ -39,8 +39,9 @@ def login_form() -> None:
 def command_center(client: ApiClient) -> None:
     me = client.me()
     st.title("网格联动 指挥中心 Command center")
-    st.caption(f"{me['display_name']} · " + ", ".join(
-        f"{r['role_label']} {r['area_code'] or r['department_code'] or '全域'}" for r in me["roles"]))
+    roles = (f"{r['role_label']} {r['area_code'] or r['department_code'] or '全域'}"
+             for r in me["roles"])
+    st.caption(f"{me['display_name']} · " + ", ".join(roles))
     if "read" not in me["permissions"].get("cases", []):
         st.info("您的账号无权查看案卷。")
         return

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import casbin
 from casbin import persist
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from backend.core.db import Database
 from rbac.models import PolicyRule, PolicyVersion
@@ -21,24 +21,11 @@ from rbac.models import PolicyRule, PolicyVersion
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE / "model.conf"
-DEFAULT_POLICY_PATH = HERE / "policy.csv"
 
 
 def one_of(value: str, pattern: str) -> bool:
     """`*` matches anything; `a|b|c` matches exactly a, b or c."""
     return pattern == "*" or value in pattern.split("|")
-
-
-def default_rules() -> list[tuple[str, str, str]]:
-    rules = []
-    for line in DEFAULT_POLICY_PATH.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        ptype, role, obj, act = (part.strip() for part in line.split(",", 3))
-        if ptype == "p":
-            rules.append((role, obj, act))
-    return rules
 
 
 class DatabaseAdapter(persist.Adapter):
@@ -73,22 +60,13 @@ def current_generation(database: Database) -> int:
 
 
 def bump_generation(session) -> None:
-    """Called inside the transaction that changes rules, roles or accounts."""
+    """Called inside the transaction that changes rules, roles or accounts.
+
+    Its UPDATE also locks the row until that transaction ends (on SQLite, the database): the
+    default policy's upgrade takes it first, so that two processes never apply it at once."""
     if session.execute(update(PolicyVersion).values(
             generation=PolicyVersion.generation + 1)).rowcount == 0:
         session.add(PolicyVersion(generation=1))
-
-
-def install_default_policy(database: Database, replace: bool = False) -> None:
-    """Load rbac/policy.csv into the database when it has no rules yet (or on demand)."""
-    with database.session() as session:
-        has_rules = session.execute(select(PolicyRule.id).limit(1)).first() is not None
-        if has_rules and not replace:
-            return
-        session.execute(delete(PolicyRule))
-        session.add_all(PolicyRule(role=r, obj=o, act=a) for r, o, a in default_rules())
-        bump_generation(session)
-        session.commit()
 
 
 class PolicyEngine:

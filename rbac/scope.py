@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 
-from backend.core.errors import ProblemError
 from backend.core import area_codes
+from backend.core.errors import ProblemError
 from rbac.enforcer import PolicyEngine
 
 
@@ -80,7 +80,7 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
                 conditions.append(
                     spec.model.__table__.c[spec.department_column] == grant.department_code
                 )
-        else:
+        elif grant.area_code is not None:
             conditions.append(_area_condition(column, grant.area_code, spec.scope_lineage))
     return or_(*conditions) if conditions else false()
 
@@ -88,7 +88,8 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
 def _code_within(code: str | None, area_code: str, lineage: bool) -> bool:
     if code is None:
         return False
-    return area_codes.within(code, area_code) or (lineage and code in area_codes.ancestors(area_code))
+    return area_codes.within(code, area_code) or (
+        lineage and code in area_codes.ancestors(area_code))
 
 
 def row_in_scope(principal: Principal, spec, action: str, values: Mapping[str, Any]) -> bool:
@@ -100,8 +101,10 @@ def row_in_scope(principal: Principal, spec, action: str, values: Mapping[str, A
         if grant.is_global:
             return True
         if grant.department_code is not None:
-            if spec.department_column and values.get(spec.department_column) == grant.department_code:
+            if (spec.department_column
+                    and values.get(spec.department_column) == grant.department_code):
                 return True
-        elif _code_within(values.get(spec.scope_column), grant.area_code, spec.scope_lineage):
+        elif grant.area_code is not None and _code_within(
+                values.get(spec.scope_column), grant.area_code, spec.scope_lineage):
             return True
     return False

@@ -10,8 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
+from functools import partial
 
 import redis
+from redis.client import PubSub
 
 from rbac.enforcer import PolicyEngine
 
@@ -27,15 +30,16 @@ class PolicySync:
         self.node = uuid.uuid4().hex
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._redis = None
-        self._pubsub = None
+        self._redis: redis.Redis | None = None
+        self._pubsub: PubSub | None = None
 
     def start(self) -> None:
+        target: Callable[[], None]
         if self.redis_url:
             self._redis = redis.Redis.from_url(self.redis_url)
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             self._pubsub.subscribe(CHANNEL)
-            target = self._listen
+            target = partial(self._listen, self._pubsub)
         else:
             target = self._poll
         self._thread = threading.Thread(target=target, name="policy-sync", daemon=True)
@@ -50,10 +54,10 @@ class PolicySync:
             except Exception:  # Redis down: the others still catch up on their next check
                 log.warning("could not publish policy change to Redis", exc_info=True)
 
-    def _listen(self) -> None:
+    def _listen(self, pubsub: PubSub) -> None:
         while not self._stop.is_set():
             try:
-                message = self._pubsub.get_message(timeout=1.0)
+                message = pubsub.get_message(timeout=1.0)
                 if message and message["data"].decode() != self.node:
                     self.engine.reload_if_changed()
                 elif message is None:
@@ -82,3 +86,15 @@ class PolicySync:
             self._pubsub.close()
         if self._redis is not None:
             self._redis.close()
+
+
+def announce_change(redis_url: str) -> None:
+    """A process that serves no requests changed the policy (`gridlink migrate`): every worker
+    listening on Redis reloads now. Polling workers need no telling: the generation moved."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.publish(CHANNEL, "announce")  # never a worker's node id: every worker reloads
+    except redis.RedisError:  # down for the workers too: they read the database meanwhile
+        log.warning("could not announce the policy change on Redis", exc_info=True)
+    finally:
+        client.close()

@@ -37,7 +37,8 @@ def ok(response, status: int = 200) -> dict:
 
 def make_areas(client) -> None:
     """鹤山区 → 中山路街道 → 新华街社区 (grid 007) and 红旗社区 (grid 001)."""
-    ok(client.post("/api/v1/areas", json={"code": COUNTY, "name": "鹤山区", "level": "county"}), 201)
+    ok(client.post("/api/v1/areas",
+                   json={"code": COUNTY, "name": "鹤山区", "level": "county"}), 201)
     ok(client.post("/api/v1/areas", json={"code": STREET, "name": "中山路街道", "level": "street",
                                           "parent_code": COUNTY}), 201)
     for code, name in ((COMMUNITY, "新华街社区"), (OTHER_COMMUNITY, "红旗社区")):

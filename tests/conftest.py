@@ -24,7 +24,8 @@ from backend.core.db import Base
 from backend.identity import security
 from backend.identity.models import RoleAssignment, User
 from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts
-from rbac.enforcer import bump_generation, default_rules, install_default_policy
+from rbac.default_policy import default_rules
+from rbac.enforcer import bump_generation
 from rbac.models import PolicyRule
 from tests.builders import DEMO_PASSWORD, TEST_LAYOUT
 
@@ -158,7 +159,8 @@ def anonymous(server, app) -> TestClient:
 
 
 # Accounts, their roles and the policy outlive each test; everything else is emptied.
-KEPT_TABLES = {"user_account", "role_assignment", "policy_rule", "policy_version"}
+KEPT_TABLES = {"user_account", "role_assignment", "policy_rule", "policy_version",
+               "policy_default_rule"}
 
 
 def empty_all_tables(app, baseline: dict | None = None) -> None:
@@ -185,9 +187,12 @@ def empty_all_tables(app, baseline: dict | None = None) -> None:
         with app.state.db.session() as session:
             rules = sorted(session.execute(select(PolicyRule.role, PolicyRule.obj, PolicyRule.act)
                                            ).all())
-            if [tuple(r) for r in rules] != baseline["rules"]:
-                install_default_policy(app.state.db, replace=True)
-            elif identity_changed:
+            rules_changed = [tuple(r) for r in rules] != baseline["rules"]
+            if rules_changed:  # back to the default, as applied when the app started
+                session.execute(delete(PolicyRule))
+                session.add_all(PolicyRule(role=role, obj=obj, act=act)
+                                for role, obj, act in baseline["rules"])
+            if rules_changed or identity_changed:
                 bump_generation(session)  # cached principals of this and other workers go
                 session.commit()
     if hasattr(app.state, "policy"):

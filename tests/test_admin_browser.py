@@ -19,8 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_areas, \
-    make_household, make_resident, ok
+from tests.builders import (
+    DEMO_PASSWORD,
+    GRID,
+    OTHER_GRID,
+    id_number,
+    make_areas,
+    make_household,
+    make_resident,
+    ok,
+)
 from tests.servers import CEILING, ROOT, uvicorn_worker
 
 CHROMIUM = shutil.which("chromium")
@@ -83,8 +91,9 @@ def test_a_grid_chief_enters_a_resident_in_the_browser(client, settings, browser
         search = wait.until(seen.visibility_of_element_located(
             (By.CSS_SELECTOR, ".select2-container--open .select2-search__field")))
         search.send_keys("3单元")
-        option = wait.until(seen.element_to_be_clickable(
-            (By.XPATH, "//li[contains(@class,'select2-results__option') and contains(., '3单元301')]")))
+        option = wait.until(seen.element_to_be_clickable((
+            By.XPATH,
+            "//li[contains(@class,'select2-results__option') and contains(., '3单元301')]")))
         option.click()
         shot(browser, "2-create-form")
         save = browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=save]")

@@ -98,7 +98,8 @@ def test_a_long_import_shows_progress_until_it_is_done(app, client, household): 
     page = job_page(chief, response)
     assert 'id="import-progress"' in page.text
     status_url = re.search(r'fetch\("([^"]+)"', page.text)
-    status = chief.get(status_url.group(1) if status_url else response.headers["location"] + "/status")
+    status = chief.get(status_url.group(1) if status_url
+                       else response.headers["location"] + "/status")
     deadline = time.monotonic() + CEILING
     while not status.json()["finished"] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -135,6 +136,7 @@ def test_exports_are_scoped_and_masked_as_the_list(app, client, world):  # noqa:
         assert (world["resident"]["id_number"] in text) is sees, username
         if username == "chief":
             assert world["other_resident"]["id_number"] not in text  # another community's
-    csv_text = panel_login(app, "chief").get("/admin/residents/export/csv").content.decode("utf-8-sig")
+    export = panel_login(app, "chief").get("/admin/residents/export/csv")
+    csv_text = export.content.decode("utf-8-sig")
     assert "公民身份号码" in csv_text and world["resident"]["id_number"] in csv_text
     assert world["other_resident"]["id_number"] not in csv_text  # another community's

@@ -12,8 +12,16 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.builders import (DEMO_PASSWORD, GRID, OTHER_GRID, id_number, make_areas,
-                            make_household, make_resident, ok)
+from tests.builders import (
+    DEMO_PASSWORD,
+    GRID,
+    OTHER_GRID,
+    id_number,
+    make_areas,
+    make_household,
+    make_resident,
+    ok,
+)
 
 
 def page_token(html: str) -> str:
@@ -129,7 +137,8 @@ def test_deleting_out_of_scope_rows_changes_nothing(world, app, client):
     secretary = panel_login(app, "secretary")  # may delete, but only in their community
     other = world["other_resident"]["id"]
     secretary.delete("/admin/residents/delete", params={"pks": str(other)})
-    secretary.delete("/admin/residents/delete", params={"pks": f"{world['resident']['id']},{other}"})
+    secretary.delete("/admin/residents/delete",
+                     params={"pks": f"{world['resident']['id']},{other}"})
     assert client.get(f"/api/v1/residents/{other}").status_code == 200
     assert client.get(f"/api/v1/residents/{world['resident']['id']}").status_code == 200
 
@@ -199,7 +208,8 @@ def test_the_grid_picker_offers_only_the_chiefs_grids(world, chief):
 
 
 def test_the_household_picker_is_scoped(world, chief):
-    found = chief.get("/admin/residents/ajax/lookup", params={"name": "household_id", "term": "单元"})
+    found = chief.get("/admin/residents/ajax/lookup",
+                      params={"name": "household_id", "term": "单元"})
     ids = [item["id"] for item in found.json()["results"]]
     assert ids == [world["household"]["id"]]
 
@@ -241,13 +251,15 @@ def test_an_administrator_grants_a_role_in_the_panel_and_it_applies_at_once(
         world, app, accounts, as_user):
     member = as_user("member")
     rid = world["resident"]["id"]
-    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] != world["resident"]["id_number"]
+    id_number = world["resident"]["id_number"]
+    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] != id_number
     admin = panel_login(app, "admin")
     response = admin.post("/admin/role-assignments/create", data={
-        "user_id": str(accounts["member"]), "role": "grid_chief", "area_code": GRID, "save": "保存"})
+        "user_id": str(accounts["member"]), "role": "grid_chief", "area_code": GRID,
+        "save": "保存"})
     assert response.status_code == 302, response.text
     # The member now holds a chief's grant too: ID numbers are no longer masked for them.
-    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] == world["resident"]["id_number"]
+    assert member.get(f"/api/v1/residents/{rid}").json()["id_number"] == id_number
 
 
 def test_edits_and_deletes_through_the_panel_are_audited_with_the_actor(world, app, client):
@@ -285,9 +297,12 @@ def test_chief2_sees_their_grid_and_not_the_chiefs(world, app):
     page = chief2.get("/admin/residents/list")
     assert world["other_resident"]["id_number"] in page.text
     assert world["resident"]["id_number"] not in page.text
-    assert chief2.get(f"/admin/residents/details/{world['resident']['id']}").status_code in (403, 404)
-    assert chief2.get(f"/admin/households/edit/{world['household']['id']}").status_code in (403, 404)
-    found = chief2.get("/admin/residents/ajax/lookup", params={"name": "household_id", "term": "单元"})
+    details = chief2.get(f"/admin/residents/details/{world['resident']['id']}")
+    assert details.status_code in (403, 404)
+    edit_page = chief2.get(f"/admin/households/edit/{world['household']['id']}")
+    assert edit_page.status_code in (403, 404)
+    found = chief2.get("/admin/residents/ajax/lookup",
+                       params={"name": "household_id", "term": "单元"})
     assert [h["id"] for h in found.json()["results"]] == [world["other_household"]["id"]]
 
 

@@ -11,8 +11,8 @@ from backend.app import create_app
 from backend.cases.escalation import tick
 from backend.cases.models import Case, CaseCategory, CaseStep, DeadlineUnit
 from backend.cases.sla import WorkingCalendar
-from backend.core.office_hours import WorkingHours
 from backend.core.db import BEIJING
+from backend.core.office_hours import WorkingHours
 from backend.notifications.models import Notification
 from tests.builders import GRID, ok
 from tests.conftest import client_as
@@ -34,7 +34,7 @@ def test_every_case_read_shows_its_light_and_time_left(client, as_user):
     case = dispatched_case(client, as_user, world)
     department = as_user("dept-sanitation")
     shown = ok(department.get(f"/api/v1/cases/{case['id']}"))
-    assert shown["light"] == "green" and 0 < shown["time_left_seconds"]
+    assert shown["light"] == "green" and shown["time_left_seconds"] > 0
     queue = ok(department.get("/api/v1/cases", params={"sort": "due_at"}))  # its queue
     assert queue["items"][0]["time_left_seconds"] == shown["time_left_seconds"] or \
         abs(queue["items"][0]["time_left_seconds"] - shown["time_left_seconds"]) <= 2
@@ -63,7 +63,8 @@ def test_the_tick_warns_yellow_then_red_and_escalates_once(app, client, as_user)
         category.deadline_unit = DeadlineUnit.hours
         session.commit()
     # 9 of 10 hours used: yellow.
-    _move_clock(app, case["id"], due=now + dt.timedelta(hours=1), started=now - dt.timedelta(hours=9))
+    _move_clock(app, case["id"], due=now + dt.timedelta(hours=1),
+                started=now - dt.timedelta(hours=9))
     with app.state.db.session() as session:
         first = tick(session, now=now)
     assert (first.yellow, first.red, first.escalated) == (1, 0, 0)
@@ -84,7 +85,8 @@ def test_the_tick_warns_yellow_then_red_and_escalates_once(app, client, as_user)
         assert row.light.value == "red" and row.escalation_level == 1
         escalations = session.query(CaseStep).filter_by(case_id=row.id, action="escalate").count()
         assert escalations == 1
-    kinds = [n["kind"] for n in ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"]]
+    notices = ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"]
+    kinds = [n["kind"] for n in notices]
     assert kinds.count("yellow") == 1 and kinds.count("red") == 1
     # The dispatcher covers the county, the closest level: the leading group is told of it.
     leader_kinds = [n["kind"] for n in ok(as_user("leader").get("/api/v1/notifications"))["items"]]
@@ -159,7 +161,8 @@ def test_the_configured_yellow_share_turns_reads_and_the_tick_yellow(
     case = dispatched_case(client, as_user, world)
     now = dt.datetime.now(dt.UTC)
     # 6 of 10 hours used: past a share of 0.5, short of the default 0.8.
-    _move_clock(app, case["id"], due=now + dt.timedelta(hours=4), started=now - dt.timedelta(hours=6))
+    _move_clock(app, case["id"], due=now + dt.timedelta(hours=4),
+                started=now - dt.timedelta(hours=6))
     path = f"/api/v1/cases/{case['id']}"
     assert ok(as_user("dispatcher").get(path))["light"] == "green"
     assert ok(custom_user("dispatcher").get(path))["light"] == "yellow"
@@ -167,7 +170,8 @@ def test_the_configured_yellow_share_turns_reads_and_the_tick_yellow(
         assert tick(session, now=now).yellow == 0
     with custom.state.db.session() as session:
         assert tick(session, now=now).yellow == 1
-    kinds = [n["kind"] for n in ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"]]
+    notices = ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"]
+    kinds = [n["kind"] for n in notices]
     assert kinds == ["yellow", "dispatch"]
 
 

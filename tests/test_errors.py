@@ -34,7 +34,8 @@ def resident(world, **changes) -> dict:
 
 
 BAD_CREATES = [
-    ("residents", lambda w: resident(w, id_number="410602198005170031"), 422, "id_number", "校验码"),
+    ("residents", lambda w: resident(w, id_number="410602198005170031"), 422, "id_number",
+     "校验码"),
     ("residents", lambda w: resident(w, id_number="410602198002300021"), 422, "id_number", "日期"),
     ("residents", lambda w: resident(w, id_number="4106021980"), 422, "id_number", ""),
     ("residents", lambda w: resident(w, sex="male"), 422, "sex", "不符"),
@@ -98,7 +99,8 @@ BAD_CREATES = [
     ("visits", lambda w: {"household_id": w.household["id"], "resident_id": 999999,
                           "visitor_name": "x", "visit_date": "2026-11-01"}, 422, "resident_id", ""),
     ("patrols", lambda w: {"grid_code": GRID, "patroller_name": "x",
-                           "started_at": "2026-11-02T05:00:00Z", "ended_at": "2026-11-02T04:00:00Z"},
+                           "started_at": "2026-11-02T05:00:00Z",
+                           "ended_at": "2026-11-02T04:00:00Z"},
      422, "ended_at", "早于"),
 ]
 
@@ -122,8 +124,8 @@ def test_malformed_json_is_a_422_not_a_500(client, world):
 def test_a_stale_if_match_answers_412_and_writes_nothing(client, world):
     url = f"/api/v1/residents/{world.resident['id']}"
     ok(client.patch(url, json={"name": "刘强"}))  # someone else saved first: version 2
-    problem = assert_problem(client.patch(url, json={"name": "刘志刚"}, headers={"If-Match": '"1"'}),
-                             412, None)
+    stale = client.patch(url, json={"name": "刘志刚"}, headers={"If-Match": '"1"'})
+    problem = assert_problem(stale, 412, None)
     assert "2" in problem["detail"]
     assert ok(client.get(url))["name"] == "刘强"
     assert_problem(client.delete(url, headers={"If-Match": '"1"'}), 412, None)
@@ -157,7 +159,8 @@ def test_a_row_still_referenced_cannot_be_deleted(client, world):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/residents/999999", "/api/v1/residents/0",
-                                  "/api/v1/residents/abc", "/api/v1/residents/99999999999999999999"])
+                                  "/api/v1/residents/abc",
+                                  "/api/v1/residents/99999999999999999999"])
 def test_missing_or_malformed_ids(client, world, path):
     assert client.get(path).status_code in (404, 422)
     assert client.patch(path, json={"name": "x"}).status_code in (404, 422)

@@ -51,7 +51,7 @@ def expectations(kind: str, value) -> list[tuple[str, str, bool]]:
         return [("isnull", "true", True), ("isnull", "false", False)]
     checks = [("isnull", "false", True), ("isnull", "true", False)]
     if kind == "tags":
-        return checks + [("contains", value[0], True), ("contains", value[0] + "无此标签", False)]
+        return [*checks, ("contains", value[0], True), ("contains", value[0] + "无此标签", False)]
     raw = {"bool": str(value).lower()}.get(kind, str(value))
     checks += [("eq", raw, True), ("ne", raw, False), ("in", raw, True)]
     if kind in ("bool", "enum"):
@@ -69,7 +69,7 @@ def refusals(kind: str) -> list[tuple[str, str]]:
     if kind == "tags":
         return refused + [(op, "低保") for op in ("eq", "ne", "in", *ORDERING, "startswith")]
     if kind == "text":
-        return refused + [("in", ",")]
+        return [*refused, ("in", ",")]
     bad = [MALFORMED[kind], *ALSO_MALFORMED.get(kind, [])]
     refused += [(op, value) for value in bad for op in ("eq", "ne", "gte", "lt")
                 if kind not in ("bool", "enum") or op in ("eq", "ne")]
@@ -123,7 +123,8 @@ def test_a_value_that_does_not_parse_answers_400_naming_the_parameter(client, en
             fields = [e.get("field") for e in response.json().get("errors", [])] \
                 if response.headers.get("content-type", "").startswith("application/") else []
             if response.status_code != 400 or fields != [key]:
-                wrong.append(f"{key}={raw!r} ({kind}): {response.status_code} {response.text[:200]}")
+                wrong.append(f"{key}={raw!r} ({kind}): "
+                             f"{response.status_code} {response.text[:200]}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import update
 
 from backend.areas import geometry
@@ -11,7 +10,6 @@ from backend.areas.geometry import GridIndex, grid_index
 from backend.areas.models import Grid
 from tests.builders import COMMUNITY, GRID, OTHER_GRID, ok, square
 from tests.world import make_world
-
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> dict:

@@ -4,7 +4,12 @@ import datetime as dt
 
 import pytest
 
-from backend.ledgers.id_number import InvalidIdNumber, check_character, make_id_number, parse_id_number
+from backend.ledgers.id_number import (
+    InvalidIdNumber,
+    check_character,
+    make_id_number,
+    parse_id_number,
+)
 
 
 def gb11643_check(first17: str) -> str:

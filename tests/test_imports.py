@@ -14,7 +14,8 @@ from tests.builders import GRID, OTHER_GRID, id_number, make_areas, ok
 from tests.servers import CEILING
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-RESIDENT_HEADER = ["户编号", "网格编码", "姓名", "公民身份号码", "联系电话", "居住类型", "重点人群标签"]
+RESIDENT_HEADER = ["户编号", "网格编码", "姓名", "公民身份号码", "联系电话", "居住类型",
+                   "重点人群标签"]
 
 
 def xlsx_file(rows: list[list], title: str = "居民") -> bytes:
@@ -481,7 +482,7 @@ def test_the_service_as_the_admin_panel_calls_it(app, client, household):
 def test_many_errors_are_counted_and_the_list_is_capped(client, household):
     rows = [resident_row(household["id"], n, 公民身份号码="410602198005170000")
             for n in range(1, 1201)]
-    job = upload(client, "residents", csv_file([RESIDENT_HEADER] + rows), "a.csv",
+    job = upload(client, "residents", csv_file([RESIDENT_HEADER, *rows]), "a.csv",
                  mode="dry_run")
     assert job["rejected"] == 1200 and job["error_count"] == 1200
     assert len(job["errors"]) == 1000 and job["errors_truncated"]

@@ -80,7 +80,7 @@ def answer_for(path: str) -> str:
         "panel" if path.startswith("/admin") else "problem")
 
 
-# --- every kind of input, by hand ------------------------------------------------------------------
+# --- every kind of input, by hand -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ def multipart(fields: dict[str, str], files: dict[str, str]) -> dict:
     parts += [f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
               f"Content-Type: text/csv\r\n\r\n户编号,姓名" for name, filename in files.items()]
     body = "".join(f"--b\r\n{part}\r\n" for part in parts) + "--b--\r\n"
-    return {"content": body.encode(), "headers": {"content-type": "multipart/form-data; boundary=b"}}
+    return {"content": body.encode(),
+            "headers": {"content-type": "multipart/form-data; boundary=b"}}
 
 
 ATTEMPTS = [
@@ -131,8 +132,8 @@ ATTEMPTS = [
             lambda c, x, w: c.post("/api/v1/grids", json={
                 "code": "410602001002009", "name": "新华街第九网格",
                 "community_code": "410602001002",
-                "boundary": {"type": f"Polygon{x}", "coordinates": [[[114.1, 35.9], [114.2, 35.9],
-                                                                     [114.2, 36.0], [114.1, 35.9]]]}}),
+                "boundary": {"type": f"Polygon{x}", "coordinates": [[
+                    [114.1, 35.9], [114.2, 35.9], [114.2, 36.0], [114.1, 35.9]]]}}),
             422, "boundary.type"),
     Attempt("a string in a JSON list", "admin",
             lambda c, x, w: c.post(f"/api/v1/cases/{w['case']['id']}/actions/summon", json={
@@ -285,7 +286,8 @@ def test_every_parameter_of_every_route_refuses_a_nul_naming_it(app, client, wor
         if response.status_code != expected or field not in ANSWERS[answer_for(path)](response):
             wrong.append((method, path, field, response.status_code, response.text[:200]))
     # The panel's routes: SQLAdmin's own and ours, each path parameter.
-    (mount,) = [route for route in app.routes if isinstance(route, Mount) and route.path == "/admin"]
+    (mount,) = [route for route in app.routes
+                if isinstance(route, Mount) and route.path == "/admin"]
     for route in mount.routes:
         for name in re.findall(r"{(\w+)(?::\w+)?}", getattr(route, "path", "")):
             path = "/admin" + filled(route.path, "a\x00b", name)

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import select
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
-
-from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from backend import migrations
 from backend.app import create_app

@@ -17,7 +17,14 @@ import pytest
 from backend.entities import ENTITIES
 from backend.identity.models import Role
 from tests.builders import (
-    COMMUNITY, GRID, OTHER_GRID, SANITATION, STREET, dispatch_case, id_number, ok,
+    COMMUNITY,
+    GRID,
+    OTHER_GRID,
+    SANITATION,
+    STREET,
+    dispatch_case,
+    id_number,
+    ok,
 )
 from tests.world import DOMAIN_ENTITIES, World, make_world, new_row
 

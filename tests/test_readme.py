@@ -7,7 +7,8 @@ from pathlib import Path
 from backend.cases.actions import CASE_ACTIONS
 from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
 from backend.identity.models import Role
-from rbac.enforcer import default_rules, one_of
+from rbac.default_policy import default_rules
+from rbac.enforcer import one_of
 from rbac.matrix import END, START, matrix_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,6 @@ secretary runs community 410602001002; dept-sanitation is the 环卫 department 
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.builders import (
@@ -37,7 +36,7 @@ def two_grids(client):
 
 
 def test_a_chief_sees_only_its_own_grids_rows(as_user, two_grids):
-    world, other, _ = two_grids
+    world, _, _ = two_grids
     chief = as_user("chief")
     page = ok(chief.get("/api/v1/residents"))
     assert [r["id"] for r in page["items"]] == [world.resident["id"]] and page["total"] == 1
@@ -89,7 +88,7 @@ def test_a_chief_cannot_move_a_row_out_of_its_grid(client, as_user, two_grids):
 
 
 def test_the_secretary_runs_the_whole_community_and_nothing_beyond(as_user, two_grids):
-    world, other, _ = two_grids
+    world, _, _ = two_grids
     secretary = as_user("secretary")
     assert {r["id"] for r in ok(secretary.get("/api/v1/residents"))["items"]} == {
         world.resident["id"]}

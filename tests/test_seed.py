@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backend import migrations
 from backend.areas.schemas import GridCreate
+from backend.cases.entities import case_code
 from backend.cases.escalation import tick
 from backend.cases.models import (
     OPEN_STATUSES,
@@ -26,7 +27,6 @@ from backend.cases.models import (
 )
 from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
-from backend.cases.entities import case_code
 from backend.cases.sla import deadlines
 from backend.core.config import Settings
 from backend.core.db import BEIJING, Database
@@ -232,7 +232,8 @@ def test_the_area_tree_is_410602_with_3_streets_9_communities_and_about_40_grids
         assert community["level"] == "community"
         assert len(grid["code"]) == 15 and grid["code"].startswith(grid["community_code"])
         assert grid["name"].startswith(community["name"]) and grid["name"].endswith("网格")
-        assert [m["role"] for m in grid["members"]] == ["网格员", "环卫", "园林", "市政", "执法", "照明"]
+        assert [m["role"] for m in grid["members"]] == [
+            "网格员", "环卫", "园林", "市政", "执法", "照明"]
         assert grid["chief_name"] and grid["chief_phone"]
         assert 300 <= grid["household_target"] <= 500
     per_community = Counter(g["community_code"] for g in grids)
@@ -335,7 +336,8 @@ def test_cases_lie_in_their_grid_follow_their_timeline_and_reach_the_right_depar
     statuses = Counter(c["status"] for c in cases)
     assert statuses["closed"] / len(cases) > 0.8
     assert statuses["cancelled"] > 0
-    assert sum(statuses[s] for s in ("reported", "filed", "dispatched", "processing", "handled")) > 0
+    assert sum(statuses[s]
+               for s in ("reported", "filed", "dispatched", "processing", "handled")) > 0
     assert any(c["rework_count"] > 0 for c in cases)
     assert any(c["satisfaction"] for c in cases)
     assert any(when(c["closed_at"]) > when(c["due_at"]) for c in cases
@@ -381,7 +383,8 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
     for patrol in patrols:
         started, ended = when(patrol["started_at"]), when(patrol["ended_at"])
         assert now - dt.timedelta(days=91) < started < ended <= now
-        staff = {grids[patrol["grid_code"]]["chief_name"], grids[patrol["grid_code"]]["members"][0]["name"]}
+        grid = grids[patrol["grid_code"]]
+        staff = {grid["chief_name"], grid["members"][0]["name"]}
         assert patrol["patroller_name"] in staff
         assert all(polygons[patrol["grid_code"]].contains(Point(p))
                    for p in patrol["route"]["coordinates"])

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from backend.cases import sla
 from backend.cases.models import DeadlineUnit, Light
 from backend.cases.sla import WorkingCalendar, deadlines, light_for, time_left
-from backend.core.office_hours import WorkingHours
 from backend.core.config import Settings
 from backend.core.db import BEIJING
+from backend.core.office_hours import WorkingHours
 from tests.builders import ok
 
 DAYS, WORKING_HOURS, HOURS = (DeadlineUnit.working_days, DeadlineUnit.working_hours,

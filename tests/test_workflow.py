@@ -23,8 +23,8 @@ def world(client):
 
 
 def report(user, world, **extra) -> dict:
-    body = {"source": "patrol", "category_code": world.category["code"], "title": "88号院门口积存垃圾",
-            "grid_code": GRID} | extra
+    body = {"source": "patrol", "category_code": world.category["code"],
+            "title": "88号院门口积存垃圾", "grid_code": GRID} | extra
     return ok(user.post("/api/v1/cases", json=body), 201)
 
 
@@ -39,7 +39,8 @@ def steps(user, case) -> list[dict]:
 
 
 def test_a_report_goes_all_the_way_to_a_satisfied_resident(as_user, world):
-    member, dispatcher, department = as_user("member"), as_user("dispatcher"), as_user("dept-sanitation")
+    member, dispatcher = as_user("member"), as_user("dispatcher")
+    department = as_user("dept-sanitation")
     case = report(member, world)
     assert case["status"] == "reported"
     case = act(dispatcher, case, "file")
@@ -207,8 +208,8 @@ def test_duplicates_are_flagged_on_intake_and_merged(as_user, world):
 def test_routing_rules_pick_the_department_by_category_and_area(client, as_user, world):
     dispatcher = as_user("dispatcher")
     ok(client.post("/api/v1/routing-rules", json={
-        "category_code": world.category["code"], "area_code": "410602001", "department_code": "YL01"}),
-        201)
+        "category_code": world.category["code"], "area_code": "410602001",
+        "department_code": "YL01"}), 201)
     case = act(dispatcher, act(dispatcher, report(as_user("member"), world), "file"), "dispatch")
     assert case["department_code"] == "YL01"
 
@@ -248,7 +249,8 @@ def test_notifications_reach_the_department_and_are_marked_read(as_user, world):
         f"/api/v1/notifications/{page['items'][0]['id']}/read").status_code == 404
 
 
-def test_a_dispatcher_cannot_merge_into_a_case_outside_their_area(client, as_user, world, anonymous):
+def test_a_dispatcher_cannot_merge_into_a_case_outside_their_area(client, as_user, world,
+                                                                   anonymous):
     community = ok(client.post("/api/v1/users", json={
         "username": "community-dispatcher", "password": "community-password-1",
         "display_name": "社区受理员"}), 201)

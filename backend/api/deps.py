@@ -9,14 +9,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from backend.core.crud import Caller
-from backend.core.errors import ProblemError
 from backend.audit.writer import Actor
 from backend.core.config import Settings
+from backend.core.crud import Caller
 from backend.core.db import Database
+from backend.core.errors import ProblemError
 from rbac.scope import Principal
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

@@ -44,6 +44,8 @@ def install_docs(app: FastAPI) -> None:
     """Add /docs, its OAuth2 redirect and /redoc to an app made with docs_url=redoc_url=None."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
     redirect_url = app.swagger_ui_oauth2_redirect_url
+    if redirect_url is None:
+        raise ValueError("install_docs needs the app's swagger_ui_oauth2_redirect_url")
 
     @app.get(DOCS_URL, include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
@@ -199,7 +199,7 @@ class Body:
         elif chunk:
             self.parts.append(chunk)
 
-    def bytes(self) -> bytes:
+    def content(self) -> bytes:
         if self.file is None:
             if len(self.parts) > 1:
                 self.parts = [b"".join(self.parts)]
@@ -207,7 +207,7 @@ class Body:
         self.file.seek(0)
         return self.file.read()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         if self.file is None:
             for part in self.parts:
                 yield part
@@ -218,20 +218,21 @@ class Body:
 
     def replay(self, receive: Receive) -> Receive:
         """`receive` for the app: the body again (in chunks, from disk); then the client's."""
-        chunks = iter([self.bytes()]) if self.file is None else None
-        if self.file is not None:
-            self.file.seek(0)
+        file = self.file
+        whole = self.content() if file is None else b""
+        if file is not None:
+            file.seek(0)
         sent = False
 
         async def replayed() -> Message:
             nonlocal sent
             if sent:
                 return await receive()  # the disconnect, when it comes
-            if chunks is not None:
+            if file is None:
                 sent = True
-                return {"type": "http.request", "body": next(chunks), "more_body": False}
-            chunk = self.file.read(CHUNK)
-            sent = self.file.tell() >= self.size
+                return {"type": "http.request", "body": whole, "more_body": False}
+            chunk = file.read(CHUNK)
+            sent = file.tell() >= self.size
             return {"type": "http.request", "body": chunk, "more_body": not sent}
 
         return replayed
@@ -243,7 +244,7 @@ class Body:
 
 async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]:
     if kind == "json":
-        data = body.bytes()
+        data = body.content()
         if not suspect_in_json(data):
             return []
         try:
@@ -252,8 +253,9 @@ async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]
             return []  # not JSON: the app answers that (422)
         return json_problems(document)
     headers = Headers(scope=scope)
+    parser: FormParser | MultiPartParser
     if kind == "form":
-        data = body.bytes()
+        data = body.content()
         if not suspect_in_url(data):
             return []
         parser = FormParser(headers, body.chunks(), max_fields=float("inf"),
@@ -272,6 +274,19 @@ async def body_problems(kind: str, scope: Scope, body: Body) -> list[FieldError]
 
 
 # --- the middleware ---------------------------------------------------------------------------
+
+
+def raising(refusal: HTTPException) -> Receive:
+    """A `receive` that raises `refusal` each time it is called.
+
+    The exception is bound here, as an argument: a closure over an `except ... as` name would
+    fail with NameError once the handler ends (Python unbinds the name there).
+    """
+
+    async def refused_again() -> Message:
+        raise refusal
+
+    return refused_again
 
 
 def problem_refusal(_scope: Scope, status: int, errors: list[FieldError]) -> Response:
@@ -308,10 +323,7 @@ class InputGuard:
             # Over the size limit (RequestSizeLimit, outside us): the route meets the refusal
             # where it reads its body, as it would without this guard, and answers in its own
             # format (problem details, the panel's import page).
-            async def refused_again() -> Message:
-                raise refusal
-
-            await self.app(scope, refused_again, send)
+            await self.app(scope, raising(refusal), send)
             return
         if body is None:
             return

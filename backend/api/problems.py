@@ -57,7 +57,7 @@ class Problem(BaseModel):
     errors: list[ProblemFieldError] | None = None
 
 
-def problem_docs(*statuses: int) -> dict[int, dict[str, Any]]:
+def problem_docs(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for these error statuses, documented as problem details."""
     ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
     return {

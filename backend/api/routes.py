@@ -4,22 +4,23 @@
 closures' annotations at import time.)
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from backend.core import crud
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
+from backend.core import crud
+from backend.core.db import MAX_ID
 from backend.core.filtering import __doc__ as QUERY_DOC
 from backend.core.filtering import parse_list_query
 from backend.core.schemas import Page
-from backend.spreadsheets.tabular import CSV_MEDIA, XLSX_MEDIA
 from backend.spreadsheets.export import csv_stream, export_xlsx
-from backend.core.db import MAX_ID
+from backend.spreadsheets.tabular import CSV_MEDIA, XLSX_MEDIA
 
 JSON_MEDIA = "application/json"
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="编号 id")]
@@ -55,6 +56,8 @@ def _policy_changed(request: Request, spec: crud.EntitySpec) -> None:
 def build_router(spec: crud.EntitySpec) -> APIRouter:
     router = APIRouter(prefix=f"/{spec.name}", tags=[f"{spec.label} {spec.label_en}"],
                        responses=problem_docs(401, 403))
+    # The entity's schemas are made at run time: FastAPI reads them from the annotations below,
+    # where mypy sees only variables (hence the `type: ignore`s on them).
     create_schema = spec.create_schema
     update_schema = spec.update_schema
     read_schema = spec.read_schema
@@ -143,7 +146,10 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         operation_id=f"create_{spec.name.replace('-', '_')}",
     )
     def create_item(
-        request: Request, body: create_schema, session: SessionDep, caller: CurrentCaller  # type: ignore[valid-type]
+        request: Request,
+        body: create_schema,  # type: ignore[valid-type]
+        session: SessionDep,
+        caller: CurrentCaller,
     ) -> Any:
         obj = crud.create_row(session, spec, body, caller)
         _policy_changed(request, spec)
@@ -163,10 +169,12 @@ def build_router(spec: crud.EntitySpec) -> APIRouter:
         item_id: ItemId,
         body: update_schema,  # type: ignore[valid-type]
         session: SessionDep,
-        if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')] = None,
+        if_match: Annotated[
+            str | None, Header(description='乐观锁: 上次读取的 ETag, 如 "3"')
+        ] = None,
     ) -> Any:
         obj = crud.get_row(session, spec, item_id, caller, "update")
-        patch = body.model_dump(exclude_unset=True)
+        patch = cast(BaseModel, body).model_dump(exclude_unset=True)
         obj = crud.update_row(session, spec, obj, patch, if_match, caller)
         _policy_changed(request, spec)
         return json_response(crud.show(caller, spec, obj), headers=etag(obj))

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core.crud import EntitySpec, register
-from backend.core.errors import field_error
 from backend.areas.models import AREA_CODE_LENGTH, PARENT_LEVEL, Area, AreaLevel, Grid
 from backend.areas.schemas import AreaCreate, GridCreate
+from backend.core.crud import EntitySpec, register
+from backend.core.errors import field_error
 
 
 def area_by_code(session: Session, code: str) -> Area | None:
@@ -32,9 +32,8 @@ def validate_area(session: Session, data: dict[str, Any], _existing: Area | None
     if parent is None:
         raise field_error(422, "parent_code", f"上级区域 '{parent_code}' 不存在")
     if parent.level is not PARENT_LEVEL[level]:
-        raise field_error(
-            422, "parent_code", f"{level.label}的上级应为{PARENT_LEVEL[level].label}, 而非{parent.level.label}"
-        )
+        raise field_error(422, "parent_code", f"{level.label}的上级应为"
+                          f"{PARENT_LEVEL[level].label}, 而非{parent.level.label}")
     if not code.startswith(parent_code):
         raise field_error(422, "code", f"代码应以上级区域代码 {parent_code} 开头")
 
@@ -44,7 +43,8 @@ def validate_grid(session: Session, data: dict[str, Any], _existing: Grid | None
     if community is None:
         raise field_error(422, "community_code", f"社区 '{data['community_code']}' 不存在")
     if community.level is not AreaLevel.community:
-        raise field_error(422, "community_code", f"'{community.code}' 是{community.level.label}, 不是社区")
+        raise field_error(422, "community_code",
+                          f"'{community.code}' 是{community.level.label}, 不是社区")
     if not data["code"].startswith(data["community_code"]):
         raise field_error(422, "code", f"网格编码应以所属社区代码 {data['community_code']} 开头")
     if data.get("partner_grid_code") == data["code"]:

@@ -148,7 +148,7 @@ _INDEXES: dict[str, _Cached] = {}
 
 
 def _database(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=True)
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
 def grid_index(session: Session) -> GridIndex:

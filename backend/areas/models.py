@@ -38,11 +38,16 @@ class Area(TableBase):
     __tablename__ = "area"
     __table_args__ = {"comment": "行政区域"}
 
-    code: Mapped[str] = mapped_column(String(12), unique=True, info=HIERARCHICAL, comment="区域代码")
+    code: Mapped[str] = mapped_column(
+        String(12), unique=True, info=HIERARCHICAL, comment="区域代码"
+    )
     name: Mapped[str] = mapped_column(String(100), comment="名称")
-    level: Mapped[AreaLevel] = mapped_column(enum_column_type(AreaLevel), index=True, comment="层级")
+    level: Mapped[AreaLevel] = mapped_column(
+        enum_column_type(AreaLevel), index=True, comment="层级"
+    )
     parent_code: Mapped[str | None] = mapped_column(
-        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="上级区域代码"
+        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="上级区域代码"
     )
     phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
 
@@ -51,10 +56,13 @@ class Grid(TableBase):
     __tablename__ = "grid"
     __table_args__ = {"comment": "网格"}
 
-    code: Mapped[str] = mapped_column(String(15), unique=True, info=HIERARCHICAL, comment="网格编码")
+    code: Mapped[str] = mapped_column(
+        String(15), unique=True, info=HIERARCHICAL, comment="网格编码"
+    )
     name: Mapped[str] = mapped_column(String(100), comment="网格名称")
     community_code: Mapped[str] = mapped_column(
-        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="所属社区代码"
+        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="所属社区代码"
     )
     level: Mapped[GridLevel] = mapped_column(
         enum_column_type(GridLevel), default=GridLevel.grid, comment="网格层级"
@@ -66,6 +74,7 @@ class Grid(TableBase):
     # [{"name": ..., "role": ..., "phone": ..., "duty": ...}] — the "1+5" team.
     members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, comment="网格员")
     partner_grid_code: Mapped[str | None] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="SET NULL"), info=HIERARCHICAL, comment="AB岗结对网格"
+        String(15), ForeignKey("grid.code", ondelete="SET NULL"), info=HIERARCHICAL,
+        comment="AB岗结对网格"
     )
     household_target: Mapped[int | None] = mapped_column(Integer, comment="规划户数")

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from backend.core.schemas import CreateSchema
 from backend.areas.geometry import validate_polygon
 from backend.areas.models import AreaLevel, GridLevel
+from backend.core.schemas import CreateSchema
 from backend.core.validation import Name, Phone, digits
 
 Polygon = Annotated[
@@ -40,7 +40,8 @@ class GridMember(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Name
-    role: Annotated[str, Field(max_length=30, description="如 网格员、环卫、园林、市政、执法、照明")]
+    role: Annotated[str, Field(max_length=30,
+                               description="如 网格员、环卫、园林、市政、执法、照明")]
     phone: Phone | None = None
     duty: Annotated[str | None, Field(max_length=200)] = None
 
@@ -52,8 +53,9 @@ class GridCreate(CreateSchema):
                 {
                     "code": "410602001002007", "name": "新华街社区第七网格",
                     "community_code": "410602001002", "level": "grid",
-                    "boundary": {"type": "Polygon", "coordinates": [[[114.17, 35.93], [114.18, 35.93],
-                                 [114.18, 35.94], [114.17, 35.94], [114.17, 35.93]]]},
+                    "boundary": {"type": "Polygon", "coordinates": [[
+                        [114.17, 35.93], [114.18, 35.93], [114.18, 35.94], [114.17, 35.94],
+                        [114.17, 35.93]]]},
                     "chief_name": "王建国", "chief_phone": "13812345678",
                     "members": [{"name": "李秀英", "role": "网格员", "phone": "13987654321",
                                  "duty": "人口信息采集"}],

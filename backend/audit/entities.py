@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.core.crud import EntitySpec, register
 from backend.audit.models import AuditEntry
+from backend.core.crud import EntitySpec, register
 
 
 class AuditEntryShape(BaseModel):

@@ -82,7 +82,8 @@ def locate_case(session: Session, changed: dict[str, Any], existing: Case | None
     if given is None:
         changed["grid_code"] = found
     elif given != found:
-        raise field_error(422, "grid_code", f"坐标 ({lng}, {lat}) 位于网格 {found}, 与 {given} 不一致")
+        raise field_error(422, "grid_code",
+                          f"坐标 ({lng}, {lat}) 位于网格 {found}, 与 {given} 不一致")
 
 
 def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | None) -> None:

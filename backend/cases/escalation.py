@@ -29,8 +29,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.cases import webhooks
-from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.models import Case, CaseCategory, CaseStep, Light, WebhookEvent
 from backend.cases.sla import deadlines
 from backend.cases.webhooks import CASE_FIELDS
 from backend.core import area_codes
@@ -66,7 +66,7 @@ def escalation_recipients(session: Session, grid_code: str) -> list[int]:
             RoleAssignment.role == Role.dispatcher,
             RoleAssignment.area_code.in_(area_codes.lineage(grid_code)))
     ).scalars().all()
-    closest = max(covering, key=len, default=None)
+    closest = max(filter(None, covering), key=len, default=None)
     upper = area_codes.parent(closest) if closest else None
     if upper is not None:
         return notify.covering_dispatchers(session, upper, exact_level=True)
@@ -108,6 +108,8 @@ def tick(session: Session, now: dt.datetime | None = None, *,
     changes = []
     for case_id, started_at, due_at, old, level, unit in session.execute(stmt):
         result.scanned += 1
+        if started_at is None or due_at is None:  # never (the WHERE): said for the type checker
+            continue
         light = rules.light(started_at, due_at, unit, now)
         escalate = light is Light.red and level == 0
         if light is not old or escalate:

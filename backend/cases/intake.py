@@ -38,7 +38,8 @@ def likely_duplicate(session: Session, case: Case) -> Case | None:
             box_around(Case.lat, Case.lng, case.lat, case.lng, DUPLICATE_RADIUS_M),
         )
     ).scalars()
-    near = [(metres_between(case.lat, case.lng, c.lat, c.lng), c.id, c) for c in candidates]
+    near = [(metres_between(case.lat, case.lng, c.lat, c.lng), c.id, c) for c in candidates
+            if c.lat is not None and c.lng is not None]  # always (the WHERE above): for mypy
     near = [entry for entry in near if entry[0] <= DUPLICATE_RADIUS_M]
     return min(near)[2] if near else None
 

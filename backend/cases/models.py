@@ -7,7 +7,6 @@ are the tables and their reference data.
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 from sqlalchemy import (
@@ -132,7 +131,8 @@ class Department(TableBase):
     )
     # The area the department serves (county, street ...): scope of its work.
     area_code: Mapped[str] = mapped_column(
-        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="所属区域代码"
+        String(12), ForeignKey("area.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="所属区域代码"
     )
     phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, comment="启用")
@@ -171,7 +171,9 @@ class Case(TableBase):
     )
 
     code: Mapped[str] = mapped_column(String(20), unique=True, comment="案卷编号")
-    source: Mapped[CaseSource] = mapped_column(enum_column_type(CaseSource), index=True, comment="来源")
+    source: Mapped[CaseSource] = mapped_column(
+        enum_column_type(CaseSource), index=True, comment="来源"
+    )
     category_code: Mapped[str] = mapped_column(
         String(5), ForeignKey("case_category.code", ondelete="RESTRICT"), index=True, comment="分类"
     )
@@ -181,7 +183,8 @@ class Case(TableBase):
     lat: Mapped[float | None] = mapped_column(Float, comment="纬度")
     lng: Mapped[float | None] = mapped_column(Float, comment="经度")
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码"
     )
     reporter_name: Mapped[str | None] = mapped_column(String(50), comment="上报人")
     reporter_phone: Mapped[str | None] = mapped_column(String(30), comment="上报人电话")
@@ -196,7 +199,8 @@ class Case(TableBase):
         enum_column_type(CaseStatus), default=CaseStatus.reported, index=True, comment="状态"
     )
     department_code: Mapped[str | None] = mapped_column(
-        String(20), ForeignKey("department.code", ondelete="RESTRICT"), index=True, comment="处置部门"
+        String(20), ForeignKey("department.code", ondelete="RESTRICT"), index=True,
+        comment="处置部门"
     )
     patrol_id: Mapped[int | None] = mapped_column(
         ForeignKey("patrol.id", ondelete="SET NULL"), index=True, comment="巡查记录"
@@ -206,7 +210,9 @@ class Case(TableBase):
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="派遣时间")
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True, comment="处置时限")
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="处置时间")
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True, comment="结案时间")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime, index=True, comment="结案时间"
+    )
     rework_count: Mapped[int] = mapped_column(SmallInteger, default=0, comment="返工次数")
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger, comment="满意度(1-5)")
     # The SLA: when the clock started (dispatch), the light last set by the tick, escalation.
@@ -290,7 +296,9 @@ class CaseStep(TableBase):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("case.id", ondelete="CASCADE"), index=True, comment="案卷"
     )
-    grid_code: Mapped[str] = mapped_column(String(15), index=True, info=HIERARCHICAL, comment="网格编码")
+    grid_code: Mapped[str] = mapped_column(
+        String(15), index=True, info=HIERARCHICAL, comment="网格编码"
+    )
     action: Mapped[str] = mapped_column(String(30), index=True, comment="动作")
     from_status: Mapped[CaseStatus | None] = mapped_column(
         enum_column_type(CaseStatus), comment="原状态"

@@ -7,18 +7,18 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from backend.core.schemas import CreateSchema
 from backend.cases.models import (
-    CaseSource,
     CasePriority,
+    CaseSource,
     CategoryKind,
     DeadlineUnit,
     DepartmentKind,
     HandlingType,
 )
 from backend.core.db import MAX_ID, utcnow
-from backend.ledgers.schemas import GridCode
+from backend.core.schemas import CreateSchema
 from backend.core.validation import Latitude, Longitude, Name, Phone, digits
+from backend.ledgers.schemas import GridCode
 
 DepartmentCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{2,20}$", title="部门编码",
                                       examples=["HW01"])]

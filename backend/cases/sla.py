@@ -54,10 +54,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import CalendarDay, DeadlineUnit, Light
-from backend.core.office_hours import DEFAULT_YELLOW_SHARE, WorkingHours
 from backend.core.config import Settings, get_settings
 from backend.core.db import BEIJING, once_per_session
-
+from backend.core.office_hours import DEFAULT_YELLOW_SHARE, WorkingHours
 
 log = logging.getLogger(__name__)
 

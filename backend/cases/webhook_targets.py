@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from backend.core.addresses import AllowedTargets, IPAddress, is_public
+from backend.core.addresses import AllowedTargets, IPAddress
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -53,7 +53,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = []
     for *_, sockaddr in found:
-        address = ipaddress.ip_address(sockaddr[0].split("%")[0])  # no IPv6 zone (%eth0)
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])  # no IPv6 zone (%eth0)
         if address.version == 6 and address.ipv4_mapped is not None:
             address = address.ipv4_mapped  # what a dual-stack socket reaches: one address, one way
         addresses.append(address)

@@ -32,15 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.core.crud import EntitySpec, register
-from backend.core.errors import field_error
-from backend.core.schemas import CreateSchema
 from backend.cases import webhook_targets
 from backend.cases.models import Case, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 from backend.cases.schemas import DepartmentCode
 from backend.cases.sla import settings_of
 from backend.core.config import Settings, get_settings
-from backend.core.db import Database, once_per_session, utcnow
+from backend.core.crud import EntitySpec, register
+from backend.core.db import Database, affected_rows, once_per_session, utcnow
+from backend.core.errors import field_error
+from backend.core.schemas import CreateSchema
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class WebhookCreate(CreateSchema):
         # Checked the way the sender will read it: whatever httpx cannot POST to is refused now.
         try:
             url = httpx.URL(value)
-        except Exception:
+        except (httpx.InvalidURL, ValueError):  # ValueError: a lone surrogate it cannot encode
             raise ValueError("回调地址不是有效的网址") from None
         if url.scheme not in ("http", "https") or not url.host or any(c <= " " for c in value):
             raise ValueError("回调地址须为 http:// 或 https:// 开头的完整网址")
@@ -309,7 +309,7 @@ def _claim(database: Database, delivery_id: int, version: int, now: dt.datetime)
             .values(next_attempt_at=now + LEASE, version=version + 1, updated_at=utcnow())
         )
         session.commit()
-        return result.rowcount == 1
+        return affected_rows(result) == 1
 
 
 def _outcome(error: str | None, attempts: int, now: dt.datetime) -> dict:
@@ -332,6 +332,8 @@ def _deliver_one(database: Database, settings: Settings, http: httpx.Client, del
         if delivery is None:  # its webhook was deleted meanwhile, and the log with it
             return False
         hook = session.get(Webhook, delivery.webhook_id)
+        if hook is None:  # deleted between the two reads (PostgreSQL's read committed)
+            return False
         attempts = delivery.attempts
         body = orjson.dumps(delivery.payload)
         headers = request_headers(body, hook.secret, delivery.event.value, delivery.delivery_key)

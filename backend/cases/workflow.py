@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from backend.audit import writer as audit
 from backend.cases import webhooks
 from backend.cases.actions import CASE_ACTIONS, allowed_actions
+from backend.cases.entities import CASES
 from backend.cases.models import (
     OPEN_STATUSES,
     ApprovalStage,
@@ -42,7 +43,6 @@ from backend.cases.models import (
     TaskStatus,
     WebhookEvent,
 )
-from backend.cases.entities import CASES
 from backend.cases.sla import deadlines
 from backend.core import area_codes, crud
 from backend.core.db import MAX_ID, once_per_session, utcnow
@@ -446,7 +446,8 @@ def do_merge(ctx: Context) -> None:
     ctx.session.add(CaseStep(case_id=original.id, grid_code=original.grid_code, action="merged",
                              from_status=original.status, to_status=original.status,
                              actor=ctx.caller.actor.name, created_at=ctx.now, updated_at=ctx.now,
-                             note=f"合并重复案卷 {case.code}", details={"duplicate_case_id": case.id}))
+                             note=f"合并重复案卷 {case.code}",
+                             details={"duplicate_case_id": case.id}))
 
 
 APPROVAL_STAGES = (ApprovalStage.pending, ApprovalStage.community_accepted,
@@ -550,7 +551,8 @@ def perform(
     if case.status not in action.allowed_from:
         allowed = allowed_actions(case.status)
         raise ProblemError(
-            409, f"案卷当前状态为{case.status.label}, 不能{action.label}; 可执行: {', '.join(allowed)}",
+            409, f"案卷当前状态为{case.status.label}, 不能{action.label}; "
+                 f"可执行: {', '.join(allowed)}",
             [FieldError("action", f"allowed: {', '.join(allowed)}")])
     body = parse_body(action, raw_body)
     ctx = Context(session, caller, case, body, now or utcnow())

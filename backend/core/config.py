@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Without Redis, each worker checks the policy generation this often (seconds).
     policy_poll_seconds: float = 2.0
+    # The default policy `gridlink migrate` and the API's start apply; unset: this release's
+    # rbac/policy.csv. (Tests stand another file in for another release.)
+    default_policy_file: Path | None = None
     # Each worker's webhook sender looks for due deliveries this often (seconds); off: none
     # is sent by the API processes (then run `gridlink webhooks deliver`, e.g. from cron).
     webhooks_enabled: bool = True

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, String, Text, false, func, insert, select, update
+from sqlalchemy import JSON, ColumnDefault, String, Text, false, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.schema import Column
 
@@ -110,7 +110,8 @@ class EntitySpec:
     list_item_schema: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
-        examples = (self.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
+        extra = self.create_schema.model_config.get("json_schema_extra")
+        examples: Any = extra.get("examples") if isinstance(extra, dict) else None
         example = examples[0] if examples else {}
         self.read_schema = read_schema_for(
             self.model, example | self.read_example, hidden=self.hidden, nullable=set(self.pii),
@@ -255,7 +256,7 @@ def _fetch(session: Session, stmt) -> list[dict[str, Any]]:
     add its ORM layer's overhead, for no ORM entity."""
     result = session.connection().execute(stmt)
     keys = tuple(result.keys())
-    return [dict(zip(keys, row)) for row in result.all()]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def list_rows(
@@ -290,7 +291,7 @@ def iter_rows(session: Session, spec: EntitySpec, query: ListQuery, caller: Call
     result = session.execute(stmt.execution_options(yield_per=1000))
     keys = tuple(result.keys())
     for partition in result.partitions():
-        batch = [dict(zip(keys, row)) for row in partition]
+        batch = [dict(zip(keys, row, strict=True)) for row in partition]
         _mask_rows(batch, masks)
         yield from _computed(session, spec, query, batch)
 
@@ -318,7 +319,9 @@ def get_row(session: Session, spec: EntitySpec, row_id: int, caller: Caller,
 def show(caller: Caller, spec: EntitySpec, obj: Any) -> dict[str, Any]:
     row = present(caller, spec, row_dict(obj, spec.columns))
     if spec.compute is not None:
-        spec.compute(object_session(obj), [row])
+        session = object_session(obj)
+        assert session is not None, "a row to show is one the session has just read or written"
+        spec.compute(session, [row])
     return row
 
 
@@ -480,7 +483,7 @@ def _prepare(
 
 def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
     """The audit log keeps personal data masked, whoever wrote it; hidden fields not at all."""
-    logged = {}
+    logged: dict[str, tuple[Any, Any]] = {}
     for name, (before, after) in changes.items():
         if name in spec.hidden:
             logged[name] = ("***", "***")
@@ -492,10 +495,11 @@ def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> di
     return logged
 
 
-def _finish_write(session: Session, spec: EntitySpec) -> None:
+def _finish_write(session: Session, spec: EntitySpec, commit: bool = True) -> None:
     if spec.changes_policy:
         bump_generation(session)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -530,11 +534,13 @@ def _created_changes(spec: EntitySpec, after: dict[str, Any]) -> dict:
 
 def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: Caller, *,
                at: dt.datetime | None = None, commit: bool = True) -> Any:
-    """The one way a row is created: by the API, the panel, the CLI, Open311 and the demo seed.
+    """The one way a row is created: by the API, the panel, the CLI, Open311, the demo seed and
+    the default policy's upgrade.
 
     `at`: when it happened (default now; the demo seed's simulated year passes its own clock).
-    `commit=False` leaves the row flushed in the caller's transaction (the seed commits a
-    slice of its year at a time).
+    `commit=False` leaves the row flushed in the caller's transaction, with its other writes
+    (the seed commits a slice of its year at a time; backend/identity/policy_release.py a
+    release's policy changes at once).
     """
     require(caller, spec, "create")
     data = check_new_row(session, spec, payload.model_dump(), caller)
@@ -547,8 +553,7 @@ def create_row(session: Session, spec: EntitySpec, payload: BaseModel, caller: C
     after = row_dict(obj, spec.model.__table__.columns.keys())
     audit.record(session, caller.actor, "create", spec.name, obj.id, spec.scope_of(obj),
                  _created_changes(spec, after), at=at)
-    if commit:
-        _finish_write(session, spec)
+    _finish_write(session, spec, commit)
     return obj
 
 
@@ -564,7 +569,8 @@ def _insert_with_ids(session: Session, table, rows: list[dict[str, Any]]) -> lis
         ids = list(session.execute(
             select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
         ).scalars())
-        session.execute(insert(table), [row | {"id": row_id} for row, row_id in zip(rows, ids)])
+        session.execute(insert(table), [row | {"id": row_id}
+                                        for row, row_id in zip(rows, ids, strict=True)])
         return ids
     return list(session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
@@ -580,8 +586,8 @@ def prepare_rows(spec: EntitySpec, rows: list[dict[str, Any]],
         raise ValueError(f"{spec.name}: rows are created one at a time (create_row)")
     table = spec.model.__table__
     defaults = {name: column.default.arg for name, column in table.columns.items()
-                if column.default is not None and column.default.is_scalar}
-    names = [name for name in table.columns.keys() if name not in SERVER_FIELDS]
+                if isinstance(column.default, ColumnDefault) and column.default.is_scalar}
+    names = [column.key for column in table.columns if column.key not in SERVER_FIELDS]
     prepared = []
     for data in rows:
         after = {name: data[name] if name in data else defaults.get(name) for name in names}
@@ -601,7 +607,7 @@ def insert_rows(session: Session, spec: EntitySpec,
     entries = [entry | {"entity_id": row_id}
                for row_id, (_, entry) in zip(ids, prepared, strict=True)]
     audit.record_many(session, entries)
-    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries)]
+    return [(row_id, entry["scope_code"]) for row_id, entry in zip(ids, entries, strict=True)]
 
 
 def check_if_match(obj: Any, if_match: str | None) -> None:
@@ -662,7 +668,8 @@ def update_row(
     return obj
 
 
-def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int], new_code: str) -> None:
+def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int],
+                   new_code: str | None) -> None:
     """Children copy their parent's grid code; move them with it, all the way down."""
     for child_name, fk in spec.children:
         child = REGISTRY[child_name]
@@ -681,7 +688,8 @@ def _cascade_scope(session: Session, spec: EntitySpec, ids: list[int], new_code:
 
 
 def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | None,
-               caller: Caller) -> None:
+               caller: Caller, *, commit: bool = True) -> None:
+    """`commit=False`: as for create_row."""
     check_if_match(obj, if_match)
     if spec.before_delete is not None:
         spec.before_delete(session, obj)
@@ -692,7 +700,7 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
             if fk.ondelete in ("CASCADE", "SET NULL"):
                 continue
             value = getattr(obj, fk.column.name)
-            if value is None or fk.parent.table is spec.model.__table__ and value == obj.id:
+            if value is None or (fk.parent.table is spec.model.__table__ and value == obj.id):
                 continue
             exists = session.execute(
                 select(fk.parent).where(fk.parent == value).limit(1)
@@ -706,4 +714,4 @@ def delete_row(session: Session, spec: EntitySpec, obj: Any, if_match: str | Non
                  _masked_changes(spec, {k: (v, None) for k, v in snapshot.items()
                                         if k not in SERVER_FIELDS}))
     session.delete(obj)
-    _finish_write(session, spec)
+    _finish_write(session, spec, commit)

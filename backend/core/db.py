@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
-from sqlalchemy import DateTime, Integer, MetaData, Text, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import DateTime, Integer, MetaData, Table, Text, TypeDecorator, create_engine, event
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -60,7 +60,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime
     cache_ok = True
 
-    def __init__(self, timezone: bool = True) -> None:  # noqa: ARG002 - always aware
+    def __init__(self, timezone: bool = True) -> None:
+        # `timezone` is accepted (the generated migrations pass it) but the column is always aware.
         super().__init__(timezone=True)
 
     @property
@@ -69,7 +70,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         # list filters and schemas would take a timestamp for text.
         return dt.datetime
 
-    def process_bind_param(self, value: dt.datetime | None, dialect):  # type: ignore[override]
+    def process_bind_param(self, value: dt.datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
@@ -77,7 +78,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect):  # type: ignore[override]
+    def process_result_value(self, value: dt.datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
@@ -120,12 +121,12 @@ class TagList(TypeDecorator[list[str]]):
     def python_type(self) -> type[list]:
         return list
 
-    def process_bind_param(self, value: list[str] | None, dialect):  # type: ignore[override]
+    def process_bind_param(self, value: list[str] | None, dialect):
         if not value:
             return ""
         return "|" + "|".join(value) + "|"
 
-    def process_result_value(self, value: str | None, dialect):  # type: ignore[override]
+    def process_result_value(self, value: str | None, dialect):
         if not value:
             return []
         return [tag for tag in value.split("|") if tag]
@@ -133,6 +134,9 @@ class TagList(TypeDecorator[list[str]]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model here maps a Table (none a join or a subquery, which SQLAlchemy's FromClause
+    # allows for): said so that insert()/update() take it and its columns are Columns.
+    __table__: ClassVar[Table]
 
 
 class TableBase(Base):
@@ -207,6 +211,12 @@ def make_engine(url: str, echo: bool = False,
     # measured, benchmarks/RESULTS.md).
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
                          connect_args={"prepare_threshold": None})
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. Session.execute is typed to give a Result; for these
+    statements it is a CursorResult, the one that has `rowcount`."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def once_per_session(session: Session, key: tuple, load: Callable[[], T]) -> T:

@@ -6,6 +6,7 @@ details (RFC 9457) through backend/api/problems.py, or as a form message in the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -81,7 +82,7 @@ def clean_msg(msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def invalid_input(errors: list[dict[str, Any]]) -> ProblemError:
+def invalid_input(errors: Iterable[Mapping[str, Any]]) -> ProblemError:
     """A 422 naming every field a pydantic validation refused (`ValidationError.errors()`)."""
     fields = [FieldError(loc_to_field(tuple(e["loc"])), clean_msg(e["msg"])) for e in errors]
     return ProblemError(422, "; ".join(f"{e.field}: {e.msg}" for e in fields), fields)

@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, and_, or_, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, or_, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
 
-from backend.core.errors import FieldError, ProblemError
 from backend.core import area_codes
 from backend.core.db import TagList
+from backend.core.errors import FieldError, ProblemError
 
 RESERVED = {"sort", "fields", "limit", "offset", "count", "format"}
 OPERATORS = ("ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
@@ -223,7 +223,8 @@ def parse_list_query(
     return query
 
 
-def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int | None) -> int:
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int,
+               high: int | None) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default

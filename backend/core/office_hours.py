@@ -40,7 +40,8 @@ class WorkingHours:
             try:
                 begin, end = (dt.time.fromisoformat(t.strip()) for t in part.split("-"))
             except ValueError:
-                raise ValueError(f"办公时段格式应为 HH:MM-HH:MM, 多段以逗号分隔: {part!r}") from None
+                raise ValueError(
+                    f"办公时段格式应为 HH:MM-HH:MM, 多段以逗号分隔: {part!r}") from None
             periods.append((begin, end))
         return cls(tuple(periods))
 

@@ -7,15 +7,15 @@ every field optional.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Optional, TypeVar
+from typing import Annotated, Any, Generic, Optional, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import JSON
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.schema import Column
 
-from backend.core.db import TagList
+from backend.core.db import Base, TagList
+from backend.core.labels import LabeledEnum
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def column_label(column: Column) -> str:
 
 
 def read_schema_for(
-    model: type[DeclarativeBase], example: dict[str, Any], hidden: tuple[str, ...] = (),
+    model: type[Base], example: dict[str, Any], hidden: tuple[str, ...] = (),
     nullable: set[str] | None = None, computed: dict[str, tuple[Any, str]] | None = None,
     notes: dict[str, str] | None = None,
 ) -> type[BaseModel]:
@@ -61,7 +61,9 @@ def read_schema_for(
         py_type = column_python_type(column)
         description = column_label(column)
         if isinstance(column.type, SAEnum) and column.type.enum_class is not None:
-            description += " (" + column.type.enum_class.describe() + ")"
+            # Every enum column is made by enum_column_type, of a LabeledEnum.
+            labeled = cast(type[LabeledEnum], column.type.enum_class)
+            description += " (" + labeled.describe() + ")"
         for note in (column.doc, (notes or {}).get(column.name)):
             if note:
                 description += f"。{note}"
@@ -81,9 +83,9 @@ def partial_schema(schema: type[BaseModel], name: str) -> type[BaseModel]:
     """Every field optional and defaulting to None (PATCH bodies, sparse list rows)."""
     fields: dict[str, Any] = {}
     for field_name, info in schema.model_fields.items():
-        annotation = info.annotation
+        annotation: Any = info.annotation  # a type or a typing form: built on at run time
         if info.metadata:
-            annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[misc]
+            annotation = Annotated[(annotation, *info.metadata)]
         fields[field_name] = (
             Optional[annotation],  # noqa: UP045
             Field(default=None, title=info.title, description=info.description),

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.crud import EntitySpec, ParentLink, register
-from backend.core.errors import field_error
 from backend.core.db import utcnow
+from backend.core.errors import field_error
 from backend.fieldwork.models import Patrol, Visit, WorkLog
 from backend.fieldwork.schemas import PatrolCreate, VisitCreate, WorkLogCreate
 from backend.ledgers.models import Household, Resident

@@ -24,7 +24,8 @@ class Patrol(TableBase):
     __table_args__ = {"comment": "巡查记录"}
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码"
     )
     patroller_name: Mapped[str] = mapped_column(String(50), comment="巡查人")
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True, comment="开始时间")
@@ -41,7 +42,8 @@ class Visit(TableBase):
     __table_args__ = {"comment": "走访记录"}
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码"
     )
     household_id: Mapped[int] = mapped_column(
         ForeignKey("household.id", ondelete="RESTRICT"), index=True, comment="走访户"
@@ -61,7 +63,8 @@ class WorkLog(TableBase):
     __table_args__ = {"comment": "工作日志"}
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码"
     )
     author_name: Mapped[str] = mapped_column(String(50), comment="记录人")
     log_date: Mapped[dt.date] = mapped_column(Date, index=True, comment="日期")

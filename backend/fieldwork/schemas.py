@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from backend.core.schemas import CreateSchema
 from backend.core.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.validation import Name
 from backend.fieldwork.models import VisitKind
 from backend.ledgers.schemas import GridCode
-from backend.core.validation import Name
 
 
 def _line_string(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -19,10 +19,12 @@ def _line_string(value: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     coords = value.get("coordinates")
     if value.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2:
-        raise ValueError('轨迹应为 GeoJSON LineString: {"type": "LineString", "coordinates": [[经度, 纬度], ...]}')
+        raise ValueError('轨迹应为 GeoJSON LineString: '
+                         '{"type": "LineString", "coordinates": [[经度, 纬度], ...]}')
     for point in coords:
         if (not isinstance(point, list) or len(point) < 2
-                or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in point[:2])
+                or not all(isinstance(c, int | float) and not isinstance(c, bool)
+                           for c in point[:2])
                 or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)):
             raise ValueError("轨迹中的点应为 [经度, 纬度]")
     return {"type": "LineString", "coordinates": [list(p[:2]) for p in coords]}

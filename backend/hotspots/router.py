@@ -33,7 +33,8 @@ def acknowledge(
     alert_id: AlertId,
     session: SessionDep,
     caller: CurrentCaller,
-    body: Annotated[AcknowledgeBody | None, Body(examples=[{"note": "已通知环卫处加密清运"}])] = None,
+    body: Annotated[AcknowledgeBody | None,
+                    Body(examples=[{"note": "已通知环卫处加密清运"}])] = None,
     if_match: Annotated[str | None, Header(description='乐观锁: 上次读取的 ETag')] = None,
 ) -> Any:
     alert = crud.get_row(session, HOTSPOT_ALERTS, alert_id, caller, "acknowledge")

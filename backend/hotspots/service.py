@@ -17,7 +17,6 @@ pass with no new report (`expires_at`; the SLA tick then marks it expired).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import case as sql_case
@@ -30,7 +29,7 @@ from backend.cases.models import Case, CaseCategory, CaseStatus
 from backend.cases.sla import settings_of
 from backend.core import area_codes
 from backend.core.crud import Caller, check_if_match
-from backend.core.db import utcnow
+from backend.core.db import affected_rows, utcnow
 from backend.core.errors import FieldError, ProblemError
 from backend.hotspots.models import HotspotAlert, HotspotAlertCase, HotspotStatus
 from backend.notifications import service as notify
@@ -69,17 +68,19 @@ class Nearby:
 
 
 def common_area(codes: list[str]) -> str:
-    """The smallest area holding every code: their longest common prefix, in whole levels
-    (two grids of one community: the community's 12 digits)."""
-    return area_codes.whole_levels(os.path.commonprefix(codes))
+    """The smallest area holding every code (two grids of one community: the community's 12
+    digits); "" for codes of two counties, an alert only the system-wide roles see."""
+    shared = [area for area in area_codes.lineage(codes[0])
+              if all(area_codes.within(code, area) for code in codes)]
+    return shared[-1] if shared else ""
 
 
-def nearby_reports(session: Session, case: Case, rule: HotspotRule,
+def nearby_reports(session: Session, case: Case, lat: float, lng: float, rule: HotspotRule,
                    at: dt.datetime) -> list[Nearby]:
-    """Reports of the case's class within the rule's radius and window, other than itself,
-    that may count, each with its alert and whether that is still open at `at`; in one query
-    (the class, the window and a bounding box narrow it in SQL, the exact distance is checked
-    on what is left, as the duplicate check does)."""
+    """Reports of the case's class within the rule's radius of its point (lat, lng) and within
+    its window, other than itself, that may count, each with its alert and whether that is
+    still open at `at`; in one query (the class, the window and a bounding box narrow it in
+    SQL, the exact distance is checked on what is left, as the duplicate check does)."""
     alert_open = ((HotspotAlert.status == HotspotStatus.open)
                   & (HotspotAlert.expires_at > at))
     rows = session.execute(
@@ -92,12 +93,13 @@ def nearby_reports(session: Session, case: Case, rule: HotspotRule,
                Case.status != CaseStatus.cancelled,
                Case.possible_duplicate_of_id.is_(None),
                Case.reported_at >= case.reported_at - rule.window,
-               box_around(Case.lat, Case.lng, case.lat, case.lng, rule.radius_m))
+               box_around(Case.lat, Case.lng, lat, lng, rule.radius_m))
         .order_by(Case.id)
     ).all()
     return [Nearby(case_id, code, grid_code, reported_at, alert_id, bool(is_open))
-            for case_id, code, grid_code, reported_at, lat, lng, alert_id, is_open in rows
-            if metres_between(case.lat, case.lng, lat, lng) <= rule.radius_m]
+            for case_id, code, grid_code, reported_at, other_lat, other_lng, alert_id, is_open
+            in rows if other_lat is not None and other_lng is not None  # (the box's BETWEEN)
+            and metres_between(lat, lng, other_lat, other_lng) <= rule.radius_m]
 
 
 def on_report(session: Session, case: Case, at: dt.datetime | None = None) -> int | None:
@@ -114,8 +116,8 @@ def on_report(session: Session, case: Case, at: dt.datetime | None = None) -> in
                     .with_for_update(key_share=True))
     rule = rule_in_force(session)
     at = at or utcnow()
-    near = nearby_reports(session, case, rule, at)
-    open_alerts = sorted({n.alert_id for n in near if n.alert_open})
+    near = nearby_reports(session, case, case.lat, case.lng, rule, at)
+    open_alerts = sorted({n.alert_id for n in near if n.alert_open and n.alert_id is not None})
     if open_alerts:
         extend_alert(session, open_alerts[0], case, at)
         return open_alerts[0]
@@ -182,10 +184,10 @@ def expire_alerts(session: Session, now: dt.datetime) -> int:
     """Mark expired the open alerts with no new report within their window (the SLA tick
     calls this); how many. They ended at their `expires_at`, whenever the tick ran."""
     table = HotspotAlert.__table__
-    return session.execute(update(table).where(
+    return affected_rows(session.execute(update(table).where(
         table.c.status == HotspotStatus.open, table.c.expires_at <= now,
     ).values(status=HotspotStatus.expired, ended_at=table.c.expires_at,
-             version=table.c.version + 1, updated_at=now)).rowcount
+             version=table.c.version + 1, updated_at=now)))
 
 
 def acknowledge(session: Session, alert: HotspotAlert, caller: Caller, note: str | None,

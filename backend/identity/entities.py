@@ -44,7 +44,8 @@ def validate_assignment(session: Session, data: dict[str, Any], existing: Any) -
             raise field_error(422, "department_code", "职能部门角色必须指定部门")
         if area is not None:
             raise field_error(422, "area_code", "职能部门角色按部门授权, 不指定区域")
-        if session.execute(select(Department.id).where(Department.code == department)).first() is None:
+        known = select(Department.id).where(Department.code == department)
+        if session.execute(known).first() is None:
             raise field_error(422, "department_code", f"部门 '{department}' 不存在")
         return
     if department is not None:
@@ -115,7 +116,8 @@ def validate_rule(_session: Session, data: dict[str, Any], existing: PolicyRule 
     if existing is not None and _is_full_admin_rule(existing):
         raise ProblemError(409, "管理员的全部权限规则 (admin, *, *) 不能修改")
     errors = []
-    for field_name, what, known in (("obj", "对象", known_objects()), ("act", "动作", known_actions())):
+    for field_name, what, known in (("obj", "对象", known_objects()),
+                                    ("act", "动作", known_actions())):
         value = data.get(field_name)
         unknown = [w for w in value.split("|") if w not in known] if value and value != "*" else []
         if unknown:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from backend.core.schemas import CreateSchema
 from backend.core.db import MAX_ID
-from backend.identity.models import Role
+from backend.core.schemas import CreateSchema
 from backend.core.validation import Name, Phone
+from backend.identity.models import Role
 
 Username = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_.-]{2,50}$", title="用户名")]
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from backend.core.db import utcnow
+from backend.core.db import affected_rows, utcnow
 from backend.core.errors import ProblemError, field_error
 from backend.identity import security
 from backend.identity.models import ApiKey, RefreshFamily, Role, RoleAssignment, User
@@ -88,19 +88,19 @@ def refresh_login(session: Session, secret: str, token: str) -> dict[str, Any]:
     now = utcnow()
     successor = security.new_jti()
     family_of_user = (RefreshFamily.id == claims.family) & (RefreshFamily.user_id == claims.user_id)
-    swapped = session.execute(
+    swapped = affected_rows(session.execute(
         update(RefreshFamily)
         .where(family_of_user, RefreshFamily.current_jti == claims.jti,
                RefreshFamily.revoked_at.is_(None), RefreshFamily.expires_at > now)
         .values(current_jti=successor, expires_at=now + REFRESH_LIFETIME)
-    ).rowcount
+    ))
     if swapped != 1:
-        ended = session.execute(
+        ended = affected_rows(session.execute(
             update(RefreshFamily)
             .where(family_of_user, RefreshFamily.revoked_at.is_(None),
                    RefreshFamily.current_jti != claims.jti)
             .values(revoked_at=now)
-        ).rowcount
+        ))
         session.commit()
         if ended:
             log.warning("refresh token of login %s (user %s) used twice: login ended",

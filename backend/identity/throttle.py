@@ -13,6 +13,7 @@ whether or not such a user exists, so the answers tell nothing about which names
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Protocol
 
@@ -93,7 +94,9 @@ class RedisThrottle:
         key = REDIS_PREFIX + username
         try:
             pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(key).expire(key, int(WINDOW.total_seconds()), nx=True).ttl(key)
+            pipe.incr(key)
+            pipe.expire(key, int(WINDOW.total_seconds()), nx=True)
+            pipe.ttl(key)
             failures, _, seconds_left = pipe.execute()
         except self.errors:
             raise ProblemError(503, "登录服务暂不可用 (Redis), 请稍后再试") from None
@@ -101,10 +104,8 @@ class RedisThrottle:
             raise locked_out(seconds_left)
 
     def clear(self, session: Session, username: str) -> None:
-        try:
+        with contextlib.suppress(self.errors):  # the failures then age out with their window
             self.redis.delete(REDIS_PREFIX + username)
-        except self.errors:
-            pass  # the failures then age out with their window
 
 
 def throttle_for(redis_url: str | None) -> Throttle:

@@ -3,21 +3,22 @@
 (No `from __future__ import annotations`: FastAPI reads the closures' annotations.)
 """
 
+from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
-from backend.core import crud
-from backend.spreadsheets import tabular
 from backend.api.deps import CurrentCaller, DatabaseDep, SessionDep, SettingsDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.spreadsheets.limits import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
+from backend.core import crud
 from backend.core.db import MAX_ID
 from backend.imports import service
 from backend.imports.models import ImportMode
 from backend.imports.schemas import ImportJobRead
+from backend.spreadsheets import tabular
+from backend.spreadsheets.limits import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
 
 FILE_DOC = (f"Excel (.xlsx) 或 CSV (UTF-8 / GB18030) 文件, 最大 {MAX_UPLOAD_MB} MB、"
             f"{MAX_ROWS:,} 行数据、{MAX_COLUMNS} 列; 表头用中文列名或字段名, "
@@ -69,7 +70,7 @@ def build_router() -> APIRouter:
 
 
 def _add_entity_routes(router: APIRouter, spec: crud.EntitySpec) -> None:
-    tags = [f"{spec.label} {spec.label_en}"]
+    tags: list[str | Enum] = [f"{spec.label} {spec.label_en}"]
     operation = spec.name.replace("-", "_")
 
     @router.post(
@@ -108,6 +109,6 @@ def _add_entity_routes(router: APIRouter, spec: crud.EntitySpec) -> None:
         format: Annotated[str, Query(pattern="^(xlsx|csv)$", description="xlsx 或 csv")] = "xlsx",
     ) -> Response:
         crud.require(caller, spec, "create")
-        content, media_type, file_name = service.template(spec.name, format)
+        content, media_type, _ = service.template(spec.name, format)
         return Response(content, media_type=media_type,
                         headers=attachment(f"{spec.label}导入模板.{format}"))

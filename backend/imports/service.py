@@ -30,7 +30,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,15 +39,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core import area_codes
-from backend.core import crud
-from backend.spreadsheets import tabular
-from backend.core.errors import FieldError, ProblemError, not_found
-from backend.core.filtering import ListQuery, parse_list_query
 from backend.audit import writer as audit
+from backend.core import area_codes, crud
 from backend.core.db import Database, utcnow
+from backend.core.errors import FieldError, ProblemError, not_found
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
 from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
+from backend.spreadsheets import tabular
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +238,7 @@ class _RowErrors:
             "reason": _zh(reason, column),
         }
 
-    def from_problem(self, row: int, exc: ProblemError, skip: set[str] = frozenset()):
+    def from_problem(self, row: int, exc: ProblemError, skip: Collection[str] = frozenset()):
         if not exc.errors:  # scope (403) and the like: about the row's grid
             field_name = self.spec.scope_column if exc.status == 403 else None
             return [self.make(row, field_name, exc.detail)]
@@ -513,7 +511,7 @@ def submit(db: Database, entity: str, file_name: str, content: bytes, caller: cr
     else:
         _executor.submit(run_job, db, job_id, spec, sheet, caller, mode, file_name, progress)
     with db.session() as session:
-        return job_view(session.get(ImportJob, job_id))
+        return job_view(session.get_one(ImportJob, job_id))
 
 
 def _job_values(outcome: Outcome) -> dict[str, Any]:
@@ -570,7 +568,7 @@ def _fail(db: Database, job_id: int, reason: str, notify: Progress | None = None
     """The job failed for `reason`; the detail also says what was written before (if any)."""
     try:
         with db.session() as session:
-            written = session.get(ImportJob, job_id).written
+            written = session.get_one(ImportJob, job_id).written
             detail = f"{reason}: {_partly_written(written)}" if written else \
                 f"{reason}, 未写入任何数据; 请联系管理员或重新导入"
             _update_job(session, job_id, {"status": ImportStatus.failed, "detail": detail,

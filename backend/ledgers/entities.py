@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from backend.core.crud import EntitySpec, ParentLink, register
 from backend.ledgers.models import Building, Household, Organization, Resident
-from backend.ledgers.schemas import BuildingCreate, HouseholdCreate, OrganizationCreate, ResidentCreate
+from backend.ledgers.schemas import (
+    BuildingCreate,
+    HouseholdCreate,
+    OrganizationCreate,
+    ResidentCreate,
+)
 
 BUILDINGS = register(EntitySpec(
     name="buildings", model=Building, create_schema=BuildingCreate, label="楼栋",

@@ -69,7 +69,8 @@ class Building(TableBase):
     __table_args__ = (Index("ix_building__grid_code_id", "grid_code", "id"), {"comment": "楼栋"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL,
+        comment="网格编码"
     )
     name: Mapped[str] = mapped_column(String(100), comment="楼栋名称")
     address: Mapped[str] = mapped_column(String(200), comment="地址")
@@ -88,7 +89,8 @@ class Household(TableBase):
     __table_args__ = (Index("ix_household__grid_code_id", "grid_code", "id"), {"comment": "户"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL,
+        comment="网格编码"
     )
     building_id: Mapped[int] = mapped_column(
         ForeignKey("building.id", ondelete="RESTRICT"), index=True, comment="楼栋"
@@ -112,7 +114,8 @@ class Resident(TableBase):
     __table_args__ = (Index("ix_resident__grid_code_id", "grid_code", "id"), {"comment": "居民"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL,
+        comment="网格编码"
     )
     household_id: Mapped[int | None] = mapped_column(
         ForeignKey("household.id", ondelete="RESTRICT"), index=True, comment="户"
@@ -140,10 +143,12 @@ class Organization(TableBase):
     __tablename__ = "organization"
     # (grid_code, id): a grid's or an area's rows in the order lists show them, with no sort
     # step (the panel opens ledgers in this order; PostgreSQL needs the id in the index).
-    __table_args__ = (Index("ix_organization__grid_code_id", "grid_code", "id"), {"comment": "组织/单位"})
+    __table_args__ = (Index("ix_organization__grid_code_id", "grid_code", "id"),
+                      {"comment": "组织/单位"})
 
     grid_code: Mapped[str] = mapped_column(
-        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL, comment="网格编码"
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), info=HIERARCHICAL,
+        comment="网格编码"
     )
     name: Mapped[str] = mapped_column(String(200), index=True, comment="名称")
     kind: Mapped[OrganizationKind] = mapped_column(

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from backend.core.schemas import CreateSchema
 from backend.core.db import MAX_ID
+from backend.core.schemas import CreateSchema
+from backend.core.validation import Latitude, Longitude, Name, Phone, ShortText, digits
 from backend.ledgers.id_number import InvalidIdNumber, parse_id_number
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
-from backend.core.validation import Latitude, Longitude, Name, Phone, ShortText, digits
 
 GridCode = Annotated[str, Field(title="网格编码", examples=["410602001002007"]),
                      digits(15, "网格编码")]
@@ -137,8 +137,9 @@ class OrganizationCreate(CreateSchema):
     grid_code: GridCode
     name: Annotated[str, Field(min_length=1, max_length=200, title="名称")]
     kind: Annotated[OrganizationKind, Field(title="类型")]
-    credit_code: Annotated[str | None, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-                                             title="统一社会信用代码")] = None
+    credit_code: Annotated[str | None, Field(
+        pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", title="统一社会信用代码")
+    ] = None
     legal_person: Name | None = None
     phone: Phone | None = None
     address: Annotated[str | None, Field(max_length=200)] = None

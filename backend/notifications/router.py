@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
-from backend.api.deps import CurrentCaller, SessionDep
+from backend.api.deps import CurrentPrincipal, SessionDep
 from backend.api.problems import problem_docs
-from backend.core.errors import ProblemError
 from backend.api.routes import json_response
-from backend.core.db import MAX_ID, utcnow
+from backend.core.db import MAX_ID, affected_rows, utcnow
+from backend.core.errors import ProblemError
 from backend.notifications.models import Notification, NotificationKind
 
 router = APIRouter(prefix="/notifications", tags=["通知 notifications"],
@@ -39,13 +39,13 @@ FIELDS = list(NotificationRead.model_fields)
 
 @router.get("", response_model=NotificationPage, summary="我的通知 My notifications")
 def my_notifications(
-    session: SessionDep, caller: CurrentCaller,
+    session: SessionDep, principal: CurrentPrincipal,
     unread: Annotated[bool, Query(description="只看未读")] = False,
     kind: Annotated[NotificationKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> Any:
-    mine = Notification.user_id == caller.principal.user_id
+    mine = Notification.user_id == principal.user_id
     stmt = select(Notification).where(mine)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
@@ -62,9 +62,9 @@ def my_notifications(
 @router.post("/{notification_id}/read", response_model=NotificationRead,
              summary="标为已读 Mark as read", responses=problem_docs(404, 422))
 def mark_read(notification_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
-              caller: CurrentCaller) -> Any:
+              principal: CurrentPrincipal) -> Any:
     notification = session.get(Notification, notification_id)
-    if notification is None or notification.user_id != caller.principal.user_id:
+    if notification is None or notification.user_id != principal.user_id:
         raise ProblemError(404, f"通知 {notification_id} 不存在")
     if notification.read_at is None:
         notification.read_at = utcnow()
@@ -73,9 +73,9 @@ def mark_read(notification_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: S
 
 
 @router.post("/read-all", summary="全部标为已读 Mark all as read")
-def mark_all_read(session: SessionDep, caller: CurrentCaller) -> dict[str, int]:
+def mark_all_read(session: SessionDep, principal: CurrentPrincipal) -> dict[str, int]:
     result = session.execute(update(Notification).where(
-        Notification.user_id == caller.principal.user_id, Notification.read_at.is_(None)
+        Notification.user_id == principal.user_id, Notification.read_at.is_(None)
     ).values(read_at=utcnow()))
     session.commit()
-    return {"marked": result.rowcount}
+    return {"marked": affected_rows(result)}

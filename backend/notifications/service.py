@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from backend.core import area_codes
 from backend.cases.models import Case
+from backend.core import area_codes
 from backend.core.db import once_per_session
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
@@ -32,7 +32,8 @@ def active_users(session: Session, *conditions) -> list[int]:
 
 
 def _key(kind: NotificationKind, case_id: int | None, user_id: int, dedupe: str | None) -> str:
-    return f"{kind.value}:{case_id if case_id is not None else '-'}:{user_id}:{dedupe or uuid.uuid4().hex}"[:200]
+    case = case_id if case_id is not None else "-"
+    return f"{kind.value}:{case}:{user_id}:{dedupe or uuid.uuid4().hex}"[:200]
 
 
 def send(session: Session, user_ids: list[int], kind: NotificationKind, case: Case | None,

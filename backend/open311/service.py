@@ -18,9 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.core.crud import Caller, create_row
-from backend.core.errors import ProblemError
 from backend.areas.geometry import grid_index
+from backend.cases.entities import CASES
 from backend.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -29,8 +28,9 @@ from backend.cases.models import (
     CaseStatus,
     Department,
 )
-from backend.cases.entities import CASES
+from backend.core.crud import Caller, create_row
 from backend.core.db import BEIJING, utcnow
+from backend.core.errors import ProblemError
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 JSON_TYPE = "application/json"
@@ -79,7 +79,8 @@ def discovery(session: Session, endpoint_url: str) -> dict[str, Any]:
     return {
         "changeset": stamp,
         "contact": "GridLink 网格联动: 请联系本区网格化管理指挥中心",
-        "key_service": "API 密钥由系统管理员签发 (gridlink apikeys create <用户名> --name <系统名称>), "
+        "key_service": "API 密钥由系统管理员签发 "
+                       "(gridlink apikeys create <用户名> --name <系统名称>), "
                        "密钥所属用户须有上报案卷的权限 (cases: create)",
         "endpoints": [{
             "specification": SPECIFICATION,
@@ -237,11 +238,10 @@ def _window(start_date: str | None, end_date: str | None) -> list[Any]:
     and never more than 90 days."""
     start = parse_datetime("start_date", start_date) if start_date else None
     end = parse_datetime("end_date", end_date) if end_date else None
-    if start is None and end is None:
-        end = utcnow()
     if start is None:
+        end = end if end is not None else utcnow()
         start = end - MAX_SPAN
-    if end is None:
+    elif end is None:
         end = start + MAX_SPAN
     if start > end:
         raise Open311Error(400, "start_date 不能晚于 end_date")
@@ -272,7 +272,8 @@ def _reporter_name(first_name: str | None, last_name: str | None) -> str | None:
 
 def _as_open311(exc: ProblemError) -> Open311Error:
     fields = [OPEN311_NAMES.get(e.field, e.field) for e in exc.errors]
-    detail = "; ".join(f"{name}: {e.msg}" for name, e in zip(fields, exc.errors)) or exc.detail
+    detail = "; ".join(f"{name}: {e.msg}"
+                       for name, e in zip(fields, exc.errors, strict=True)) or exc.detail
     return Open311Error(exc.status if exc.status in (403, 404) else 400, detail)
 
 
@@ -293,8 +294,8 @@ def create_request(session: Session, caller: Caller, form: dict[str, str | None]
         raise Open311Error(400, f"坐标 ({lng}, {lat}) 不在任何网格内")
     address = (form.get("address_string") or "").strip() or None
     description = (form.get("description") or "").strip()
-    if form.get("media_url"):  # no media column: the link goes where staff read
-        description = f"{description}\n图片: {form['media_url'].strip()}".strip()
+    if media_url := form.get("media_url"):  # no media column: the link goes where staff read
+        description = f"{description}\n图片: {media_url.strip()}".strip()
     name = _reporter_name(form.get("first_name"), form.get("last_name"))
     phone = (form.get("phone") or "").strip() or None
     body = {

@@ -164,7 +164,8 @@ def draft_case(world: DemoWorld, reported: dt.datetime, grid: GridPlan, source: 
     moves = plan_case(world, reported, grid, category, source, reporter, anonymous, handling)
     return {
         "source": source, "category_code": category["code"], "title": title,
-        "description": f"{SOURCE_PHRASES[source]}: {address}{where}{category['name']}, 请尽快处置。",
+        "description":
+            f"{SOURCE_PHRASES[source]}: {address}{where}{category['name']}, 请尽快处置。",
         "address": address, "lat": lat, "lng": lng, "grid_code": grid.code,
         "reporter_name": reporter.name if reporter else None,
         "reporter_phone": reporter.phone if reporter else None,

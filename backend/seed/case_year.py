@@ -127,7 +127,7 @@ class CaseYear:
                     # found it free would give up after the busy timeout.
                     time.sleep(between_slices)
                     self.begin_slice()
-                    slice_ends = time.monotonic() + slice_seconds
+                    slice_ends = time.monotonic() + (slice_seconds or 0)
                 at, _, kind, item = heapq.heappop(self.queue)
                 if kind == "report":
                     self.receive(at, item)
@@ -195,7 +195,7 @@ class CaseYear:
         playing.done += 1
         action, body = move.action, dict(move.body)
         if action == "file" and case.possible_duplicate_of_id is not None:
-            original = self.session.get(Case, case.possible_duplicate_of_id)
+            original = self.session.get_one(Case, case.possible_duplicate_of_id)
             if original.status in OPEN_STATUSES:  # the same problem: merged, not filed again
                 action = "merge"
                 body = {"original_case_id": original.id, "note": "重复上报, 合并至原案卷"}
@@ -207,6 +207,7 @@ class CaseYear:
                                           CaseTask.status != TaskStatus.returned)
                 .order_by(CaseTask.id.desc()).limit(1)).scalar_one()
         if move.extend is not None:
+            assert case.due_at is not None, "an extension is asked on a running case"
             body["requested_due_at"] = case.due_at + move.extend
         if self.session.is_modified(case):  # one version per action, as over the API
             self.session.flush()
@@ -223,8 +224,10 @@ class CaseYear:
         """Tick the case in the first minute after its light is due to turn yellow, and red
         (after `at`: a case sent back for rework past its due time turns red at once)."""
         unit = self.units[case.category_code]
-        yellow = self.rules.yellow_at(case.sla_started_at, case.due_at, unit)
-        for moment in (yellow, case.due_at):
+        started, due = case.sla_started_at, case.due_at
+        assert started is not None and due is not None, "a running case has its clock"
+        yellow = self.rules.yellow_at(started, due, unit)
+        for moment in (yellow, due):
             moment = max(moment, at)
             minute = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
             self.push(minute, "tick", (case, case.due_at), case)

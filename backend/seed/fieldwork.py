@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from typing import Any
 
 from backend.fieldwork.models import VisitKind
 from backend.seed.vocabulary import (
@@ -76,6 +77,7 @@ def build_visits(world: DemoWorld) -> None:
     for household, residents in world.visit_targets:
         grid = grid_by_code[household["grid_code"]]
         tagged = [p for p in residents if p["key_groups"]]
+        person: dict[str, Any] | None
         if tagged:
             person = r.choice(tagged)
             tags = person["key_groups"]

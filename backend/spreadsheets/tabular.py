@@ -24,9 +24,9 @@ import json
 import re
 import typing
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -37,11 +37,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from backend.spreadsheets import limits
-from backend.core.errors import ProblemError
-from backend.core.schemas import column_python_type
 from backend.core.db import BEIJING
+from backend.core.errors import ProblemError
 from backend.core.labels import LabeledEnum
+from backend.core.schemas import column_python_type
+from backend.spreadsheets import limits
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -201,7 +201,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except ProblemError:
         raise
-    except Exception:  # a damaged or foreign zip: openpyxl raises a dozen different things
+    # A damaged or foreign zip: openpyxl raises a dozen different things (ParseError, KeyError,
+    # TypeError, ValueError, OSError ... in a fuzz of mutated workbooks); each is the file's
+    # fault, and no upload may answer 500.
+    except Exception:  # noqa: BLE001
         raise _unreadable("无法读取该 Excel 文件: 文件已损坏或不是 .xlsx 格式") from None
     try:
         for sheet in book.worksheets:
@@ -252,7 +255,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple]]
 
 
 def read_table(content: bytes, file_name: str, columns: list[TabColumn],
-               known: list[TabColumn] = ()) -> Sheet:
+               known: Sequence[TabColumn] = ()) -> Sheet:
     """Parse an uploaded .xlsx or .csv; 4xx ProblemError for anything that is not a table of ours.
 
     `columns` are the fields rows may carry; `known` further columns that are recognised and
@@ -276,7 +279,9 @@ def read_table(content: bytes, file_name: str, columns: list[TabColumn],
                 return sheet
     except ProblemError:
         raise
-    except Exception:  # a malformed sheet inside a valid zip
+    # A malformed sheet inside a valid zip: openpyxl parses its rows lazily, here, and raises
+    # as many kinds of error as when opening the book (above).
+    except Exception:  # noqa: BLE001
         raise _unreadable("无法读取该文件: 内容已损坏") from None
     names = "、".join(c.label for c in columns[:6])
     raise _unreadable(f"未找到表头: 前 {HEADER_SEARCH_ROWS} 行中没有可识别的列名 (如 {names}); "
@@ -315,16 +320,15 @@ def _read_sheet(name: str, rows: Iterator[tuple[int, tuple]], aliases: dict[str,
     unknown = [h.text for h in sheet.headers if h.field is None]
     if unknown:
         sheet.warnings.append("已忽略无法识别的列: " + "、".join(unknown[:20]))
-    mapped = [h for h in headers if h.field is not None]
-    field_names = {h.field for h in mapped}
+    field_names = set(seen)  # the columns we know, each with its header in `seen`
     for number, values in rows:
         if _blank(values):
             continue
-        cells = {h.field: values[h.position] if h.position < len(values) else None
-                 for h in mapped}
+        cells = {field: values[h.position] if h.position < len(values) else None
+                 for field, h in seen.items()}
         # Our templates and exports carry the field names in a second header row.
         if (not sheet.rows and number == header_row + 1
-                and all(isinstance(v, str) and v.strip() in field_names or v in _BLANK
+                and all((isinstance(v, str) and v.strip() in field_names) or v in _BLANK
                         for v in cells.values())):
             continue
         if len(sheet.rows) >= MAX_ROWS:
@@ -421,10 +425,10 @@ def cell_value(column: TabColumn, value: Any) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        text = _text(value).lower()
-        if text in _TRUE:
+        answer = (_text(value) or "").lower()
+        if answer in _TRUE:
             return True
-        if text in _FALSE:
+        if answer in _FALSE:
             return False
         raise CellError("应为「是」或「否」")
     if kind in ("int", "float"):
@@ -459,7 +463,7 @@ def display(column: TabColumn, value: Any) -> Any:
             value = value.astimezone(BEIJING).replace(tzinfo=None)
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "|".join(getattr(v, "label", v) for v in value)
+        return "|".join(cast(str, getattr(v, "label", v)) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
@@ -509,7 +513,8 @@ def _xlsx_safe(sheet, value: Any, number_format: str | None = None):
             return cell
         return value
     if number_format and isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
+        # openpyxl writes a date as well as a datetime; its stubs name only the latter.
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
         cell.number_format = number_format
         return cell
     return value
@@ -640,7 +645,7 @@ def _instructions(spec, columns: list[TabColumn]) -> list[list[Any]]:
 def template_xlsx(spec, columns: list[TabColumn]) -> bytes:
     """The import template: the data sheet (headers, field names, one example) and 填写说明."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet (`active`, typed as maybe none)
     sheet.title = _sheet_title(spec.label)
     sheet.freeze_panes = "A3"
     example = example_row(spec, columns)

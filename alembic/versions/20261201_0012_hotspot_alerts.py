@@ -1,7 +1,7 @@
 """hot-spot alerts (聚集性预警)
 
-Revision ID: 0009_hotspots
-Revises: 0008_pii
+Revision ID: 0010_hotspots
+Revises: 0009_policy
 Create Date: 2026-11-30 14:47:24.898167
 
 One row per alert, raised at intake when a small class is reported again and again in one
@@ -14,8 +14,8 @@ from alembic import op
 
 import backend.core.db
 
-revision: str = '0009_hotspots'
-down_revision: str | None = '0008_pii'
+revision: str = '0010_hotspots'
+down_revision: str | None = '0009_policy'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
