@@ -26,6 +26,7 @@ from backend.cases.webhooks import WebhookSender
 from backend.core.config import Settings, get_settings
 from backend.core.db import Database
 from backend.entities import ENTITIES
+from backend.hotspots.router import router as hotspot_router
 from backend.identity.policy_release import apply_default_policy
 from backend.identity.principals import PrincipalCache
 from backend.identity.router import keys as api_keys_router
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # dispatch at every level, so a level less is about half the routing cost of a request.
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
+               hotspot_router,
                notifications_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]

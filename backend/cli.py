@@ -146,8 +146,8 @@ app.add_typer(sla_app, name="sla")
 
 @sla_app.command("tick")
 def sla_tick() -> None:
-    """Set yellow and red lights, notify, escalate red cases (idempotent; serve runs it every
-    minute)."""
+    """Set yellow and red lights, notify, escalate red cases, end quiet hot-spot alerts
+    (idempotent; serve runs it every minute)."""
     database = _database()
     try:
         with database.session() as session:
@@ -155,7 +155,8 @@ def sla_tick() -> None:
     finally:
         database.dispose()
     typer.echo(f"scanned {result.scanned:,} open cases in {result.seconds:.2f}s: "
-               f"{result.yellow} yellow, {result.red} red, {result.escalated} escalated")
+               f"{result.yellow} yellow, {result.red} red, {result.escalated} escalated; "
+               f"{result.hotspots_expired} hot-spot alerts expired")
 
 
 @policy_app.command("matrix")

@@ -6,13 +6,14 @@ from backend.cases import entities as _cases  # noqa: F401
 from backend.cases import webhooks as _webhooks  # noqa: F401
 from backend.core.crud import REGISTRY
 from backend.fieldwork import entities as _fieldwork  # noqa: F401
+from backend.hotspots import entities as _hotspots  # noqa: F401
 from backend.identity import entities as _identity  # noqa: F401
 from backend.ledgers import entities as _ledgers  # noqa: F401
 
 ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
-    "departments", "case-categories", "calendar-days", "routing-rules", "cases", "webhooks",
-    "webhook-deliveries", "patrols", "visits", "work-logs",
+    "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
+    "webhooks", "webhook-deliveries", "patrols", "visits", "work-logs",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):

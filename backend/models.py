@@ -8,11 +8,12 @@ from backend.audit import models as audit
 from backend.cases import models as cases
 from backend.core.db import Base
 from backend.fieldwork import models as fieldwork
+from backend.hotspots import models as hotspots
 from backend.identity import models as identity
 from backend.imports import models as imports
 from backend.ledgers import models as ledgers
 from backend.notifications import models as notifications
 from rbac import models as policy
 
-__all__ = ["Base", "areas", "audit", "cases", "fieldwork", "identity", "imports", "ledgers",
-           "notifications", "policy"]
+__all__ = ["Base", "areas", "audit", "cases", "fieldwork", "hotspots", "identity", "imports",
+           "ledgers", "notifications", "policy"]

@@ -14,8 +14,8 @@ SHORT = {"read": "R", "create": "C", "update": "U", "delete": "D", "export": "E"
 
 
 def applicable_actions(obj: str) -> tuple[str, ...]:
-    """Actions that mean something for the object: pii where it has personal data, the case
-    workflow only on cases."""
+    """Actions that mean something for the object: pii where it has personal data, an
+    entity's own actions (the case workflow's, a hot spot's acknowledge) only on it."""
     spec = ENTITIES.get(obj)
     actions = CRUD_ACTIONS + (("pii",) if spec is not None and spec.pii else ())
     return actions + object_actions(obj)
@@ -32,7 +32,8 @@ def matrix_markdown(rules: list[tuple[str, str, str]] | None = None) -> str:
     lines = [
         START,
         "R read · C create · U update · D delete · E export · P personal data unmasked; "
-        "case actions are listed by name. Scope (which rows) comes from each role assignment.",
+        "other actions (the case workflow's, a hot spot's acknowledge) are listed by name. "
+        "Scope (which rows) comes from each role assignment.",
         "",
         "| object | " + " | ".join(f"{r.label} `{r.value}`" for r in roles) + " |",
         "|---|" + "---|" * len(roles),

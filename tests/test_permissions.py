@@ -49,6 +49,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "calendar-days":      ("RCUDE",  "RE",  "R",       "-",       "-",       "-",        "-"),
     "routing-rules":      ("RCUDE",  "-",   "RCU",     "-",       "-",       "-",        "-"),
     "cases":              ("RCUDEP", "RE",  "RCUEP",   "RCEP",    "RCP",     "RC",       "RE"),
+    "hotspot-alerts":     ("RE",     "RE",  "RE",      "R",       "R",       "-",        "-"),
     "webhooks":           ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "webhook-deliveries": ("RE",     "-",   "R",       "-",       "-",       "-",        "R"),
     "patrols":            ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
@@ -59,9 +60,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "policy-rules":       ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "audit-log":          ("RE",     "RE",  "-",       "-",       "-",       "-",        "-"),
 }
-# Written by the system alone (the webhook sender, the audit trail): no route creates, changes
-# or deletes them, whatever the policy grants (the admin's `*`): 405 for everyone.
-READ_ONLY = {"webhook-deliveries", "audit-log"}
+# Written by the system alone (the webhook sender, the audit trail, intake's hot spots): no
+# route creates, changes or deletes them, whatever the policy grants (the admin's `*`): 405
+# for everyone.
+READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts"}
 
 # A personal field of each entity that has them, and the value the admin's row holds: shown
 # as is to a role with P, masked to the other roles that read the entity.

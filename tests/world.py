@@ -16,6 +16,7 @@ DOMAIN_ENTITIES = sorted({
 # accounts, what the system writes): each has tests of its own, here.
 OWN_TESTS = {
     "calendar-days": "test_sla.py", "routing-rules": "test_workflow.py",
+    "hotspot-alerts": "test_hotspots.py",
     "webhooks": "test_webhooks.py", "webhook-deliveries": "test_webhooks.py",
     "users": "test_auth.py", "role-assignments": "test_auth.py",
     "policy-rules": "test_policy_changes.py", "audit-log": "test_audit.py",

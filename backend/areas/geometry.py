@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from itertools import chain
@@ -10,7 +11,7 @@ from typing import Any
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
-from sqlalchemy import event, func, select
+from sqlalchemy import ColumnElement, and_, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Grid
@@ -46,6 +47,31 @@ def validate_polygon(value: Any) -> dict[str, Any] | None:
     if polygon.area == 0:
         raise ValueError("边界多边形面积为零")
     return {"type": "Polygon", "coordinates": [[list(p[:2]) for p in ring] for ring in rings]}
+
+
+# --- distances ---------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+def metres_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine): exact enough at tens of metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def box_around(lat_column: Any, lng_column: Any, lat: float, lng: float,
+               metres: float) -> ColumnElement[bool]:
+    """The points within a box `metres` either side of (lat, lng), as SQL: a prefilter the
+    indexes of the other conditions narrow first; the exact distance (metres_between) is
+    checked on the few rows it lets through."""
+    dlat = metres / METRES_PER_DEGREE_LAT
+    dlng = metres / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    return and_(lat_column.between(lat - dlat, lat + dlat),
+                lng_column.between(lng - dlng, lng + dlng))
 
 
 # --- the grid locator ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The SLA tick: lights turn yellow and red, people are told, red cases are escalated (督办).
+"""The SLA tick: lights turn yellow and red, people are told, red cases are escalated (督办);
+hot-spot alerts with no new report within their window end (backend/hotspots/service.py).
 
 Run every minute by `gridlink serve` and on demand by `gridlink sla tick`.
 
@@ -34,6 +35,7 @@ from backend.cases.sla import deadlines
 from backend.cases.webhooks import CASE_FIELDS
 from backend.core import area_codes
 from backend.core.db import Database, utcnow
+from backend.hotspots import service as hotspots
 from backend.identity.models import Role, RoleAssignment
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
@@ -51,6 +53,7 @@ class TickResult:
     yellow: int = 0
     red: int = 0
     escalated: int = 0
+    hotspots_expired: int = 0
     chunks: int = 0
     seconds: float = 0.0
 
@@ -89,6 +92,7 @@ def tick(session: Session, now: dt.datetime | None = None, *,
     `case_ids` limits the tick to those cases (the demo seed ticks each case when its light is
     due to change). `progress` is called after each chunk is written, before its commit.
     `commit` False leaves the whole tick to the caller's transaction (the seed's).
+    A whole tick (no `case_ids`) also ends the hot-spot alerts whose time has run out.
     """
     started = time.perf_counter()
     now = now or utcnow()
@@ -118,6 +122,8 @@ def tick(session: Session, now: dt.datetime | None = None, *,
             progress(result)
         if commit:
             session.commit()
+    if case_ids is None:
+        result.hotspots_expired = hotspots.expire_alerts(session, now)
     if commit:
         session.commit()  # ends the scan's transaction when nothing changed
     result.seconds = time.perf_counter() - started
@@ -219,7 +225,7 @@ class TickScheduler:
             try:
                 with self.database.session() as session:
                     result = tick(session)
-                if result.yellow or result.red or result.escalated:
+                if result.yellow or result.red or result.escalated or result.hotspots_expired:
                     log.info("sla tick: %s", result)
             except Exception:  # the next minute tries again; the request path is unaffected
                 log.exception("sla tick failed")

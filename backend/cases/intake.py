@@ -1,52 +1,41 @@
-"""What happens the moment a report comes in: likely duplicates, and alerts to neighbours.
+"""What happens the moment a report comes in: likely duplicates, alerts to neighbours, hot spots.
 
 Many hotline calls describe the same problem; a new report of the same small class within
 50 m of a case still open from the last 7 days is flagged (the dispatcher may merge it). An
 emergency alerts the chiefs of the adjacent grids ("某一网格发生情况相邻网格第一时间赶到协助处理").
+The same small class reported again and again in one place raises a hot-spot alert
+(backend/hotspots/service.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.areas.geometry import grid_index
+from backend.areas.geometry import box_around, grid_index, metres_between
 from backend.cases.models import OPEN_STATUSES, Case, HandlingType
+from backend.hotspots import service as hotspots
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW = dt.timedelta(days=7)
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def metres_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine): exact enough at tens of metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def likely_duplicate(session: Session, case: Case) -> Case | None:
     """The nearest open case of the same class within 50 m reported in the last 7 days."""
     if case.lat is None or case.lng is None:
         return None
-    # A bounding box the indexes can use first; the exact distance is checked after.
-    dlat = DUPLICATE_RADIUS_M / 111_320
-    dlng = DUPLICATE_RADIUS_M / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
     candidates = session.execute(
         select(Case).where(
             Case.id != case.id,
             Case.category_code == case.category_code,
             Case.status.in_(OPEN_STATUSES),
             Case.reported_at >= case.reported_at - DUPLICATE_WINDOW,
-            Case.lat.between(case.lat - dlat, case.lat + dlat),
-            Case.lng.between(case.lng - dlng, case.lng + dlng),
+            box_around(Case.lat, Case.lng, case.lat, case.lng, DUPLICATE_RADIUS_M),
         )
     ).scalars()
     near = [(metres_between(case.lat, case.lng, c.lat, c.lng), c.id, c) for c in candidates
@@ -75,3 +64,4 @@ def on_intake(session: Session, case: Case, at: dt.datetime | None = None) -> No
                                 updated_at=case.updated_at))
         set_committed_value(case, "possible_duplicate_of_id", original.id)
     alert_neighbours(session, case, at)
+    hotspots.on_report(session, case, at)

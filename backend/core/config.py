@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     # Ledger imports of up to this many rows run within the upload request; larger ones in the
     # worker's import thread while the client polls the job.
     import_inline_rows: int = Field(2000, ge=0)
+    # Hot spots (聚集性预警, backend/hotspots/): a small class reported this many times within
+    # this many metres within this many days raises an alert. 3, not 2: two reports of one
+    # class near each other happen by chance in any busy street, three in a week at one spot
+    # are a pattern (and a repeat call about the same problem is a duplicate, not counted).
+    # 200 m: a block, about the span of a small grid (100-150 households), what one grid chief
+    # walks past on a patrol. 7 days: the duplicate check's window and the weekly cycle the
+    # plans review work on (日清周结); an alert with no new report for as long ends by itself.
+    hotspot_threshold: int = Field(3, ge=2, le=100)
+    hotspot_radius_m: int = Field(200, ge=10, le=5000)
+    hotspot_window_days: int = Field(7, ge=1, le=90)
     # On SQLite, how long a writer waits for the database's one write lock (seconds) before
     # the API answers 503 with Retry-After.
     sqlite_busy_timeout: float = Field(30.0, gt=0)

@@ -18,6 +18,7 @@ class NotificationKind(LabeledEnum):
     escalation = ("escalation", "督办")
     summons = ("summons", "吹哨报到")
     adjacent_alert = ("adjacent_alert", "相邻网格预警")
+    hotspot = ("hotspot", "聚集性预警")
     rework = ("rework", "返工")
     extension = ("extension", "延期申请")
 
