@@ -1,0 +1,134 @@
+"""The command center's figures, as of now: one call refreshes the whole screen.
+
+Open cases by status and light, by department and by grid (the map's colours), the red list
+with hours overdue, the newest reports, the escalated cases and the open cases as points: one
+request whatever the number of grids (the map's boundaries come once from `grid_map`).
+
+Lights: a running case (dispatched or processing) is red once its due time has passed,
+exactly, as of now; yellow as the SLA tick last set it (at most a tick behind, backend/cases/
+escalation.py), since "80 % of the allowed office time used" needs the working calendar,
+not SQL; green otherwise. Cases not running have no light: waiting for dispatch (reported,
+filed) or handled and waiting for verification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from backend.areas.models import Grid
+from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.models import OPEN_STATUSES, Department, Light
+from backend.core.crud import Caller
+from backend.core.db import utcnow
+from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions
+
+DEFAULT_LIST_LIMIT = 20
+DEFAULT_POINTS_LIMIT = 5000
+
+
+def _light(now: dt.datetime):
+    running = CASE.status.in_(RUNNING_STATUSES)
+    return case((and_(running, CASE.due_at < now), Light.red.value),
+                (and_(running, CASE.light == Light.yellow), Light.yellow.value),
+                (running, Light.green.value), else_=None)
+
+
+def _hours_overdue(due_at: dt.datetime, now: dt.datetime) -> float:
+    return round((now - due_at).total_seconds() / 3600, 1)
+
+
+def command_center(session: Session, *, caller: Caller, subject: Subject,
+                   now: dt.datetime | None = None, limit: int = DEFAULT_LIST_LIMIT,
+                   points_limit: int = DEFAULT_POINTS_LIMIT) -> dict[str, Any]:
+    now = now or utcnow()
+    conditions = case_conditions(session, caller, subject)
+    is_open = CASE.status.in_(OPEN_STATUSES)
+    light = _light(now).label("light")
+    red = and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)
+
+    by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
+    by_light = dict.fromkeys((lt.value for lt in Light), 0)
+    by_department: dict[str | None, dict[str, Any]] = {}
+    for status, lit, department, count in session.execute(
+            select(CASE.status, light, CASE.department_code, func.count())
+            .where(*conditions, is_open).group_by(CASE.status, light, CASE.department_code)):
+        by_status[status] += count
+        if lit is not None:
+            by_light[lit] += count
+        entry = by_department.setdefault(department, {"open": 0, "red": 0})
+        entry["open"] += count
+        entry["red"] += count if lit == Light.red.value else 0
+
+    grids = [{"code": code, "open": int(n_open), "red": int(n_red)} for code, n_open, n_red in
+             session.execute(select(CASE.grid_code, func.count(),
+                                    func.coalesce(func.sum(case((red, 1), else_=0)), 0))
+                             .where(*conditions, is_open).group_by(CASE.grid_code)
+                             .order_by(CASE.grid_code))]
+
+    red_rows = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.grid_code, CASE.category_code,
+               CASE.department_code, CASE.due_at, CASE.escalation_level, CASE.status)
+        .where(*conditions, red).order_by(CASE.due_at, CASE.id).limit(limit)).all()
+    escalated_filter = and_(is_open, CASE.escalation_level > 0)
+    escalated_count = session.execute(
+        select(func.count()).where(*conditions, escalated_filter)).scalar_one()
+    escalated_rows = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.grid_code, CASE.department_code,
+               CASE.escalation_level, CASE.escalated_at, CASE.due_at, CASE.status)
+        .where(*conditions, escalated_filter)
+        .order_by(CASE.escalated_at.desc(), CASE.id.desc()).limit(limit)).all()
+    newest = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.source, CASE.priority,
+               CASE.category_code, CASE.grid_code, CASE.reported_at)
+        .where(*conditions).order_by(CASE.reported_at.desc(), CASE.id.desc()).limit(limit)).all()
+    points = session.execute(
+        select(CASE.id, CASE.code, CASE.status, light, CASE.grid_code, CASE.lat, CASE.lng)
+        .where(*conditions, is_open, CASE.lat.is_not(None), CASE.lng.is_not(None))
+        .order_by(CASE.id.desc()).limit(points_limit + 1)).all()
+
+    codes = set(by_department) | {r.department_code for r in (*red_rows, *escalated_rows)}
+    names = _department_names(session, codes)
+    return {
+        "as_of": now,
+        "open": sum(by_status.values()),
+        "by_status": by_status,
+        "by_light": by_light,
+        "by_department": sorted(
+            ({"code": code, "name": names.get(code) if code else "未派遣", **figures}
+             for code, figures in by_department.items()),
+            key=lambda d: (-d["red"], -d["open"], d["code"] or "")),
+        "grids": grids,
+        "red_list": [{**row._asdict(), "department_name": names.get(row.department_code),
+                      "hours_overdue": _hours_overdue(row.due_at, now)} for row in red_rows],
+        "escalated": escalated_count,
+        "escalated_list": [{**row._asdict(), "department_name": names.get(row.department_code)}
+                           for row in escalated_rows],
+        "newest": [row._asdict() for row in newest],
+        "points": [row._asdict() for row in points[:points_limit]],
+        "points_truncated": len(points) > points_limit,
+    }
+
+
+def _department_names(session: Session, codes: set[str | None]) -> dict[str, str]:
+    codes = {c for c in codes if c is not None}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Department.code, Department.name)
+                                .where(Department.code.in_(codes))).tuples().all())
+
+
+def grid_map(session: Session, *, caller: Caller, subject: Subject) -> dict[str, Any]:
+    """The grids within the caller's scope as a GeoJSON FeatureCollection (boundary, code,
+    name, community): the map the command center colours with `command_center`'s grids."""
+    rows = session.execute(
+        select(Grid.code, Grid.name, Grid.community_code, Grid.boundary)
+        .where(*grid_conditions(session, caller, subject)).order_by(Grid.code)).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": row.boundary,
+         "properties": {"code": row.code, "name": row.name,
+                        "community_code": row.community_code}}
+        for row in rows]}
