@@ -54,7 +54,7 @@ import orjson  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from starlette.datastructures import QueryParams  # noqa: E402
 
-from backend.api import crud  # noqa: E402
+from backend.core import crud  # noqa: E402
 from backend.core.filtering import parse_list_query  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import Database, _sqlite_pragmas  # noqa: E402

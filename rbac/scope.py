@@ -68,14 +68,16 @@ def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bo
     return grants_condition(principal.require(spec.name, action), spec)
 
 
-def grants_condition(grants: list[Grant], spec) -> ColumnElement[bool] | None:
+def grants_condition(grants: list[Grant], spec, area_column=None) -> ColumnElement[bool] | None:
     """The rows of `spec` that `grants` reach, as SQL; None when unrestricted.
 
     The one rule of scope_condition, for grants a caller holds for another object: the KPI
-    figures (object `kpi`) count the cases its grants reach exactly as a read of cases would."""
+    figures (object `kpi`) count the cases its grants reach exactly as a read of cases would.
+    `area_column` stands for the scope column, as an expression of it (the KPI module's keeps
+    SQLite from choosing the code's index over a time index, backend/kpi/scope.py)."""
     if spec.scope_column is None:
         return None
-    column = spec.model.__table__.c[spec.scope_column]
+    column = spec.model.__table__.c[spec.scope_column] if area_column is None else area_column
     conditions = []
     for grant in grants:
         if grant.is_global:

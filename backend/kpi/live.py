@@ -1,8 +1,9 @@
 """The command center's figures, as of now: one call refreshes the whole screen.
 
 Open cases by status and light, by department and by grid (the map's colours), the red list
-with hours overdue, the newest reports, the escalated cases and the open cases as points: one
-request whatever the number of grids (the map's boundaries come once from `grid_map`).
+with hours overdue and escalation (督办) level, how many open cases are escalated, the newest
+reports and the open cases as points: one request whatever the number of grids (the map's
+boundaries come once from `grid_map`).
 
 Lights: a running case (dispatched or processing) is red once its due time has passed,
 exactly, as of now; yellow as the SLA tick last set it (at most a tick behind, backend/cases/
@@ -49,49 +50,50 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
     is_open = CASE.status.in_(OPEN_STATUSES)
     light = _light(now).label("light")
     red = and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)
+    escalated = (CASE.escalation_level > 0).label("escalated")
 
+    # One pass over the open cases, grouped in the database: a few hundred groups at most
+    # (statuses x lights x departments x grids), added up here into the screen's figures.
     by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
     by_light = dict.fromkeys((lt.value for lt in Light), 0)
     by_department: dict[str | None, dict[str, Any]] = {}
-    for status, lit, department, count in session.execute(
-            select(CASE.status, light, CASE.department_code, func.count())
-            .where(*conditions, is_open).group_by(CASE.status, light, CASE.department_code)):
+    by_grid: dict[str, dict[str, Any]] = {}
+    escalated_count = 0
+    for status, lit, department, grid, is_escalated, count in session.execute(
+            select(CASE.status, light, CASE.department_code, CASE.grid_code, escalated,
+                   func.count()).where(*conditions, is_open)
+            .group_by(CASE.status, light, CASE.department_code, CASE.grid_code, escalated)):
+        is_red = count if lit == Light.red.value else 0
         by_status[status] += count
         if lit is not None:
             by_light[lit] += count
-        entry = by_department.setdefault(department, {"open": 0, "red": 0})
-        entry["open"] += count
-        entry["red"] += count if lit == Light.red.value else 0
+        for entry in (by_department.setdefault(department, {"open": 0, "red": 0}),
+                      by_grid.setdefault(grid, {"open": 0, "red": 0})):
+            entry["open"] += count
+            entry["red"] += is_red
+        escalated_count += count if is_escalated else 0
 
-    grids = [{"code": code, "open": int(n_open), "red": int(n_red)} for code, n_open, n_red in
-             session.execute(select(CASE.grid_code, func.count(),
-                                    func.coalesce(func.sum(case((red, 1), else_=0)), 0))
-                             .where(*conditions, is_open).group_by(CASE.grid_code)
-                             .order_by(CASE.grid_code))]
-
+    # The red list and the points: first the ids, from the open-cases index alone (sorted
+    # there), then only those rows; one query would fetch every open case's row to sort them.
+    red_ids = (select(CASE.id).where(*conditions, red).order_by(CASE.due_at, CASE.id)
+               .limit(limit).scalar_subquery())
     red_rows = session.execute(
-        select(CASE.id, CASE.code, CASE.title, CASE.grid_code, CASE.category_code,
-               CASE.department_code, CASE.due_at, CASE.escalation_level, CASE.status)
-        .where(*conditions, red).order_by(CASE.due_at, CASE.id).limit(limit)).all()
-    escalated_filter = and_(is_open, CASE.escalation_level > 0)
-    escalated_count = session.execute(
-        select(func.count()).where(*conditions, escalated_filter)).scalar_one()
-    escalated_rows = session.execute(
-        select(CASE.id, CASE.code, CASE.title, CASE.grid_code, CASE.department_code,
-               CASE.escalation_level, CASE.escalated_at, CASE.due_at, CASE.status)
-        .where(*conditions, escalated_filter)
-        .order_by(CASE.escalated_at.desc(), CASE.id.desc()).limit(limit)).all()
+        select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.grid_code, CASE.category_code,
+               CASE.department_code, CASE.due_at, CASE.escalation_level, CASE.escalated_at)
+        .where(CASE.id.in_(red_ids)).order_by(CASE.due_at, CASE.id)).all()
     newest = session.execute(
         select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.source, CASE.priority,
                CASE.category_code, CASE.grid_code, CASE.reported_at)
         .where(*conditions).order_by(CASE.reported_at.desc(), CASE.id.desc()).limit(limit)).all()
+    point_ids = (select(CASE.id).where(*conditions, is_open).order_by(CASE.id.desc())
+                 .limit(points_limit + 1).scalar_subquery())
     points = session.execute(
         select(CASE.id, CASE.code, CASE.status, light, CASE.grid_code, CASE.lat, CASE.lng)
-        .where(*conditions, is_open, CASE.lat.is_not(None), CASE.lng.is_not(None))
-        .order_by(CASE.id.desc()).limit(points_limit + 1)).all()
+        .where(CASE.id.in_(point_ids)).order_by(CASE.id.desc())).all()
+    located = [row._asdict() for row in points[:points_limit] if row.lat is not None
+               and row.lng is not None]
 
-    codes = set(by_department) | {r.department_code for r in (*red_rows, *escalated_rows)}
-    names = _department_names(session, codes)
+    names = _department_names(session, set(by_department) | {r.department_code for r in red_rows})
     return {
         "as_of": now,
         "open": sum(by_status.values()),
@@ -101,14 +103,12 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
             ({"code": code, "name": names.get(code) if code else "未派遣", **figures}
              for code, figures in by_department.items()),
             key=lambda d: (-d["red"], -d["open"], d["code"] or "")),
-        "grids": grids,
+        "grids": [{"code": code, **figures} for code, figures in sorted(by_grid.items())],
+        "escalated": escalated_count,
         "red_list": [{**row._asdict(), "department_name": names.get(row.department_code),
                       "hours_overdue": _hours_overdue(row.due_at, now)} for row in red_rows],
-        "escalated": escalated_count,
-        "escalated_list": [{**row._asdict(), "department_name": names.get(row.department_code)}
-                           for row in escalated_rows],
         "newest": [row._asdict() for row in newest],
-        "points": [row._asdict() for row in points[:points_limit]],
+        "points": located,
         "points_truncated": len(points) > points_limit,
     }
 

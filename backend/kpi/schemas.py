@@ -119,9 +119,9 @@ class CommandCenter(BaseModel):
     by_light: dict[str, int] = Field(description="在办案卷按亮灯: red 超期, yellow 预警, green 正常")
     by_department: list[DepartmentOpen]
     grids: list[GridOpen] = Field(description="各网格未办结与红灯数 (地图着色)")
-    red_list: list[dict[str, Any]] = Field(description="红灯案卷, 超期最久者在前, 含超期小时数")
     escalated: int = Field(description="督办中的未办结案卷")
-    escalated_list: list[dict[str, Any]]
+    red_list: list[dict[str, Any]] = Field(
+        description="红灯案卷, 超期最久者在前, 含部门、超期小时数与督办级别")
     newest: list[dict[str, Any]] = Field(description="最新上报")
     points: list[dict[str, Any]] = Field(description="未办结案卷的位置 (最新者在前)")
     points_truncated: bool = Field(description="位置点超过上限, 只给出了最新的部分")

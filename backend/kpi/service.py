@@ -19,7 +19,9 @@ the subject reach:
   overdue at T: open, due_at before T, not handled before T.
 - satisfaction: of the cases closed in P, those evaluated (1–5); satisfied: 4 or 5.
 
-Rates are fractions (0–1) and None when their denominator is 0 (nothing due: no rate, not 0).
+Rates and the score from these counts: backend/kpi/rates.py. How each query stays on one
+index (the counts add up over disjoint parts): backend/kpi/sql.py and the indexes of
+migration 0011 (benchmarks/RESULTS.md, "KPI endpoints").
 """
 
 from __future__ import annotations
@@ -31,61 +33,33 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from backend.areas.models import Area, Grid
 from backend.cases.entities import RUNNING_STATUSES
 from backend.cases.models import OPEN_STATUSES, CaseStatus, Department
 from backend.cases.sla import settings_of
 from backend.core import area_codes
-from backend.core.config import Settings
 from backend.core.crud import Caller
 from backend.core.db import utcnow
-from backend.areas.models import Area, Grid
-from backend.kpi.buckets import as_date, beijing_day, beijing_week
 from backend.kpi.periods import Period
+from backend.kpi.rates import rates_of, score_of
 from backend.kpi.scope import CASE, Subject, case_conditions
+from backend.kpi.sql import as_date, beijing_day, beijing_week, unindexed
 
 CLOSED, CANCELLED, HANDLED = CaseStatus.closed, CaseStatus.cancelled, CaseStatus.handled
-RATE_DIGITS = 4
-SCORE_DIGITS = 1
+# In the queries that pick cases by time the status is a filter, never the way in: SQLite
+# would otherwise walk the status index over every closed case (backend/kpi/sql.py).
+STATUS = unindexed(CASE.status)
 
-# Rankings: what a row is grouped by, as SQL over the case table.
+# Rankings: what a row is grouped by, as SQL over the case table. Expressions, not the bare
+# columns: SQLite would walk a column's own index, over every case, to group without sorting.
 RANK_KEYS = {
-    "department": CASE.department_code,
+    "department": unindexed(CASE.department_code),
     "street": func.substr(CASE.grid_code, 1, area_codes.STREET_LENGTH),
     "community": func.substr(CASE.grid_code, 1, area_codes.COMMUNITY_LENGTH),
-    "grid": CASE.grid_code,
+    "grid": unindexed(CASE.grid_code),
 }
-
-
-# What each figure is called, for every client (GET /api/v1/labels): zh-CN, English.
-FIGURE_LABELS = {
-    "reported": ("上报数", "reported"),
-    "filed": ("立案数", "filed"),
-    "dispatched": ("派遣数", "dispatched"),
-    "closed": ("结案数", "closed"),
-    "cancelled": ("作废数", "cancelled"),
-    "due": ("应结案数", "due"),
-    "closed_on_time": ("按期结案数", "closed on time"),
-    "handled": ("处置数", "handled"),
-    "handled_on_time": ("按期处置数", "handled on time"),
-    "reworked": ("返工案卷数", "reworked cases"),
-    "reworks": ("返工次数", "reworks"),
-    "extended": ("延期案卷数", "extended cases"),
-    "open": ("未办结数", "open"),
-    "overdue": ("超期未处置数", "overdue"),
-    "evaluated": ("评价数", "evaluated"),
-    "satisfied": ("满意数", "satisfied"),
-    "average": ("平均满意度", "average satisfaction"),
-    "closure_rate": ("结案率", "closure rate"),
-    "on_time_closure_rate": ("按期结案率", "on-time closure rate"),
-    "handling_rate": ("处置率", "handling rate"),
-    "on_time_handling_rate": ("按期处置率", "on-time handling rate"),
-    "rework_rate": ("返工率", "rework rate"),
-    "extension_rate": ("延期率", "extension rate"),
-    "overdue_rate": ("超期率", "overdue rate"),
-    "satisfaction_rate": ("满意率", "satisfaction rate"),
-    "score": ("综合得分", "score"),
-    "grade": ("等级", "grade"),
-}
+DUE_FIGURES = ("due", "closed", "closed_on_time", "handled", "handled_on_time", "reworked",
+               "reworks", "extended")
 
 
 def _count(condition: ColumnElement[bool]):
@@ -96,21 +70,21 @@ def _within(column, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]
     return and_(column >= start, column < end)
 
 
-def due_condition(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
-    """Due in [start, end): the deadline in force falls in it; a case closed without any
-    deadline is due when it closed."""
-    return and_(CASE.status != CANCELLED, or_(
-        _within(CASE.due_at, start, end),
-        and_(CASE.due_at.is_(None), CASE.status == CLOSED, _within(CASE.closed_at, start, end))))
+def due_parts(start: dt.datetime, end: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """Due in [start, end), as two disjoint conditions whose counts add up, each answered by
+    one index (an OR of both fetches every row): the deadline in force falls in it; or, for a
+    case closed without any deadline, its closing does."""
+    return (and_(_within(CASE.due_at, start, end), STATUS != CANCELLED),
+            and_(_within(CASE.closed_at, start, end), STATUS == CLOSED, CASE.due_at.is_(None)))
 
 
 def _due_columns() -> list:
-    done = CASE.status.in_((HANDLED, CLOSED))
+    done = STATUS.in_((HANDLED, CLOSED))
     no_deadline = CASE.due_at.is_(None)
     return [
         func.count().label("due"),
-        _count(CASE.status == CLOSED).label("closed"),
-        _count(and_(CASE.status == CLOSED, or_(no_deadline, CASE.closed_at <= CASE.due_at))
+        _count(STATUS == CLOSED).label("closed"),
+        _count(and_(STATUS == CLOSED, or_(no_deadline, CASE.closed_at <= CASE.due_at))
                ).label("closed_on_time"),
         _count(done).label("handled"),
         _count(and_(done, or_(no_deadline, func.coalesce(CASE.handled_at, CASE.closed_at)
@@ -121,71 +95,38 @@ def _due_columns() -> list:
     ]
 
 
-DUE_FIGURES = ("due", "closed", "closed_on_time", "handled", "handled_on_time", "reworked",
-               "reworks", "extended")
-
-
-def _open_at(at: dt.datetime, now: dt.datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(open at `at`, overdue at `at`) as conditions. Up to now the case's status tells (a
-    case leaves the open statuses exactly when closed_at is set), which the status index
-    answers; before, its times do."""
+def open_parts(at: dt.datetime, now: dt.datetime
+               ) -> tuple[tuple[ColumnElement[bool], ColumnElement[bool]], ...]:
+    """(open at `at`, overdue at `at`), as disjoint parts whose counts add up. Up to now the
+    status tells (a case leaves the open statuses exactly when closed_at is set), which the
+    open-cases index answers; before, its times do: not closed at all, or closed since."""
     if at >= now:
-        return (CASE.status.in_(OPEN_STATUSES),
-                and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now))
-    is_open = and_(CASE.reported_at < at, or_(CASE.closed_at.is_(None), CASE.closed_at >= at))
-    return is_open, and_(CASE.due_at < at, or_(CASE.handled_at.is_(None), CASE.handled_at >= at))
+        return ((CASE.status.in_(OPEN_STATUSES),
+                 and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)),)
+    overdue = and_(CASE.due_at < at, or_(CASE.handled_at.is_(None), CASE.handled_at >= at))
+    return ((and_(CASE.closed_at.is_(None), CASE.reported_at < at), overdue),
+            (and_(CASE.closed_at >= at, CASE.reported_at < at), overdue))
 
 
-def _fraction(part: int | None, whole: int | None) -> float | None:
-    return part / whole if whole else None
+def _as_of(period: Period, now: dt.datetime) -> dt.datetime:
+    return min(period.end, now)
 
 
-def _fractions(figures: dict[str, Any]) -> dict[str, float | None]:
-    """The standard rates from the counts, unrounded: the one place each is divided."""
-    due = figures["due"]
-    return {
-        "closure_rate": _fraction(figures["closed"], due),  # 结案率
-        "on_time_closure_rate": _fraction(figures["closed_on_time"], due),  # 按期结案率
-        "handling_rate": _fraction(figures["handled"], due),  # 处置率
-        "on_time_handling_rate": _fraction(figures["handled_on_time"], due),  # 按期处置率
-        "rework_rate": _fraction(figures["reworked"], due),  # 返工率
-        "extension_rate": _fraction(figures["extended"], due),  # 延期率
-        "overdue_rate": _fraction(figures["overdue"], figures["open"]),  # 超期率
-        "satisfaction_rate": _fraction(figures.get("satisfied"), figures.get("evaluated")),  # 满意率
-    }
-
-
-def rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
-    """The rates as shown: fractions rounded to RATE_DIGITS, None where nothing to divide."""
-    return {name: None if value is None else round(value, RATE_DIGITS)
-            for name, value in _fractions(figures).items()}
-
-
-def score_of(figures: dict[str, Any], settings: Settings) -> tuple[float | None, str | None]:
-    """The department score (0–100) with the published weights, from the unrounded rates, and
-    its grade; (None, None) when nothing was due. With nothing open, nothing is overdue:
-    1 − 超期率 counts whole."""
-    rates = _fractions(figures)
-    if rates["handling_rate"] is None:
-        return None, None
-    overdue = rates["overdue_rate"] or 0.0
-    score = (settings.kpi_weight_handled * rates["handling_rate"]
-             + settings.kpi_weight_handled_on_time * rates["on_time_handling_rate"]
-             + settings.kpi_weight_not_reworked * (1 - rates["rework_rate"])
-             + settings.kpi_weight_not_overdue * (1 - overdue)
-             + settings.kpi_weight_not_extended * (1 - rates["extension_rate"]))
-    score = round(score, SCORE_DIGITS)
-    return score, grade_of(score, settings)
-
-
-def grade_of(score: float, settings: Settings) -> str:
-    if score >= settings.kpi_grade_a:
-        return "A"
-    if score >= settings.kpi_grade_b:
-        return "B"
-    if score >= settings.kpi_grade_c:
-        return "C"
-    return "D"
+def _grouped(session: Session, key, columns: list, conditions: list,
+             parts: Iterable[ColumnElement[bool]]) -> dict[Any, dict[str, int]]:
+    """Counts per key (None: one total), added up over the disjoint parts."""
+    totals: dict[Any, dict[str, int]] = {}
+    keys = [key] if key is not None else []
+    for part in parts:
+        stmt = select(*keys, *columns).where(*conditions, part)
+        if key is not None:
+            stmt = stmt.group_by(key)
+        for row in session.execute(stmt):
+            values = row._asdict()
+            entry = totals.setdefault(values.pop("key", None), {})
+            for name, value in values.items():
+                entry[name] = entry.get(name, 0) + int(value)
+    return totals
 
 
 def _subquery_count(conditions: list, condition: ColumnElement[bool]):
@@ -196,35 +137,39 @@ def flow_counts(session: Session, conditions: list, period: Period) -> dict[str,
     """Reported, filed, dispatched, closed and cancelled in the period: one statement, each
     count on its own time column's index."""
     start, end = period.start, period.end
+    closed_in = _within(CASE.closed_at, start, end)
     row = session.execute(select(
         _subquery_count(conditions, _within(CASE.reported_at, start, end)).label("reported"),
         _subquery_count(conditions, _within(CASE.filed_at, start, end)).label("filed"),
         _subquery_count(conditions, _within(CASE.dispatched_at, start, end)).label("dispatched"),
-        _subquery_count(conditions, and_(_within(CASE.closed_at, start, end),
-                                         CASE.status == CLOSED)).label("closed"),
-        _subquery_count(conditions, and_(_within(CASE.closed_at, start, end),
-                                         CASE.status == CANCELLED)).label("cancelled"),
+        _subquery_count(conditions, and_(closed_in, STATUS == CLOSED)).label("closed"),
+        _subquery_count(conditions, and_(closed_in, STATUS == CANCELLED)).label("cancelled"),
     )).one()
     return dict(row._mapping)
 
 
-def _as_of(period: Period, now: dt.datetime) -> dt.datetime:
-    return min(period.end, now)
-
-
 def due_counts(session: Session, conditions: list, period: Period, now: dt.datetime
                ) -> dict[str, int]:
-    row = session.execute(select(*_due_columns()).where(
-        *conditions, due_condition(period.start, _as_of(period, now)))).one()
-    return {name: int(value) for name, value in row._mapping.items()}
+    found = _grouped(session, None, _due_columns(), conditions,
+                     due_parts(period.start, _as_of(period, now)))
+    return dict.fromkeys(DUE_FIGURES, 0) | found.get(None, {})
 
 
-def open_counts(session: Session, conditions: list, period: Period, now: dt.datetime
-                ) -> dict[str, int]:
-    is_open, overdue = _open_at(_as_of(period, now), now)
-    row = session.execute(select(func.count().label("open"), _count(overdue).label("overdue"))
-                          .where(*conditions, is_open)).one()
-    return {name: int(value) for name, value in row._mapping.items()}
+def _open_columns(overdue: ColumnElement[bool]) -> list:
+    return [func.count().label("open"), _count(overdue).label("overdue")]
+
+
+def open_counts(session: Session, conditions: list, period: Period, now: dt.datetime,
+                key=None) -> dict[Any, dict[str, int]]:
+    """Open and overdue at the period's end (or now), per key (None: one total)."""
+    totals: dict[Any, dict[str, int]] = {}
+    for is_open, overdue in open_parts(_as_of(period, now), now):
+        for name, figures in _grouped(session, key, _open_columns(overdue), conditions,
+                                      (is_open,)).items():
+            entry = totals.setdefault(name, {"open": 0, "overdue": 0})
+            entry["open"] += figures["open"]
+            entry["overdue"] += figures["overdue"]
+    return totals
 
 
 def satisfaction_counts(session: Session, conditions: list, period: Period) -> dict[str, Any]:
@@ -233,7 +178,7 @@ def satisfaction_counts(session: Session, conditions: list, period: Period) -> d
         func.count(CASE.satisfaction).label("evaluated"),
         _count(CASE.satisfaction >= 4).label("satisfied"),
         func.avg(CASE.satisfaction).label("average"),
-    ).where(*conditions, CASE.status == CLOSED, _within(CASE.closed_at, period.start, period.end),
+    ).where(*conditions, STATUS == CLOSED, _within(CASE.closed_at, period.start, period.end),
             CASE.satisfaction.is_not(None))).one()
     average = None if row.average is None else round(float(row.average), 2)
     return {"evaluated": int(row.evaluated), "satisfied": int(row.satisfied),
@@ -247,15 +192,14 @@ def summary(session: Session, *, caller: Caller, period: Period, subject: Subjec
     conditions = case_conditions(session, caller, subject)
     counts = flow_counts(session, conditions, period)
     due = due_counts(session, conditions, period, now)
-    opened = open_counts(session, conditions, period, now)
+    opened = open_counts(session, conditions, period, now).get(None, {"open": 0, "overdue": 0})
     satisfaction = satisfaction_counts(session, conditions, period)
     figures = due | opened | satisfaction
-    rates = rates_of(figures)
     score, grade = score_of(figures, settings_of(session))
     return {"period": period.as_dict(), "area_code": subject.area_code,
             "department_code": subject.department_code, "as_of": _as_of(period, now),
             "counts": counts, "due": due, "open": opened, "satisfaction": satisfaction,
-            "rates": rates, "score": score, "grade": grade}
+            "rates": rates_of(figures), "score": score, "grade": grade}
 
 
 def _names(session: Session, by: str, keys: Iterable[str]) -> dict[str, str]:
@@ -274,35 +218,26 @@ def _names(session: Session, by: str, keys: Iterable[str]) -> dict[str, str]:
 def rankings(session: Session, *, caller: Caller, period: Period, subject: Subject, by: str,
              now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Departments, streets, communities or grids with their figures, best score first (those
-    with nothing due last, by code). Grouped in the database: one row per unit."""
+    with nothing due last, by code). Grouped in the database: one row per unit and part."""
     now = now or utcnow()
     conditions = case_conditions(session, caller, subject)
     key = RANK_KEYS[by].label("key")
-    rows: dict[str | None, dict[str, Any]] = {}
-    due_rows = session.execute(select(key, *_due_columns()).where(
-        *conditions, due_condition(period.start, _as_of(period, now))).group_by(key))
-    for row in due_rows:
-        rows[row.key] = {name: int(getattr(row, name)) for name in DUE_FIGURES}
-    is_open, overdue = _open_at(_as_of(period, now), now)
-    open_rows = session.execute(select(key, func.count().label("open"),
-                                       _count(overdue).label("overdue"))
-                                .where(*conditions, is_open).group_by(key))
-    empty = dict.fromkeys(DUE_FIGURES, 0)
-    for row in open_rows:
-        rows.setdefault(row.key, dict(empty)).update(open=int(row.open), overdue=int(row.overdue))
+    due = _grouped(session, key, _due_columns(), conditions,
+                   due_parts(period.start, _as_of(period, now)))
+    opened = open_counts(session, conditions, period, now, key=key)
+    units = set(due) | set(opened)
     if by == "department":
-        rows.pop(None, None)  # not dispatched (waiting, handled on site): no department's work
-    names = _names(session, by, rows)
+        units.discard(None)  # not dispatched (waiting, handled on site): no department's work
+    names = _names(session, by, units)
     settings = settings_of(session)
     ranked = []
-    for code, figures in rows.items():
-        figures.setdefault("open", 0)
-        figures.setdefault("overdue", 0)
-        rates = rates_of(figures)
+    for code in units:
+        figures = (dict.fromkeys(DUE_FIGURES, 0) | due.get(code, {})
+                   | opened.get(code, {"open": 0, "overdue": 0}))
         score, grade = score_of(figures, settings)
-        ranked.append({"code": code, "name": names.get(code),
-                       **figures, "rates": rates, "score": score, "grade": grade})
-    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"] or ""))
+        ranked.append({"code": code, "name": names.get(code), **figures,
+                       "rates": rates_of(figures), "score": score, "grade": grade})
+    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
     for n, row in enumerate(ranked, start=1):
         row["rank"] = n if row["score"] is not None else None
     return ranked
@@ -317,33 +252,31 @@ def trends(session: Session, *, caller: Caller, period: Period, subject: Subject
     conditions = case_conditions(session, caller, subject)
     bucket = beijing_day if interval == "day" else beijing_week
     start, end = period.start, period.end
-    figures: dict[dt.date, dict[str, int]] = {}
-
-    def add(stmt, names: tuple[str, ...]) -> None:
-        for row in session.execute(stmt):
-            entry = figures.setdefault(as_date(row[0]), {})
-            entry.update({name: int(value) for name, value in zip(names, row[1:], strict=True)})
-
-    reported_day = bucket(CASE.reported_at).label("bucket")
-    add(select(reported_day, func.count()).where(*conditions, _within(CASE.reported_at, start,
-                                                                      end)).group_by(reported_day),
-        ("reported",))
-    closed_day = bucket(CASE.closed_at).label("bucket")
-    add(select(closed_day, func.count()).where(
-        *conditions, CASE.status == CLOSED, _within(CASE.closed_at, start, end)
-    ).group_by(closed_day), ("flow_closed",))
-    due_day = bucket(func.coalesce(CASE.due_at, CASE.closed_at)).label("bucket")
-    add(select(due_day, *_due_columns()).where(
-        *conditions, due_condition(start, _as_of(period, now))).group_by(due_day), DUE_FIGURES)
+    reported = _grouped(session, bucket(CASE.reported_at).label("key"),
+                        [func.count().label("reported")], conditions,
+                        (_within(CASE.reported_at, start, end),))
+    closed = _grouped(session, bucket(CASE.closed_at).label("key"),
+                      [func.count().label("closed")], conditions,
+                      (and_(STATUS == CLOSED, _within(CASE.closed_at, start, end)),))
+    with_deadline, without = due_parts(start, _as_of(period, now))
+    due: dict[Any, dict[str, int]] = {}
+    for part, column in ((with_deadline, CASE.due_at), (without, CASE.closed_at)):
+        for day, figures in _grouped(session, bucket(column).label("key"), _due_columns(),
+                                     conditions, (part,)).items():
+            entry = due.setdefault(as_date(day), dict.fromkeys(DUE_FIGURES, 0))
+            for name, value in figures.items():
+                entry[name] += value
+    reported = {as_date(k): v for k, v in reported.items()}
+    closed = {as_date(k): v for k, v in closed.items()}
     points = []
-    no_due = dict.fromkeys(DUE_FIGURES, 0)
     for first in _buckets(period, interval):
-        entry = figures.get(first, {})
-        due = {name: entry.get(name, 0) for name in DUE_FIGURES}
+        figures = due.get(first, dict.fromkeys(DUE_FIGURES, 0))
         # Rates of the cases due in the bucket; 超期率 and 满意率 are of a period, not here.
-        rates = rates_of(no_due | due | {"open": 0, "overdue": 0})
-        points.append({"bucket": first.isoformat(), "reported": entry.get("reported", 0),
-                       "closed": entry.get("flow_closed", 0), "due": due, "rates": rates})
+        rates = rates_of(figures | {"open": 0, "overdue": 0})
+        points.append({"bucket": first.isoformat(),
+                       "reported": reported.get(first, {}).get("reported", 0),
+                       "closed": closed.get(first, {}).get("closed", 0),
+                       "due": figures, "rates": rates})
     return points
 
 
@@ -356,4 +289,3 @@ def _buckets(period: Period, interval: str) -> list[dt.date]:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
     return weeks
-

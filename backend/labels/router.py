@@ -37,7 +37,7 @@ from backend.core.labels import LabeledEnum
 from backend.fieldwork.models import VisitKind
 from backend.identity.models import Role
 from backend.kpi.periods import PeriodKind
-from backend.kpi.service import FIGURE_LABELS
+from backend.kpi.rates import FIGURE_LABELS
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
 from backend.notifications.models import NotificationKind
 

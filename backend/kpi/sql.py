@@ -1,4 +1,6 @@
-"""Beijing-time days and weeks of a timestamp column, computed by the database.
+"""SQL constructs of the KPI queries: Beijing days and weeks, and a column no index serves.
+
+Beijing-time days and weeks of a timestamp column are computed by the database.
 
 Timestamps are stored in UTC (backend.core.db.UTCDateTime: naive UTC text on SQLite,
 timestamptz on PostgreSQL); a trend counts them by the Beijing day or ISO week (Monday first)
@@ -12,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
@@ -56,3 +59,32 @@ def _week_postgresql(element, compiler, **kw) -> str:
 
 def as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+class unindexed(FunctionElement):  # noqa: N801
+    """A column as an expression SQLite's planner takes no index for (`+col`); itself elsewhere.
+
+    The KPI queries pick rows by time (reported, due, closed within a period) and then by
+    area. SQLite has no statistics of a code range (the app never runs ANALYZE, and ranges need
+    STAT4 besides): it guesses a county's whole range as selective as a month and walks the
+    grid-code index over every case of the county, fetching each (4.0 s for one month's flow
+    counts at a million cases, benchmarks/RESULTS.md). With the code out of the index's reach,
+    the time index leads. PostgreSQL keeps statistics and chooses for itself.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: ColumnElement) -> None:
+        super().__init__(column)
+        self.type = column.type  # compared and bound as the column is
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
