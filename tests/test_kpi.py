@@ -28,7 +28,9 @@ import pytest
 
 from backend.cases import workflow
 from backend.cases.models import Case
+from backend.core.config import Settings
 from backend.core.crud import Caller
+from backend.kpi.rates import score_of
 from tests.builders import (
     COMMUNITY,
     COUNTY,
@@ -180,6 +182,20 @@ def test_nothing_due_gives_no_rates_rather_than_zero(march, as_user):
     assert figures["due"]["due"] == 0 and figures["counts"]["reported"] == 0
     assert set(figures["rates"].values()) == {None}
     assert figures["score"] is None and figures["grade"] is None
+
+
+def test_the_weights_and_the_grade_thresholds_are_settings():
+    figures = {"due": 10, "closed": 9, "closed_on_time": 8, "handled": 9, "handled_on_time": 8,
+               "reworked": 1, "extended": 0, "open": 4, "overdue": 1}
+    # 30·0.9 + 20·0.8 + 20·0.9 + 20·0.75 + 10·1 = 86
+    assert score_of(figures, Settings(secret_key="k" * 32)) == (86.0, "B")
+    # 20 each: 18 + 16 + 18 + 15 + 20 = 87, and A from 86 up
+    even = Settings(secret_key="k" * 32, kpi_weight_handled=20, kpi_weight_handled_on_time=20,
+                    kpi_weight_not_reworked=20, kpi_weight_not_overdue=20,
+                    kpi_weight_not_extended=20, kpi_grade_a=86, kpi_grade_b=80, kpi_grade_c=70)
+    assert score_of(figures, even) == (87.0, "A")
+    with pytest.raises(ValueError, match="add up to 100"):
+        Settings(secret_key="k" * 32, kpi_weight_handled=40)
 
 
 def test_a_period_where_everything_due_was_on_time(march, as_user):
