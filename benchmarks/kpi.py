@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import random
 import sqlite3
@@ -39,17 +40,17 @@ for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import list_pages as lp  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+from results import machine, write_section  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-import list_pages as lp  # noqa: E402
 from backend.app import create_app  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.identity import security  # noqa: E402
 from backend.identity.models import User  # noqa: E402
 from backend.identity.service import DemoLayout, create_demo_accounts  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
-from results import machine, write_section  # noqa: E402
 
 STREET, COMMUNITY = f"{lp.COUNTY}001", f"{lp.COUNTY}001001"
 LAYOUT = DemoLayout(county=lp.COUNTY, community=COMMUNITY, grid=f"{COMMUNITY}001",
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     section = "\n".join([
         f"{marker}, {args.residents:,} residents",
         "",
-        f"{dt.date.today().isoformat()}; {machine()}; {target.describe_size()}; data "
+        f"{dt.date.today().isoformat()}; {machine()}; load average "
+        f"{os.getloadavg()[0]:.1f} at the end (a shared machine); {target.describe_size()}; data "
         f"{'reused' if meta.get('reused') else 'built'} ({meta.get('load_seconds')} s to load).",
         "Raw: the statements the endpoint sent, on a plain DB-API connection; API: the same "
         "request in process through the app (TestClient: token, policy, scope, SQLAlchemy, "

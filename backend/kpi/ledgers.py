@@ -16,9 +16,9 @@ from backend.areas.entities import GRIDS
 from backend.areas.models import Area, Grid
 from backend.core import area_codes
 from backend.core.crud import Caller, EntitySpec
+from backend.kpi.scope import Subject, area_conditions, ledger_grants
 from backend.ledgers.entities import BUILDINGS, HOUSEHOLDS, ORGANIZATIONS, RESIDENTS
 from backend.ledgers.models import KeyGroup
-from backend.kpi.scope import Subject, area_conditions, ledger_grants
 
 # The level one below each, for a breakdown: county -> streets -> communities -> grids.
 LEVEL_LENGTH = {"street": area_codes.STREET_LENGTH, "community": area_codes.COMMUNITY_LENGTH,
