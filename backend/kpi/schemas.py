@@ -123,7 +123,9 @@ class CommandCenter(BaseModel):
     red_list: list[dict[str, Any]] = Field(
         description="红灯案卷, 超期最久者在前, 含部门、超期小时数与督办级别")
     newest: list[dict[str, Any]] = Field(description="最新上报")
-    points: list[dict[str, Any]] = Field(description="未办结案卷的位置 (最新者在前)")
+    points: dict[str, list[Any]] = Field(
+        description="未办结案卷的位置, 按列给出 (id, status, light, grid_code, lat, lng 各一列, "
+                    "同一下标为同一案卷; 最新者在前)")
     points_truncated: bool = Field(description="位置点超过上限, 只给出了最新的部分")
 
 
