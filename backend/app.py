@@ -33,6 +33,8 @@ from backend.identity.router import keys as api_keys_router
 from backend.identity.router import router as auth_router
 from backend.identity.throttle import throttle_for
 from backend.imports.router import build_router as build_import_router
+from backend.kpi.router import router as kpi_router
+from backend.labels.router import router as labels_router
 from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
@@ -102,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
                hotspot_router,
-               notifications_router,
+               notifications_router, kpi_router, labels_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]
     for router in routers:

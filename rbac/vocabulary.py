@@ -14,7 +14,8 @@ CRUD_ACTIONS = ("read", "create", "update", "delete", "export")
 DATA_ACTIONS = ("pii",)
 
 # Objects beyond the CRUD registry's entities.
-SYSTEM_OBJECTS = ("users", "role-assignments", "policy-rules", "api-keys", "audit-log")
+# `kpi`: the figures of backend/kpi (counts and rates over the cases in one's scope).
+SYSTEM_OBJECTS = ("users", "role-assignments", "policy-rules", "api-keys", "audit-log", "kpi")
 
 
 def known_objects() -> tuple[str, ...]:

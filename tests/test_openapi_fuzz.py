@@ -86,7 +86,7 @@ def operations_of(schema, group: str):
 
 
 # Every router under /api/v1: the registry's entities and the routes written by hand.
-GROUPS = sorted({*ENTITIES, "auth", "api-keys", "notifications", "imports"})
+GROUPS = sorted({*ENTITIES, "auth", "api-keys", "notifications", "imports", "kpi", "labels"})
 
 
 @pytest.mark.parametrize("group", GROUPS)

@@ -67,6 +67,29 @@ class Settings(BaseSettings):
     # the API answers 503 with Retry-After.
     sqlite_busy_timeout: float = Field(30.0, gt=0)
 
+    # The department score (backend/kpi): points for 处置率, 按期处置率, 1−返工率, 1−超期率 and
+    # 1−延期率 (the published formula: 30, 20, 20, 20, 10; they add up to 100), and the lowest
+    # score of grades A, B and C (below C: D).
+    kpi_weight_handled: float = Field(30, ge=0, le=100)
+    kpi_weight_handled_on_time: float = Field(20, ge=0, le=100)
+    kpi_weight_not_reworked: float = Field(20, ge=0, le=100)
+    kpi_weight_not_overdue: float = Field(20, ge=0, le=100)
+    kpi_weight_not_extended: float = Field(10, ge=0, le=100)
+    kpi_grade_a: float = Field(90, ge=0, le=100)
+    kpi_grade_b: float = Field(75, ge=0, le=100)
+    kpi_grade_c: float = Field(60, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _kpi_weights(self) -> Settings:
+        weights = (self.kpi_weight_handled, self.kpi_weight_handled_on_time,
+                   self.kpi_weight_not_reworked, self.kpi_weight_not_overdue,
+                   self.kpi_weight_not_extended)
+        if abs(sum(weights) - 100) > 1e-9:
+            raise ValueError(f"GRIDLINK_KPI_WEIGHT_* must add up to 100, not {sum(weights):g}")
+        if not self.kpi_grade_a > self.kpi_grade_b > self.kpi_grade_c:
+            raise ValueError("GRIDLINK_KPI_GRADE_A > GRIDLINK_KPI_GRADE_B > GRIDLINK_KPI_GRADE_C")
+        return self
+
     @field_validator("work_periods")
     @classmethod
     def _work_periods(cls, value: str) -> str:

@@ -1,0 +1,147 @@
+"""The command center's figures, as of now: one call refreshes the whole screen.
+
+Open cases by status and light, by department and by grid (the map's colours), the red list
+with hours overdue and escalation (督办) level, how many open cases are escalated, the newest
+reports and the open cases as points: one request whatever the number of grids (the map's
+boundaries come once from `grid_map`).
+
+Lights: a running case (dispatched or processing) is red once its due time has passed,
+exactly, as of now; yellow as the SLA tick last set it (at most a tick behind, backend/cases/
+escalation.py), since "80 % of the allowed office time used" needs the working calendar,
+not SQL; green otherwise. Cases not running have no light: waiting for dispatch (reported,
+filed) or handled and waiting for verification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from backend.areas.models import Grid
+from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.models import OPEN_STATUSES, Department, Light
+from backend.core.crud import Caller
+from backend.core.db import utcnow
+from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions
+
+DEFAULT_LIST_LIMIT = 20
+DEFAULT_POINTS_LIMIT = 5000
+
+
+def _light(now: dt.datetime):
+    running = CASE.status.in_(RUNNING_STATUSES)
+    return case((and_(running, CASE.due_at < now), Light.red.value),
+                (and_(running, CASE.light == Light.yellow), Light.yellow.value),
+                (running, Light.green.value), else_=None)
+
+
+def _hours_overdue(due_at: dt.datetime, now: dt.datetime) -> float:
+    return round((now - due_at).total_seconds() / 3600, 1)
+
+
+def open_breakdown(session: Session, conditions: list, now: dt.datetime) -> dict[str, Any]:
+    """The open cases by status, light, department and grid, and how many are escalated: one
+    pass, grouped in the database (a row per combination that occurs: thousands at most, not
+    one per case), added up here."""
+    light = _light(now).label("light")
+    escalated = (CASE.escalation_level > 0).label("escalated")
+    by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
+    by_light = dict.fromkeys((lt.value for lt in Light), 0)
+    by_department: dict[str | None, dict[str, int]] = {}
+    by_grid: dict[str, dict[str, int]] = {}
+    escalated_count = 0
+    for status, lit, department, grid, is_escalated, count in session.execute(
+            select(CASE.status, light, CASE.department_code, CASE.grid_code, escalated,
+                   func.count()).where(*conditions, CASE.status.in_(OPEN_STATUSES))
+            .group_by(CASE.status, light, CASE.department_code, CASE.grid_code, escalated)):
+        by_status[status] += count
+        if lit is not None:
+            by_light[lit] += count
+        for entry in (by_department.setdefault(department, {"open": 0, "red": 0}),
+                      by_grid.setdefault(grid, {"open": 0, "red": 0})):
+            entry["open"] += count
+            entry["red"] += count if lit == Light.red.value else 0
+        escalated_count += count if is_escalated else 0
+    return {"open": sum(by_status.values()), "by_status": by_status, "by_light": by_light,
+            "by_department": by_department, "by_grid": by_grid, "escalated": escalated_count}
+
+
+def command_center(session: Session, *, caller: Caller, subject: Subject,
+                   now: dt.datetime | None = None, limit: int = DEFAULT_LIST_LIMIT,
+                   points_limit: int = DEFAULT_POINTS_LIMIT) -> dict[str, Any]:
+    now = now or utcnow()
+    conditions = case_conditions(session, caller, subject)
+    is_open = CASE.status.in_(OPEN_STATUSES)
+    light = _light(now).label("light")
+    red = and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)
+    breakdown = open_breakdown(session, conditions, now)
+
+    # The red list and the points: first the ids, from the open-cases index alone (sorted
+    # there), then only those rows; one query would fetch every open case's row to sort them.
+    red_ids = (select(CASE.id).where(*conditions, red).order_by(CASE.due_at, CASE.id)
+               .limit(limit).scalar_subquery())
+    red_rows = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.grid_code, CASE.category_code,
+               CASE.department_code, CASE.due_at, CASE.escalation_level, CASE.escalated_at)
+        .where(CASE.id.in_(red_ids)).order_by(CASE.due_at, CASE.id)).all()
+    newest = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.source, CASE.priority,
+               CASE.category_code, CASE.grid_code, CASE.reported_at)
+        .where(*conditions).order_by(CASE.reported_at.desc(), CASE.id.desc()).limit(limit)).all()
+    point_ids = (select(CASE.id).where(*conditions, is_open).order_by(CASE.id.desc())
+                 .limit(points_limit + 1).scalar_subquery())
+    points = session.execute(
+        select(CASE.id, CASE.status, light, CASE.grid_code, CASE.lat, CASE.lng)
+        .where(CASE.id.in_(point_ids)).order_by(CASE.id.desc()))
+    columns = tuple(points.keys())
+    rows = points.tuples().all()
+    # Thousands of points as columns (a list per field, as a map layer's data frame takes
+    # them): a dict per point costs 4x to build and twice the bytes.
+    located = [row for row in rows[:points_limit] if row[-1] is not None and row[-2] is not None]
+    point_columns = {name: list(values) for name, values in zip(
+        columns, zip(*located, strict=True) if located else [()] * len(columns), strict=True)}
+
+    by_department = breakdown["by_department"]
+    names = _department_names(session, set(by_department) | {r.department_code for r in red_rows})
+    return {
+        "as_of": now,
+        "open": breakdown["open"],
+        "by_status": breakdown["by_status"],
+        "by_light": breakdown["by_light"],
+        "by_department": sorted(
+            ({"code": code, "name": names.get(code) if code else "未派遣", **figures}
+             for code, figures in by_department.items()),
+            key=lambda d: (-d["red"], -d["open"], d["code"] or "")),
+        "grids": [{"code": code, **figures}
+                  for code, figures in sorted(breakdown["by_grid"].items())],
+        "escalated": breakdown["escalated"],
+        "red_list": [{**row._asdict(), "department_name": names.get(row.department_code),
+                      "hours_overdue": _hours_overdue(row.due_at, now)} for row in red_rows],
+        "newest": [row._asdict() for row in newest],
+        "points": point_columns,
+        "points_truncated": len(rows) > points_limit,
+    }
+
+
+def _department_names(session: Session, codes: set[str | None]) -> dict[str, str]:
+    codes = {c for c in codes if c is not None}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Department.code, Department.name)
+                                .where(Department.code.in_(codes))).tuples().all())
+
+
+def grid_map(session: Session, *, caller: Caller, subject: Subject) -> dict[str, Any]:
+    """The grids within the caller's scope as a GeoJSON FeatureCollection (boundary, code,
+    name, community): the map the command center colours with `command_center`'s grids."""
+    rows = session.execute(
+        select(Grid.code, Grid.name, Grid.community_code, Grid.boundary)
+        .where(*grid_conditions(session, caller, subject)).order_by(Grid.code)).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": row.boundary,
+         "properties": {"code": row.code, "name": row.name,
+                        "community_code": row.community_code}}
+        for row in rows]}

@@ -1,0 +1,102 @@
+"""The rates and the department score from the counts: the one place each is divided.
+
+Rates are fractions (0–1), None when their denominator is 0 (nothing due: no rate, not 0).
+The score weighs the unrounded rates with the published weights (settings: GRIDLINK_KPI_*).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.core.config import Settings
+
+RATE_DIGITS = 4
+SCORE_DIGITS = 1
+
+# What each figure is called, for every client (GET /api/v1/labels): zh-CN, English.
+FIGURE_LABELS = {
+    "reported": ("上报数", "reported"),
+    "filed": ("立案数", "filed"),
+    "dispatched": ("派遣数", "dispatched"),
+    "closed": ("结案数", "closed"),
+    "cancelled": ("作废数", "cancelled"),
+    "due": ("应结案数", "due"),
+    "closed_on_time": ("按期结案数", "closed on time"),
+    "handled": ("处置数", "handled"),
+    "handled_on_time": ("按期处置数", "handled on time"),
+    "reworked": ("返工案卷数", "reworked cases"),
+    "reworks": ("返工次数", "reworks"),
+    "extended": ("延期案卷数", "extended cases"),
+    "open": ("未办结数", "open"),
+    "overdue": ("超期未处置数", "overdue"),
+    "evaluated": ("评价数", "evaluated"),
+    "satisfied": ("满意数", "satisfied"),
+    "average": ("平均满意度", "average satisfaction"),
+    "closure_rate": ("结案率", "closure rate"),
+    "on_time_closure_rate": ("按期结案率", "on-time closure rate"),
+    "handling_rate": ("处置率", "handling rate"),
+    "on_time_handling_rate": ("按期处置率", "on-time handling rate"),
+    "rework_rate": ("返工率", "rework rate"),
+    "extension_rate": ("延期率", "extension rate"),
+    "overdue_rate": ("超期率", "overdue rate"),
+    "satisfaction_rate": ("满意率", "satisfaction rate"),
+    "score": ("综合得分", "score"),
+    "grade": ("等级", "grade"),
+}
+
+
+def _fraction(part: int | None, whole: int | None) -> float | None:
+    """part / whole; None when there is no whole (nothing due, nothing open, none evaluated)."""
+    return (part or 0) / whole if whole else None
+
+
+def _fractions(figures: dict[str, Any]) -> dict[str, float | None]:
+    """The standard rates from the counts, unrounded: the one place each is divided."""
+    due = figures["due"]
+    return {
+        "closure_rate": _fraction(figures["closed"], due),  # 结案率
+        "on_time_closure_rate": _fraction(figures["closed_on_time"], due),  # 按期结案率
+        "handling_rate": _fraction(figures["handled"], due),  # 处置率
+        "on_time_handling_rate": _fraction(figures["handled_on_time"], due),  # 按期处置率
+        "rework_rate": _fraction(figures["reworked"], due),  # 返工率
+        "extension_rate": _fraction(figures["extended"], due),  # 延期率
+        "overdue_rate": _fraction(figures["overdue"], figures["open"]),  # 超期率
+        # 满意率
+        "satisfaction_rate": _fraction(figures.get("satisfied"), figures.get("evaluated")),
+    }
+
+
+def rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
+    """The rates as shown: fractions rounded to RATE_DIGITS, None where nothing to divide."""
+    return {name: None if value is None else round(value, RATE_DIGITS)
+            for name, value in _fractions(figures).items()}
+
+
+def score_of(figures: dict[str, Any], settings: Settings) -> tuple[float | None, str | None]:
+    """The department score (0–100) with the published weights, from the unrounded rates, and
+    its grade; (None, None) when nothing was due. With nothing open, nothing is overdue:
+    1 − 超期率 counts whole."""
+    rates = _fractions(figures)
+    # The due-based rates share their denominator: all known, or nothing was due.
+    handled, on_time, reworked, extended = (rates[name] for name in (
+        "handling_rate", "on_time_handling_rate", "rework_rate", "extension_rate"))
+    if handled is None or on_time is None or reworked is None or extended is None:
+        return None, None
+    overdue = rates["overdue_rate"] or 0.0
+    score = (settings.kpi_weight_handled * handled
+             + settings.kpi_weight_handled_on_time * on_time
+             + settings.kpi_weight_not_reworked * (1 - reworked)
+             + settings.kpi_weight_not_overdue * (1 - overdue)
+             + settings.kpi_weight_not_extended * (1 - extended))
+    score = round(score, SCORE_DIGITS)
+    return score, grade_of(score, settings)
+
+
+def grade_of(score: float, settings: Settings) -> str:
+    if score >= settings.kpi_grade_a:
+        return "A"
+    if score >= settings.kpi_grade_b:
+        return "B"
+    if score >= settings.kpi_grade_c:
+        return "C"
+    return "D"

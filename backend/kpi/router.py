@@ -1,0 +1,134 @@
+"""/api/v1/kpi: the figures of backend/kpi over HTTP, for the dashboards and any client.
+
+Every route takes the same subject (`area` or `department`, default the caller's whole scope)
+and, where figures are of a period, the same period (`period` + `date`, or `from` + `to`).
+A command-center refresh needs one call (`command-center`); its map's boundaries one more,
+once (`map`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from backend.api.deps import CurrentCaller, SessionDep
+from backend.api.problems import problem_docs
+from backend.api.routes import json_response
+from backend.kpi import ledgers, live, schemas, service
+from backend.kpi.periods import Period, PeriodKind, parse_period
+from backend.kpi.scope import Subject
+
+router = APIRouter(prefix="/kpi", tags=["考核指标 KPI"], responses=problem_docs(401, 403, 404, 422))
+
+AREA_PATTERN = r"^\d{6}(\d{3}){0,3}$"
+
+
+def subject_query(
+    area: Annotated[str | None, Query(
+        pattern=AREA_PATTERN,
+        description="区县/街道/社区/网格代码 (6/9/12/15 位); 省略: 全部辖区")] = None,
+    department: Annotated[str | None, Query(
+        min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", description="部门代码")] = None,
+) -> Subject:
+    return Subject(area_code=area, department_code=department)
+
+
+def period_query(
+    period: Annotated[PeriodKind | None, Query(
+        description="时段: day, week, month (默认), quarter, year, custom")] = None,
+    day: Annotated[dt.date | None, Query(
+        alias="date", description="时段内的任一天 (北京时间), 默认今天")] = None,
+    first: Annotated[dt.date | None, Query(alias="from", description="自定义时段第一天")] = None,
+    last: Annotated[dt.date | None, Query(
+        alias="to", description="自定义时段最后一天 (含)")] = None,
+) -> Period:
+    return parse_period(period, day, first, last)
+
+
+SubjectDep = Annotated[Subject, Depends(subject_query)]
+PeriodDep = Annotated[Period, Depends(period_query)]
+
+
+class RankBy(enum.StrEnum):
+    department = "department"
+    street = "street"
+    community = "community"
+    grid = "grid"
+
+
+class Interval(enum.StrEnum):
+    day = "day"
+    week = "week"
+
+
+class LedgerBy(enum.StrEnum):
+    street = "street"
+    community = "community"
+    grid = "grid"
+
+
+@router.get("/summary", response_model=schemas.Summary, summary="指标汇总 All figures of a period",
+            description="上报、立案、派遣、结案数, 结案率、按期结案率、处置率、按期处置率、"
+                        "返工率、延期率、超期率、满意率, 综合得分与等级。"
+                        "口径见 README 的 KPI definitions。")
+def kpi_summary(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                period: PeriodDep) -> Any:
+    return json_response(service.summary(session, caller=caller, period=period, subject=subject))
+
+
+@router.get("/rankings", response_model=schemas.Rankings,
+            summary="排名 Rankings of departments, streets, communities or grids",
+            description="各单位的指标与综合得分, 得分高者在前; 无应结案的单位列在最后, 不排名。")
+def kpi_rankings(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                 period: PeriodDep,
+                 by: Annotated[RankBy, Query(description="按部门、街道、社区或网格")]) -> Any:
+    items = service.rankings(session, caller=caller, period=period, subject=subject,
+                             by=by.value)
+    return json_response({"period": period.as_dict(), "by": by.value, "items": items})
+
+
+@router.get("/trends", response_model=schemas.Trends, summary="趋势 Trends by day or week")
+def kpi_trends(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+               period: PeriodDep,
+               interval: Annotated[Interval, Query(
+                   description="按日或按周 (周一起)")] = Interval.day,
+               ) -> Any:
+    items = service.trends(session, caller=caller, period=period, subject=subject,
+                           interval=interval.value)
+    return json_response({"period": period.as_dict(), "interval": interval.value,
+                          "items": items})
+
+
+@router.get("/command-center", response_model=schemas.CommandCenter,
+            summary="指挥中心 Command center (as of now)",
+            description="一次请求刷新整个指挥中心: 按状态、亮灯、部门、网格的未办结数, 红灯清单 "
+                        "(含超期小时数), 督办, 最新上报, 未办结案卷位置。")
+def kpi_command_center(
+    session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+    limit: Annotated[int, Query(
+        ge=1, le=100, description="各清单条数")] = live.DEFAULT_LIST_LIMIT,
+    points: Annotated[int, Query(
+        ge=0, le=20000, description="位置点上限")] = live.DEFAULT_POINTS_LIMIT,
+) -> Any:
+    return json_response(live.command_center(session, caller=caller, subject=subject,
+                                             limit=limit, points_limit=points))
+
+
+@router.get("/map", summary="网格地图 Grid boundaries (GeoJSON)",
+            description="辖区内网格边界 (GeoJSON FeatureCollection), 一次请求, 不论网格多少。",
+            responses={200: {"content": {"application/json": {}}}})
+def kpi_map(session: SessionDep, caller: CurrentCaller, subject: SubjectDep) -> Any:
+    return json_response(live.grid_map(session, caller=caller, subject=subject))
+
+
+@router.get("/ledgers", response_model=schemas.LedgerCounts,
+            summary="台账统计 Ledger and key-group counts",
+            description="网格、楼栋、户、居民、重点人群、组织的数量 (只有数量, 没有名单)。")
+def kpi_ledgers(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                by: Annotated[LedgerBy | None, Query(description="按街道、社区或网格分列")] = None,
+                ) -> Any:
+    return json_response(ledgers.ledger_counts(session, caller=caller, subject=subject,
+                                               by=by.value if by else None))

@@ -1,0 +1,1 @@
+"""One source of the names clients show: statuses, lights, roles, departments, figures."""
