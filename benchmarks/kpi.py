@@ -20,6 +20,8 @@
 4. The command center's p95 over --center-requests requests (target: under 200 ms), wall
    and CPU time.
 5. The report goes into benchmarks/RESULTS.md, a section per database and size.
+
+What the KPI indexes cost the workflow's writes: benchmarks/kpi_writes.py.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ day is due at 18:00 on the second working day after it.
     A     GRID   HW01  03-02     handled 03-03, closed 03-03, satisfaction 5     03-04 18:00
     B     GRID   HW01  03-02     handled 03-05, closed 03-05 (late), sat. 3      03-04 18:00
     C     GRID   HW01  03-16     reworked twice, handled 03-18 09:00, closed    03-18 18:00
-    D     GRID   HW01  03-10     due over the holiday (03-16), extended across   03-18 18:00
-                                 nothing to 03-18 18:00, closed 03-18 10:00
+    D     GRID   HW01  03-10     due 03-16 across the holiday and the weekend;   03-18 18:00
+                                 extended to 03-18, closed 03-18 10:00
     E     GRID   HW01  03-23     accepted, never handled: open and overdue       03-25 18:00
     F     GRID   -     03-05     handled on site by the grid chief (no deadline) (closed 03-05)
     G     GRID   -     03-06     cancelled                                        -
