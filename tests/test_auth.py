@@ -178,6 +178,21 @@ def test_five_failures_lock_the_username_for_the_window(app, anonymous, username
     assert login(anonymous, username, DEMO_PASSWORD).status_code == expected
 
 
+def test_counts_of_windows_that_are_over_are_not_kept(app, anonymous):
+    """Guessing at made-up names must not grow the table without end."""
+    for name in ("made-up-1", "made-up-2"):
+        assert login(anonymous, name, "wrong-password").status_code == 401
+    with app.state.db.session() as session:
+        for counted in session.execute(select(LoginThrottle)).scalars():
+            if counted.username == "made-up-1":
+                counted.window_started_at -= dt.timedelta(minutes=16)
+        session.commit()
+    assert login(anonymous, "made-up-3", "wrong-password").status_code == 401
+    with app.state.db.session() as session:
+        kept = set(session.execute(select(LoginThrottle.username)).scalars())
+    assert {"made-up-2", "made-up-3"} <= kept and "made-up-1" not in kept
+
+
 def test_a_partner_department_uses_an_api_key_until_it_is_revoked(client, as_user, anonymous,
                                                                    accounts):
     world = make_world(client)

@@ -9,6 +9,8 @@ parallel guesses all see an empty count (40 x 401 over 2 workers, issue 9).
 
 The window is fixed: it starts at the first failure and lasts 15 minutes. Names are counted
 whether or not such a user exists, so the answers tell nothing about which names are taken.
+A count whose window is over means nothing any more: each attempt deletes those rows first,
+so guesses at endless made-up names leave at most a window's worth of rows behind.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class DatabaseThrottle:
         now = utcnow()
         table = LoginThrottle.__table__
         over = table.c.window_started_at <= now - WINDOW
+        session.execute(delete(table).where(over))
         insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
                   else sqlite.insert)(table)
         taken = session.execute(
