@@ -11,6 +11,7 @@ import itertools
 import math
 from typing import Any
 
+from backend.areas.geometry import metres_between
 from backend.fieldwork.models import VisitKind
 from backend.seed.vocabulary import (
     FIELDWORK_DAYS,
@@ -21,14 +22,6 @@ from backend.seed.vocabulary import (
     WORK_LOG_REVIEW_NOTES,
 )
 from backend.seed.world import DemoWorld, GridPlan
-
-
-def metres_between(a: list[float], b: list[float]) -> float:
-    """Distance of two [lng, lat] points; flat-earth is exact enough within one grid."""
-    mean_lat = math.radians((a[1] + b[1]) / 2)
-    dx = (b[0] - a[0]) * 111_320 * math.cos(mean_lat)
-    dy = (b[1] - a[1]) * 110_574
-    return math.hypot(dx, dy)
 
 
 def build_patrols(world: DemoWorld) -> None:
@@ -44,7 +37,8 @@ def build_patrols(world: DemoWorld) -> None:
             if ended > world.now:
                 continue
             route = patrol_route(world, grid)
-            distance = sum(metres_between(a, b) for a, b in itertools.pairwise(route))
+            distance = sum(metres_between(a[1], a[0], b[1], b[0])  # [lng, lat] points
+                           for a, b in itertools.pairwise(route))
             patrol = world.add("patrol", {
                 "grid_code": grid.code, "patroller_name": patroller.name,
                 "started_at": started, "ended_at": ended,
