@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -213,10 +214,16 @@ def _uvicorn_command(host: str, port: int, workers: int) -> list[str]:
             "--host", host, "--port", str(port), "--workers", str(workers)]
 
 
-def _streamlit_command(port: int) -> list[str]:
+def _streamlit_command(port: int, host: str | None = None) -> list[str]:
+    """Streamlit on `host` (default: the API's own host), for viewers, not developers: no
+    Deploy button or developer menu, and an error's details in the server's log only."""
+    host = host or urlsplit(os.environ.get("GRIDLINK_API_URL", "http://127.0.0.1:8000")
+                            ).hostname or "127.0.0.1"
     return [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-            "--server.port", str(port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false"]
+            "--server.address", host, "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
 
 
 @app.command()
@@ -230,9 +237,13 @@ def serve(
 
 
 @app.command()
-def dashboards(port: Annotated[int, typer.Option()] = 8501) -> None:
+def dashboards(
+    port: Annotated[int, typer.Option()] = 8501,
+    host: Annotated[str | None, typer.Option(
+        help="address to listen on (default: the host of GRIDLINK_API_URL)")] = None,
+) -> None:
     """Serve the Streamlit dashboards (an API client: set GRIDLINK_API_URL)."""
-    os.execv(sys.executable, _streamlit_command(port))
+    os.execv(sys.executable, _streamlit_command(port, host))
 
 
 @app.command()

@@ -1,84 +1,78 @@
-"""GridLink dashboards (thin for now): the command center's live view of cases.
+"""GridLink dashboards: the command center, the leader view, a grid at a glance and the wall
+screen, as a Streamlit multipage app.
 
-Run with `gridlink dashboards`. The viewer logs in with their GridLink account; every figure
-comes from the REST API with their token, so each viewer sees exactly their scope.
+Run with `gridlink dashboards` (or `gridlink demo`). The viewer logs in with their GridLink
+account, or a wall screen uses a service account's key (GRIDLINK_DASHBOARD_API_KEY); every
+figure comes from the REST API with those credentials, so each sees exactly their scope.
 """
 
 from __future__ import annotations
 
-import httpx
+from pathlib import Path
+
 import streamlit as st
 
-from dashboards.client import API_URL, ApiClient
+from dashboards.client import ApiUnavailable, SessionExpired
+from dashboards.session import (
+    LANGUAGES,
+    login_form,
+    show_unavailable,
+    sign_out,
+    signed_in,
+    t,
+    viewer,
+)
 
-STATUS_LABELS = {
-    "reported": "已上报", "filed": "已立案", "dispatched": "已派遣", "processing": "处理中",
-    "handled": "已处置", "closed": "已结案", "cancelled": "已作废",
-}
-OPEN = "reported,filed,dispatched,processing,handled"
+VIEWS = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="GridLink 网格联动 指挥中心", layout="wide")
-
-
-def login_form() -> None:
-    st.title("网格联动 登录 Log in")
-    with st.form("login"):
-        username = st.text_input("用户名 Username")
-        password = st.text_input("密码 Password", type="password")
-        if st.form_submit_button("登录 Log in"):
-            try:
-                st.session_state["token"] = ApiClient().login(username, password)["access_token"]
-                st.rerun()
-            except httpx.HTTPStatusError as exc:
-                detail = exc.response.json().get("detail", "") if exc.response.content else ""
-                st.error(f"登录失败: {detail}")
-            except httpx.HTTPError as exc:
-                st.error(f"无法连接 API ({API_URL}): {exc}")
+st.set_page_config(page_title="网格联动 GridLink", page_icon=":material/map:", layout="wide")
 
 
-def command_center(client: ApiClient) -> None:
-    me = client.me()
-    st.title("网格联动 指挥中心 Command center")
-    roles = (f"{r['role_label']} {r['area_code'] or r['department_code'] or '全域'}"
-             for r in me["roles"])
-    st.caption(f"{me['display_name']} · " + ", ".join(roles))
-    if "read" not in me["permissions"].get("cases", []):
-        st.info("您的账号无权查看案卷。")
+def language_switch() -> None:
+    st.sidebar.radio(t("language"), list(LANGUAGES), key="lang", horizontal=True,
+                     format_func=LANGUAGES.get)
+
+
+def pages() -> list:
+    """The pages this viewer may open (the big screen last: wall displays link to it)."""
+    me = viewer()
+    found = [st.Page(VIEWS / "command_center.py", title=t("page_command_center"),
+                     icon=":material/emergency:", url_path="command-center", default=True),
+             st.Page(VIEWS / "leader.py", title=t("page_leader"), icon=":material/monitoring:",
+                     url_path="leader")]
+    if me.can("grids"):
+        found.append(st.Page(VIEWS / "grid.py", title=t("page_grid"), icon=":material/grid_on:",
+                             url_path="grid"))
+    found.append(st.Page(VIEWS / "big_screen.py", title=t("page_big_screen"), icon=":material/tv:",
+                         url_path="big-screen"))
+    return found
+
+
+def main() -> None:
+    language_switch()
+    if not signed_in():
+        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
         return
-    by_status = {label: client.total("cases", status=status)
-                 for status, label in STATUS_LABELS.items()}
-    for col, (label, count) in zip(st.columns(len(by_status)), by_status.items(), strict=True):
-        col.metric(label, f"{count:,}")
-
-    st.subheader("待办案卷 (按处置时限) Open cases by deadline")
-    open_cases = client.rows(
-        "cases", status__in=OPEN, sort="due_at", limit=50,
-        fields="code,title,grid_code,department_code,status,due_at",
-    )
-    st.dataframe(open_cases, use_container_width=True, hide_index=True)
-
-    ledgers = [(e, label) for e, label in (("grids", "网格"), ("buildings", "楼栋"),
-                                            ("households", "户"), ("residents", "居民"))
-               if "read" in me["permissions"].get(e, [])]
-    if ledgers:
-        st.subheader("台账概况 Ledgers")
-        for col, (entity, label) in zip(st.columns(len(ledgers)), ledgers, strict=True):
-            col.metric(label, f"{client.total(entity):,}")
-
-
-token = st.session_state.get("token")
-if token is None:
-    login_form()
-else:
-    if st.sidebar.button("退出 Log out"):
-        del st.session_state["token"]
-        st.rerun()
     try:
-        command_center(ApiClient(token))
-    except httpx.HTTPStatusError as exc:
-        if exc.response.status_code == 401:  # the token expired: log in again
-            del st.session_state["token"]
-            st.rerun()
-        st.error(f"API 错误: {exc.response.status_code}")
-    except httpx.HTTPError as exc:
-        st.error(f"无法连接 API ({API_URL}): {exc}")
+        navigation = st.navigation(pages())
+    except SessionExpired:
+        if not st.session_state.get("token"):  # the wall screen's key: nobody to log in
+            st.error(t("key_refused"))
+            return
+        sign_out()
+        st.warning(t("session_expired"))
+        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
+        return
+    except ApiUnavailable as exc:
+        show_unavailable(exc)
+        st.button(t("retry"))
+        return
+    me = viewer()
+    st.sidebar.markdown(f"**{me.me['display_name']}**  \n{me.scope()}")
+    if st.session_state.get("token") and st.sidebar.button(t("logout")):
+        sign_out()
+        st.rerun()
+    navigation.run()
+
+
+main()

@@ -22,13 +22,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_a_chief_logs_in_and_sees_who_it_is(anonymous):
+def test_a_chief_logs_in_and_sees_who_it_is(anonymous, client):
+    make_areas(client)
     tokens = ok(login(anonymous, "chief", DEMO_PASSWORD))
     assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 15 * 60
     me = ok(anonymous.get("/api/v1/auth/me", headers=bearer(tokens["access_token"])))
     assert me["username"] == "chief"
     assert me["roles"] == [{"role": "grid_chief", "role_label": "网格长", "area_code": GRID,
-                            "department_code": None}]
+                            "department_code": None, "scope_name": "新华街第七网格"}]
     assert "pii" in me["permissions"]["residents"]
     assert "delete" not in me["permissions"]["residents"]
 

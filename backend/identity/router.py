@@ -54,14 +54,17 @@ def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep) ->
 
 @router.get("/auth/me", response_model=Me, summary="当前用户 Who am I",
             responses=problem_docs(401))
-def me(principal: CurrentPrincipal) -> Any:
+def me(principal: CurrentPrincipal, session: SessionDep) -> Any:
     permissions = {
         obj: [act for act in known_actions() if principal.can(obj, act)] for obj in known_objects()
     }
+    names = service.scope_names(session, principal.grants)
     return Me(
         id=principal.user_id, username=principal.username, display_name=principal.display_name,
         roles=[GrantRead(role=Role(g.role), role_label=Role(g.role).label, area_code=g.area_code,
-                         department_code=g.department_code) for g in principal.grants],
+                         department_code=g.department_code,
+                         scope_name=names.get(g.area_code or g.department_code or ""))
+               for g in principal.grants],
         permissions={obj: acts for obj, acts in permissions.items() if acts},
     )
 

@@ -93,6 +93,8 @@ class GrantRead(BaseModel):
     role_label: str
     area_code: str | None
     department_code: str | None
+    scope_name: str | None = Field(
+        default=None, description="辖区或部门名称 (如 鹤山区、环卫处); 全域为空")
 
 
 class Me(BaseModel):

@@ -2,8 +2,9 @@
 
 Open cases by status and light, by department and by grid (the map's colours), the red list
 with hours overdue and escalation (督办) level, how many open cases are escalated, the newest
-reports and the open cases as points: one request whatever the number of grids (the map's
-boundaries come once from `grid_map`).
+reports, the open emergencies with the adjacent grids they alerted, and the open cases as
+points (lists with grid, category and department names beside their codes): one request
+whatever the number of grids (the map's boundaries come once from `grid_map`).
 
 Lights: a running case (dispatched or processing) is red once its due time has passed,
 exactly, as of now; yellow as the SLA tick last set it (at most a tick behind, backend/cases/
@@ -20,9 +21,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from backend.areas.geometry import grid_index
 from backend.areas.models import Grid
 from backend.cases.entities import RUNNING_STATUSES
-from backend.cases.models import OPEN_STATUSES, Department, Light
+from backend.cases.models import OPEN_STATUSES, CaseCategory, Department, HandlingType, Light
 from backend.core.crud import Caller
 from backend.core.db import utcnow
 from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions
@@ -93,6 +95,13 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
         .where(*conditions).order_by(CASE.reported_at.desc(), CASE.id.desc()).limit(limit)).all()
     point_ids = (select(CASE.id).where(*conditions, is_open).order_by(CASE.id.desc())
                  .limit(points_limit + 1).scalar_subquery())
+    # Emergencies still open: each alerted the chiefs of the grids next door (cases/intake.py);
+    # the command center shows which grids were called to help.
+    emergencies = session.execute(
+        select(CASE.id, CASE.code, CASE.title, CASE.status, CASE.category_code, CASE.grid_code,
+               CASE.reported_at)
+        .where(*conditions, is_open, CASE.handling_type == HandlingType.emergency)
+        .order_by(CASE.reported_at.desc(), CASE.id.desc()).limit(limit)).all()
     points = session.execute(
         select(CASE.id, CASE.status, light, CASE.grid_code, CASE.lat, CASE.lng)
         .where(CASE.id.in_(point_ids)).order_by(CASE.id.desc()))
@@ -105,7 +114,16 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
         columns, zip(*located, strict=True) if located else [()] * len(columns), strict=True)}
 
     by_department = breakdown["by_department"]
-    names = _department_names(session, set(by_department) | {r.department_code for r in red_rows})
+    names = _names(session, Department, set(by_department) | {r.department_code for r in red_rows})
+    listed = (*red_rows, *newest, *emergencies)
+    grid_names = _names(session, Grid, {r.grid_code for r in listed})
+    category_names = _names(session, CaseCategory, {r.category_code for r in listed})
+    neighbours = grid_index(session).neighbours if emergencies else None
+
+    def named(row: Any) -> dict[str, Any]:
+        return {**row._asdict(), "grid_name": grid_names.get(row.grid_code),
+                "category_name": category_names.get(row.category_code)}
+
     return {
         "as_of": now,
         "open": breakdown["open"],
@@ -118,20 +136,24 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
         "grids": [{"code": code, **figures}
                   for code, figures in sorted(breakdown["by_grid"].items())],
         "escalated": breakdown["escalated"],
-        "red_list": [{**row._asdict(), "department_name": names.get(row.department_code),
+        "red_list": [{**named(row), "department_name": names.get(row.department_code),
                       "hours_overdue": _hours_overdue(row.due_at, now)} for row in red_rows],
-        "newest": [row._asdict() for row in newest],
+        "newest": [named(row) for row in newest],
+        "emergencies": [{**named(row), "neighbour_grids": neighbours(row.grid_code)}
+                        for row in emergencies] if neighbours else [],
         "points": point_columns,
         "points_truncated": len(rows) > points_limit,
     }
 
 
-def _department_names(session: Session, codes: set[str | None]) -> dict[str, str]:
+def _names(session: Session, model: type[Department | Grid | CaseCategory],
+           codes: set[str | None]) -> dict[str, str]:
+    """Name by code of the departments, grids or categories a screen lists (a few dozen)."""
     codes = {c for c in codes if c is not None}
     if not codes:
         return {}
-    return dict(session.execute(select(Department.code, Department.name)
-                                .where(Department.code.in_(codes))).tuples().all())
+    return dict(session.execute(select(model.code, model.name)
+                                .where(model.code.in_(codes))).tuples().all())
 
 
 def grid_map(session: Session, *, caller: Caller, subject: Subject) -> dict[str, Any]:

@@ -124,6 +124,8 @@ class CommandCenter(BaseModel):
     red_list: list[dict[str, Any]] = Field(
         description="红灯案卷, 超期最久者在前, 含部门、超期小时数与督办级别")
     newest: list[dict[str, Any]] = Field(description="最新上报")
+    emergencies: list[dict[str, Any]] = Field(
+        description="未办结的紧急案卷, 含已通知协助的相邻网格 (neighbour_grids)")
     points: dict[str, list[Any]] = Field(
         description="未办结案卷的位置, 按列给出 (id, status, light, grid_code, lat, lng 各一列, "
                     "同一下标为同一案卷; 最新者在前)")

@@ -21,6 +21,7 @@ from backend.areas.models import AreaLevel, GridLevel
 from backend.cases.entities import DEPARTMENTS
 from backend.cases.models import (
     ApprovalStage,
+    CaseCategory,
     CasePriority,
     CaseSource,
     CaseStatus,
@@ -65,10 +66,17 @@ class DepartmentName(BaseModel):
     name: str
 
 
+class CategoryName(BaseModel):
+    code: str
+    name: str = Field(description="小类名称")
+    big_class_name: str = Field(description="大类名称")
+
+
 class Labels(BaseModel):
     enums: dict[str, list[Label]] = Field(description="各枚举的取值与名称, 按接口中的顺序")
     figures: dict[str, Label] = Field(description="考核指标的名称 (/api/v1/kpi)")
     departments: list[DepartmentName] = Field(description="您可查看的部门")
+    categories: list[CategoryName] = Field(description="案件分类 (大类、小类)")
 
 
 def enum_labels(enum_cls: type[LabeledEnum]) -> list[dict[str, str]]:
@@ -86,4 +94,9 @@ def labels(session: SessionDep, caller: CurrentCaller) -> Any:
     if readable is not None:
         stmt = stmt.where(readable)
     departments = [{"code": code, "name": name} for code, name in session.execute(stmt)]
-    return json_response({"enums": ENUM_LABELS, "figures": FIGURES, "departments": departments})
+    # Categories are the public classification (Open311 lists them to anyone): no scope.
+    categories = [row._asdict() for row in session.execute(
+        select(CaseCategory.code, CaseCategory.name, CaseCategory.big_class_name)
+        .order_by(CaseCategory.code))]
+    return json_response({"enums": ENUM_LABELS, "figures": FIGURES, "departments": departments,
+                          "categories": categories})

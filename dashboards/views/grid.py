@@ -1,0 +1,102 @@
+"""网格: one grid at a glance: its boundary with the open cases, its staff, its ledgers, its
+open cases and today's patrols."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from dashboards import command_center as panels
+from dashboards.maps import grid_deck
+from dashboards.session import BEIJING, Viewer, beijing_time, beijing_today, render, t
+
+
+def choose_grid(viewer: Viewer) -> str | None:
+    names = panels.grid_names(viewer)
+    if not names:
+        st.info(t("no_grids"))
+        return None
+    codes = list(names)
+    own = [c for c in viewer.area_codes() if c in names]
+    default = codes.index(own[0]) if own else 0
+    return st.selectbox(t("choose_grid"), codes, index=default, key="grid_code",
+                        format_func=lambda c: f"{names[c]} ({c})")
+
+
+def staff(grid: dict[str, Any]) -> None:
+    st.subheader(t("staff"))
+    st.markdown(f"**{t('chief')}**: {grid.get('chief_name') or '—'}"
+                f"  {t('phone')}: {grid.get('chief_phone') or '—'}")
+    members = grid.get("members") or []
+    if members:
+        st.markdown(f"**{t('members')}**: " + "、".join(
+            f"{m.get('name', '')} {m.get('phone') or ''}".strip() for m in members))
+
+
+def todays_patrols(viewer: Viewer, code: str) -> None:
+    st.subheader(t("todays_patrols"))
+    midnight = dt.datetime.combine(beijing_today(), dt.time(), BEIJING).astimezone(dt.UTC)
+    patrols = viewer.client.rows(
+        "patrols", grid_code=code, started_at__gte=midnight.isoformat().replace("+00:00", "Z"),
+        sort="-started_at", limit=20)
+    if not patrols:
+        st.warning(t("no_patrol_today"))
+        return
+    st.dataframe([{
+        t("col_patroller"): p["patroller_name"],
+        t("col_started"): beijing_time(p["started_at"], "%H:%M"),
+        t("col_ended"): beijing_time(p["ended_at"], "%H:%M") or t("in_progress"),
+        t("col_distance"): round(p["distance_m"]) if p.get("distance_m") else None,
+        t("col_findings"): p.get("findings") or "",
+    } for p in patrols], hide_index=True, width="stretch")
+
+
+def ledger_summary(viewer: Viewer, code: str) -> None:
+    ledgers = viewer.client.get("/kpi/ledgers", area=code)
+    st.subheader(t("ledger_summary"))
+    names = ("buildings", "households", "rental_households", "residents", "organizations")
+    for column, name in zip(st.columns(len(names)), names, strict=True):
+        column.metric(t(name), f"{ledgers[name]:,}")
+    groups = {viewer.label("key_group", k): v for k, v in ledgers["key_groups"].items() if v}
+    if groups:
+        st.caption(t("key_groups") + ": " + " · ".join(f"{k} {v:,}" for k, v in groups.items()))
+
+
+def page(viewer: Viewer) -> None:
+    st.title(t("page_grid"))
+    if not viewer.can("grids"):
+        st.info(t("no_permission"))
+        return
+    code = choose_grid(viewer)
+    if code is None:
+        return
+    grid = viewer.client.rows("grids", code=code, limit=1)[0]
+    refresh = panels.load(viewer, area=code)
+    panels.headline(viewer, refresh)
+    left, right = st.columns([3, 2])
+    with left:
+        outline = {"type": "FeatureCollection", "features": [
+            f for f in panels.grid_map(viewer)["features"] if f["properties"]["code"] == code]}
+        deck = grid_deck(outline, refresh.live["grids"], refresh.live["points"],
+                         tooltip=f"{{name}}\n{t('col_open')} {{open}} · {t('col_red')} {{red}}",
+                         height=420)
+        if deck is not None:
+            st.pydeck_chart(deck, height=420)
+        else:
+            st.caption(t("no_boundaries"))
+    with right:
+        staff(grid)
+        if viewer.can("patrols"):
+            todays_patrols(viewer, code)
+    if viewer.can("residents") or viewer.can("households"):
+        ledger_summary(viewer, code)
+    left, right = st.columns(2)
+    with left:
+        panels.red_list(viewer, refresh)
+    with right:
+        panels.newest(viewer, refresh)
+
+
+render(page)
