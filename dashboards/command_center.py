@@ -66,15 +66,20 @@ def headline(viewer: Viewer, refresh: Refresh) -> None:
 
 
 def _table(rows: list[dict[str, Any]], columns: dict[str, Callable[[dict[str, Any]], Any]],
-           height: int | None = None) -> None:
+           wall: bool = False) -> None:
+    """A list as a table: interactive on a desk, plain HTML on the wall (styled dark and large
+    by the big screen's CSS, which the interactive grid, drawn on a canvas, would ignore)."""
     if not rows:
         st.caption(t("nothing"))
         return
     frame = pd.DataFrame([{t(name): get(row) for name, get in columns.items()} for row in rows])
-    st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    if wall:
+        st.table(frame.set_index(frame.columns[0]))
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def red_list(viewer: Viewer, refresh: Refresh) -> None:
+def red_list(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     st.subheader(t("red_list"))
     _table(refresh.live["red_list"], {
         "col_code": lambda r: r["code"],
@@ -85,10 +90,10 @@ def red_list(viewer: Viewer, refresh: Refresh) -> None:
         "col_hours_overdue": lambda r: r["hours_overdue"],
         "col_escalation": lambda r: (t("escalation_level", level=r["escalation_level"])
                                      if r["escalation_level"] else ""),
-    })
+    }, wall)
 
 
-def newest(viewer: Viewer, refresh: Refresh) -> None:
+def newest(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     st.subheader(t("newest"))
     _table(refresh.live["newest"], {
         "col_reported_at": lambda r: beijing_time(r["reported_at"]),
@@ -98,19 +103,19 @@ def newest(viewer: Viewer, refresh: Refresh) -> None:
         "col_grid": lambda r: r["grid_name"] or r["grid_code"],
         "col_status": lambda r: viewer.label("case_status", r["status"]),
         "col_source": lambda r: viewer.label("source", r["source"]),
-    })
+    }, wall)
 
 
-def by_department(viewer: Viewer, refresh: Refresh) -> None:
+def by_department(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     st.subheader(t("by_department"))
     _table(refresh.live["by_department"], {
         "col_department": lambda r: r["name"] or viewer.department(r["code"]),
         "col_open": lambda r: r["open"],
         "col_red": lambda r: r["red"],
-    })
+    }, wall)
 
 
-def alerts(viewer: Viewer, refresh: Refresh) -> None:
+def alerts(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     names = grid_names(viewer)
     if refresh.hotspots is not None:
         st.subheader(t("hotspots"))
@@ -119,7 +124,7 @@ def alerts(viewer: Viewer, refresh: Refresh) -> None:
             "col_area": lambda r: names.get(r["area_code"], r["area_code"]),
             "col_cases": lambda r: r["case_count"],
             "col_last_report": lambda r: beijing_time(r["last_reported_at"]),
-        })
+        }, wall)
     st.subheader(t("emergencies"))
     _table(refresh.live["emergencies"], {
         "col_reported_at": lambda r: beijing_time(r["reported_at"]),
@@ -127,10 +132,11 @@ def alerts(viewer: Viewer, refresh: Refresh) -> None:
         "col_title": lambda r: r["title"],
         "col_grid": lambda r: r["grid_name"] or r["grid_code"],
         "col_alerted_grids": lambda r: "、".join(names.get(c, c) for c in r["neighbour_grids"]),
-    })
+    }, wall)
 
 
-def grid_map_panel(viewer: Viewer, refresh: Refresh, height: int = 520) -> None:
+def grid_map_panel(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
+    height = 700 if wall else 520
     st.subheader(t("map"))
     live = refresh.live
     deck = grid_deck(grid_map(viewer), live["grids"], live["points"],
@@ -144,5 +150,6 @@ def grid_map_panel(viewer: Viewer, refresh: Refresh, height: int = 520) -> None:
         st.caption(t("map_points_truncated", count=len(live["points"].get("id", []))))
 
 
-PANELS: list[Callable[[Viewer, Refresh], None]] = [
+# The big screen's turns, in order (each panel takes `wall=True` there).
+PANELS: list[Callable[..., None]] = [
     grid_map_panel, red_list, newest, by_department, alerts]

@@ -41,13 +41,17 @@ def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
     return min(lngs), min(lats), max(lngs), max(lats)
 
 
-def view_of(features: list[dict[str, Any]]) -> pdk.ViewState | None:
+def view_of(features: list[dict[str, Any]], fit_px: int = 400) -> pdk.ViewState | None:
     bounds = _bounds(features)
     if bounds is None:
         return None
     west, south, east, north = bounds
-    span = max(east - west, (north - south) * 1.3, 1e-4)
-    zoom = max(1.0, min(18.0, math.log2(360 / span) + 0.6))
+    # At zoom z the world is 512 * 2**z pixels wide: the extent fills `fit_px` of them (a
+    # little less than the map's height), so it shows whole with a margin.
+    # (Web Mercator stretches latitude by 1 / cos(latitude).)
+    middle = math.radians((south + north) / 2)
+    span = max(east - west, (north - south) / max(math.cos(middle), 0.1), 1e-4)
+    zoom = max(1.0, min(18.0, math.log2(360 / span * fit_px / 512)))
     return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom)
 
 
@@ -67,7 +71,7 @@ def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
         features.append({**feature, "properties": {
             **feature["properties"], "open": counts["open"], "red": counts["red"],
             "fill": grid_colour(counts["open"], counts["red"])}})
-    view = view_of(features)
+    view = view_of(features, fit_px=int(height * 0.8))
     if view is None:
         return None
     layers = [pdk.Layer(

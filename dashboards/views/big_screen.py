@@ -22,6 +22,8 @@ DARK = """
   [data-testid="stMetricValue"] { font-size: 4.5rem; color: #f8fafc; }
   [data-testid="stMetricLabel"] p { font-size: 1.6rem; color: #94a3b8; }
   .stApp h1 { font-size: 3rem; }
+  .stApp table { color: #e2e8f0; font-size: 1.35rem; }
+  .stApp table th { color: #94a3b8; }
 </style>
 """
 
@@ -46,11 +48,7 @@ def show(viewer: Viewer) -> None:
     panels.headline(viewer, refresh)
     # The panel on screen follows the clock, so every wall showing the page shows the same one.
     turn = int(time.time() // ROTATE_SECONDS) % len(panels.PANELS)
-    panel = panels.PANELS[turn]
-    if panel is panels.grid_map_panel:
-        panels.grid_map_panel(viewer, refresh, height=700)
-    else:
-        panel(viewer, refresh)
+    panels.PANELS[turn](viewer, refresh, wall=True)
 
 
 render(page)
