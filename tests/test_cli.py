@@ -49,3 +49,21 @@ def test_an_api_key_is_printed_once_and_works(settings, client, anonymous):
     assert key.startswith("glk_")
     assert anonymous.get("/api/v1/cases", headers={"X-API-Key": key}).status_code == 200
     assert key not in str(ok(client.get("/api/v1/api-keys")))
+
+
+def test_the_dashboards_serve_viewers_on_the_apis_host_without_developer_chrome(monkeypatch):
+    from backend.cli import _streamlit_command
+
+    def option(command: list[str], name: str) -> str:
+        return command[command.index(name) + 1]
+
+    monkeypatch.setenv("GRIDLINK_API_URL", "http://10.20.0.5:8000")
+    command = _streamlit_command(8501)
+    assert option(command, "--server.address") == "10.20.0.5"
+    assert option(command, "--server.port") == "8501"
+    # No Deploy button or developer menu; a failure's details go to the log, not the screen.
+    assert option(command, "--client.toolbarMode") == "minimal"
+    assert option(command, "--client.showErrorDetails") == "none"
+    assert option(_streamlit_command(8501, "0.0.0.0"), "--server.address") == "0.0.0.0"
+    monkeypatch.delenv("GRIDLINK_API_URL")
+    assert option(_streamlit_command(8501), "--server.address") == "127.0.0.1"

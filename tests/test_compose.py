@@ -33,6 +33,8 @@ def test_the_dashboards_talk_to_the_api_service():
     dashboards = COMPOSE["services"]["dashboards"]
     assert dashboards["environment"]["GRIDLINK_API_URL"] == "http://api:8000"
     assert "gridlink dashboards" in " ".join(dashboards["command"])
+    # In a container the API's host name ("api") is not an address to listen on.
+    assert "--host 0.0.0.0" in " ".join(dashboards["command"])
     assert "api" in dashboards["depends_on"]
 
 

@@ -181,6 +181,8 @@ class Case(TableBase):
               "closed_at", "handled_at", "rework_count", "extension_count", "id"),
         Index("ix_case__kpi_closed", "closed_at", "status", "grid_code", "department_code",
               "due_at", "reported_at", "handled_at", "satisfaction", "id"),
+        # The command center's open emergencies, newest first (backend/kpi/live.py).
+        Index("ix_case__handling_type_reported_at", "handling_type", "reported_at", "id"),
         {"comment": "案卷"},
     )
 

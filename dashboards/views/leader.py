@@ -150,16 +150,22 @@ def trends_chart(viewer: Viewer, trends: dict[str, Any]) -> None:
 
 
 def drill_down(ranking: dict[str, Any], by: str) -> None:
+    """A picker of the units ranked: choosing one looks at it (its own ranking one level down).
+    The picker empties itself once used, so coming back up does not go straight down again."""
     if by == "department":
         return
     units = [(row["code"], row["name"] or row["code"]) for row in ranking["items"]]
     if not units:
         return
-    choice = st.selectbox(t("drill_down"), [None, *units], key=f"leader_drill_{len(drill_path())}",
-                          format_func=lambda u: t("drill_choose") if u is None else u[1])
-    if choice is not None:
-        drill_path().append(choice)
-        st.rerun()
+
+    def go() -> None:
+        choice = st.session_state["leader_drill"]
+        if choice is not None:
+            drill_path().append(choice)
+            st.session_state["leader_drill"] = None
+
+    st.selectbox(t("drill_down"), [None, *units], key="leader_drill", on_change=go,
+                 format_func=lambda u: t("drill_choose") if u is None else u[1])
 
 
 def ledger_figures(viewer: Viewer, area: str | None) -> None:
