@@ -335,6 +335,25 @@ def test_the_command_center_shows_what_is_open_now(march, as_user):
     assert elsewhere["open"] == 0 and elsewhere["points"]["id"] == []
 
 
+def test_the_command_center_names_grids_and_categories_and_lists_open_emergencies(
+        march, as_user):
+    # An emergency next door: the chiefs of the adjacent grid were alerted at intake, and the
+    # command center lists it with the grids it called, until it is closed.
+    march.report("K", bj(3, 30, 11), OTHER_GRID, handling_type="emergency")
+    center = ok(as_user("dispatcher").get("/api/v1/kpi/command-center"))
+    (emergency,) = center["emergencies"]
+    assert emergency["id"] == march.ids["K"] and emergency["neighbour_grids"] == [GRID]
+    assert emergency["grid_name"] == "红旗第一网格" and emergency["category_name"] == "行道树"
+    newest = center["newest"][0]
+    assert (newest["id"], newest["grid_name"], newest["category_name"]) == (
+        march.ids["K"], "红旗第一网格", "行道树")
+    assert center["red_list"][0]["grid_name"] == "新华街第七网格"
+    # Outside the scope of the chief of the grid it happened next to: their own grid's only.
+    assert ok(as_user("chief").get("/api/v1/kpi/command-center"))["emergencies"] == []
+    march.play("K", ("cancel", bj(3, 30, 12), {"note": "误报"}))
+    assert ok(as_user("dispatcher").get("/api/v1/kpi/command-center"))["emergencies"] == []
+
+
 def test_the_map_is_one_feature_collection_of_the_grids_in_scope(march, as_user):
     features = ok(as_user("leader").get("/api/v1/kpi/map"))["features"]
     assert [f["properties"]["code"] for f in features] == [GRID, OTHER_GRID]

@@ -38,5 +38,15 @@ def test_departments_are_those_the_caller_may_read(client, as_user):
     assert own == [{"code": SANITATION, "name": "鹤山区环境卫生管理处"}]
 
 
+def test_categories_are_named_for_every_viewer_with_their_big_class(client, as_user):
+    make_world(client)
+    categories = ok(client.get("/api/v1/case-categories", params={"sort": "code"}))["items"]
+    expected = [{"code": c["code"], "name": c["name"], "big_class_name": c["big_class_name"]}
+                for c in categories]
+    assert expected  # the world has categories to name
+    for user in ("leader", "dept-sanitation", "member"):
+        assert ok(as_user(user).get("/api/v1/labels"))["categories"] == expected
+
+
 def test_labels_need_a_login(anonymous):
     assert anonymous.get("/api/v1/labels").status_code == 401
