@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards.session import Viewer, beijing_today, render, t
+from dashboards.session import Viewer, beijing_today, language, render, t
 
 KINDS = ("month", "quarter", "year", "custom")
 RATES = ("closure_rate", "on_time_closure_rate", "handling_rate", "on_time_handling_rate",
@@ -36,6 +36,13 @@ def previous_params(period: dict[str, Any]) -> dict[str, str]:
         return {"period": "custom", "from": str(first - (last - first) - dt.timedelta(days=1)),
                 "to": str(before)}
     return {"period": period["kind"], "date": str(before)}
+
+
+def period_label(period: dict[str, Any]) -> str:
+    """The API's name of a period (2026年11月), or its dates in English."""
+    if language() == "en":
+        return f"{period['from']} – {period['to']}"
+    return period["label"]
 
 
 def percent(value: float | None) -> str:
@@ -87,8 +94,8 @@ def level_below(viewer: Viewer, area: str | None) -> str:
 
 
 def headline(viewer: Viewer, now: dict[str, Any], before: dict[str, Any]) -> None:
-    st.subheader(f"{now['period']['label']} · "
-                 + t("compare_previous", label=before["period"]["label"]))
+    st.subheader(f"{period_label(now['period'])} · "
+                 + t("compare_previous", label=period_label(before["period"])))
     score_column, grade_column, *flow_columns = st.columns(2 + len(FLOW))
     delta = (None if now["score"] is None or before["score"] is None
              else round(now["score"] - before["score"], 1))
