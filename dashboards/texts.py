@@ -37,6 +37,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open_cases": ("未办结", "Open"),
     "escalated": ("督办中", "Escalated"),
     "hotspots": ("聚集性预警", "Hot-spot alerts"),
+    "hotspots_truncated": ("共 {total} 条未结束, 只列出最新的 {count} 条",
+                           "{total} open; listing the newest {count}"),
     "emergencies": ("相邻网格预警", "Adjacent-grid alerts"),
     "by_light": ("在办案卷亮灯", "Running cases by light"),
     "red_list": ("红灯清单 (超期)", "Red list (overdue)"),
