@@ -75,6 +75,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "Compared with the previous period ({label})"),
     "score": ("综合得分", "Score"),
     "grade": ("等级", "Grade"),
+    "points_change": ("{value:+.1f} 个百分点", "{value:+.1f} pp"),
     "rank": ("名次", "Rank"),
     "unit": ("单位", "Unit"),
     "due": ("应结案", "Due"),
