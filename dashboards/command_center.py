@@ -1,9 +1,9 @@
 """The command center's panels, drawn from one refresh of the API.
 
 A refresh is `load()`: one /kpi/command-center call and, for viewers who may read them, one
-/hotspot-alerts call; the grid map's boundaries come once per session (`grid_map`). The page
-(views/command_center.py) shows every panel; the big screen (views/big_screen.py) rotates
-through the same ones.
+/hotspot-alerts call (the newest open alerts, and how many are open in all); the grid map's
+boundaries come once per session (`grid_map`). The page (views/command_center.py) shows every
+panel; the big screen (views/big_screen.py) rotates through the same ones.
 """
 
 from __future__ import annotations
@@ -24,19 +24,21 @@ HOTSPOT_LIMIT = 20
 @dataclass
 class Refresh:
     live: dict[str, Any]
-    hotspots: list[dict[str, Any]] | None  # None: the viewer may not read them
+    # The newest open alerts (HOTSPOT_LIMIT at most); None: the viewer may not read them.
+    hotspots: list[dict[str, Any]] | None
+    hotspots_open: int = 0  # how many alerts are open in scope, listed or not
 
 
 def load(viewer: Viewer, area: str | None = None) -> Refresh:
     live = viewer.client.get("/kpi/command-center", area=area)
-    hotspots = None
-    if viewer.can("hotspot-alerts"):
-        params: dict[str, Any] = {"status": "open", "sort": "-last_reported_at",
-                                  "limit": HOTSPOT_LIMIT}
-        if area:
-            params["area_code__startswith"] = area
-        hotspots = viewer.client.rows("hotspot-alerts", **params)
-    return Refresh(live, hotspots)
+    if not viewer.can("hotspot-alerts"):
+        return Refresh(live, None)
+    params: dict[str, Any] = {"status": "open", "sort": "-last_reported_at",
+                              "limit": HOTSPOT_LIMIT}
+    if area:
+        params["area_code__startswith"] = area
+    page = viewer.client.get("/hotspot-alerts", **params)
+    return Refresh(live, page["items"], page["total"])
 
 
 def grid_map(viewer: Viewer) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def headline(viewer: Viewer, refresh: Refresh) -> None:
                 for light in ("red", "yellow", "green")]
     figures.append((t("escalated"), live["escalated"]))
     if refresh.hotspots is not None:
-        figures.append((t("hotspots"), len(refresh.hotspots)))
+        figures.append((t("hotspots"), refresh.hotspots_open))
     for column, (name, value) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(name, f"{value:,}")
 
@@ -115,16 +117,26 @@ def by_department(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     }, wall)
 
 
+def hotspot_grids(names: dict[str, str], alert: dict[str, Any]) -> str:
+    """Where an alert is, in words: the grids of its reports. (Its area_code is the smallest
+    area holding them all: a community's or a street's code when they span grids.)"""
+    codes = list(dict.fromkeys(case["grid_code"] for case in alert.get("cases") or []))
+    return "、".join(names.get(code, code) for code in codes or [alert["area_code"]])
+
+
 def alerts(viewer: Viewer, refresh: Refresh, wall: bool = False) -> None:
     names = grid_names(viewer)
     if refresh.hotspots is not None:
         st.subheader(t("hotspots"))
         _table(refresh.hotspots, {
             "col_category": lambda r: viewer.category(r["category_code"]),
-            "col_area": lambda r: names.get(r["area_code"], r["area_code"]),
+            "col_area": lambda r: hotspot_grids(names, r),
             "col_cases": lambda r: r["case_count"],
             "col_last_report": lambda r: beijing_time(r["last_reported_at"]),
         }, wall)
+        if refresh.hotspots_open > len(refresh.hotspots):
+            st.caption(t("hotspots_truncated", total=refresh.hotspots_open,
+                         count=len(refresh.hotspots)))
     st.subheader(t("emergencies"))
     _table(refresh.live["emergencies"], {
         "col_reported_at": lambda r: beijing_time(r["reported_at"]),

@@ -113,7 +113,7 @@ def headline(viewer: Viewer, now: dict[str, Any], before: dict[str, Any]) -> Non
         for column, name in zip(st.columns(4), row, strict=True):
             value, previous = now["rates"][name], before["rates"][name]
             change = (None if value is None or previous is None
-                      else f"{(value - previous) * 100:+.1f} pp")
+                      else t("points_change", value=(value - previous) * 100))
             column.metric(viewer.figure(name), percent(value), change,
                           delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
 
