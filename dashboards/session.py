@@ -44,6 +44,13 @@ def beijing_today() -> dt.date:
     return dt.datetime.now(BEIJING).date()
 
 
+def _name(entry: dict[str, str]) -> str:
+    """A label's name in the viewer's language ("on-time closure rate" as a heading: capital)."""
+    if language() == "en":
+        return entry["en"][:1].upper() + entry["en"][1:]
+    return entry["zh"]
+
+
 @dataclass
 class Viewer:
     """The signed-in account (or the wall screen's service account) and what the API says of
@@ -61,12 +68,12 @@ class Viewer:
             return ""
         for entry in self.labels["enums"].get(kind, []):
             if entry["value"] == value:
-                return entry["en"] if language() == "en" else entry["zh"]
+                return _name(entry)
         return value
 
     def figure(self, name: str) -> str:
         entry = self.labels["figures"][name]
-        return entry["en"] if language() == "en" else entry["zh"]
+        return _name(entry)
 
     def department(self, code: str | None) -> str:
         if code is None:

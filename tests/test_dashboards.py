@@ -505,13 +505,13 @@ def test_the_language_switch_turns_the_pages_english(api):
     assert not at.exception
     assert [t.value for t in at.title] == ["Command center"]
     figures = [m.label for m in at.metric]
-    assert figures == ["Open", "red", "yellow", "green", "Escalated", "Hot-spot alerts"]
+    assert figures == ["Open", "Red", "Yellow", "Green", "Escalated", "Hot-spot alerts"]
     assert widget(at.button, "Log out")
     at.switch_page("views/leader.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Leader view"]
     assert "Street ranking" in [s.value for s in at.subheader]
-    assert widget(at.selectbox, "Period").options == ["month", "quarter", "year", "custom"]
+    assert widget(at.selectbox, "Period").options == ["Month", "Quarter", "Year", "Custom"]
 
 
 # --- when things go wrong --------------------------------------------------------------------
