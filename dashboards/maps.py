@@ -84,5 +84,8 @@ def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
             "ScatterplotLayer", located, id="cases", get_position=["lng", "lat"],
             get_fill_color="colour", get_radius=18, radius_min_pixels=2, radius_max_pixels=6,
             pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+    # No basemap: map_provider None, and map_style left at pydeck's default marker, which
+    # Streamlit reads as "none". map_style=None would mean "Streamlit's theme's", a CARTO style
+    # fetched from the internet (blank and failing on a machine without it).
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
                     tooltip={"text": tooltip}, height=height)
