@@ -41,14 +41,23 @@ def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
     return min(lngs), min(lats), max(lngs), max(lats)
 
 
-def view_of(features: list[dict[str, Any]]) -> pdk.ViewState | None:
+# deck.gl's Web Mercator world is 512 pixels wide at zoom 0, twice as wide at each zoom level.
+WORLD_PIXELS = 512
+
+
+def view_of(features: list[dict[str, Any]], height: int) -> pdk.ViewState | None:
+    """Centred on the features, zoomed so that they fill nine tenths of a map `height` pixels
+    tall (the maps are at least as wide as they are tall), none of them cut off."""
     bounds = _bounds(features)
     if bounds is None:
         return None
     west, south, east, north = bounds
-    span = max(east - west, (north - south) * 1.3, 1e-4)
-    zoom = max(1.0, min(18.0, math.log2(360 / span) + 0.6))
-    return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom)
+    middle = (south + north) / 2
+    # On the map a degree of latitude is 1/cos(latitude) times as long as one of longitude.
+    span = max(east - west, (north - south) / math.cos(math.radians(middle)), 1e-4)
+    zoom = math.log2(0.9 * height * 360 / (WORLD_PIXELS * span))
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=middle,
+                         zoom=max(1.0, min(18.0, zoom)))
 
 
 def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
@@ -67,7 +76,7 @@ def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
         features.append({**feature, "properties": {
             **feature["properties"], "open": counts["open"], "red": counts["red"],
             "fill": grid_colour(counts["open"], counts["red"])}})
-    view = view_of(features)
+    view = view_of(features, height)
     if view is None:
         return None
     layers = [pdk.Layer(
