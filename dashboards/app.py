@@ -25,7 +25,15 @@ from dashboards.session import (
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="网格联动 GridLink", page_icon=":material/map:", layout="wide")
+# The tab's icon drawn here (a 3x3 grid, one cell lit): Streamlit inlines an SVG as a data
+# URL, where a ":material/...:" icon would be fetched from fonts.gstatic.com, and an emoji
+# needs an emoji font the wall screen's machine may lack.
+ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+        '<rect x="1" y="1" width="22" height="22" rx="3" fill="#0f766e"/>'
+        '<rect x="9" y="9" width="6" height="6" fill="#dc2626"/>'
+        '<path d="M9 2v20M15 2v20M2 9h20M2 15h20" stroke="#f8fafc" stroke-width="1.5"/></svg>')
+
+st.set_page_config(page_title="网格联动 GridLink", page_icon=ICON, layout="wide")
 
 
 def language_switch() -> None:
