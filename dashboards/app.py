@@ -56,10 +56,19 @@ def pages() -> list:
     return found
 
 
+def login_pages() -> list:
+    """The login form, at its own address and at every page's: a bookmarked /leader or
+    /big-screen shows the form there, then that page once logged in (rather than Streamlit's
+    English "Page not found" and the first page)."""
+    return [st.Page(login_form, title=t("login"), url_path="login", default=True),
+            *(st.Page(login_form, title=t("login"), url_path=path)
+              for path in ("command-center", "leader", "grid", "big-screen"))]
+
+
 def main() -> None:
     language_switch()
     if not signed_in():
-        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
+        st.navigation(login_pages(), position="hidden").run()
         return
     try:
         navigation = st.navigation(pages())
@@ -69,7 +78,7 @@ def main() -> None:
             return
         sign_out()
         st.warning(t("session_expired"))
-        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
+        st.navigation(login_pages(), position="hidden").run()
         return
     except ApiUnavailable as exc:
         show_unavailable(exc)
