@@ -25,18 +25,20 @@ HOTSPOT_LIMIT = 20
 class Refresh:
     live: dict[str, Any]
     hotspots: list[dict[str, Any]] | None  # None: the viewer may not read them
+    hotspot_total: int = 0  # all the open ones (the list above: the newest HOTSPOT_LIMIT)
 
 
 def load(viewer: Viewer, area: str | None = None) -> Refresh:
     live = viewer.client.get("/kpi/command-center", area=area)
-    hotspots = None
+    hotspots, total = None, 0
     if viewer.can("hotspot-alerts"):
         params: dict[str, Any] = {"status": "open", "sort": "-last_reported_at",
                                   "limit": HOTSPOT_LIMIT}
         if area:
             params["area_code__startswith"] = area
-        hotspots = viewer.client.rows("hotspot-alerts", **params)
-    return Refresh(live, hotspots)
+        page = viewer.client.get("/hotspot-alerts", **params)
+        hotspots, total = page["items"], page["total"]
+    return Refresh(live, hotspots, total)
 
 
 def grid_map(viewer: Viewer) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def headline(viewer: Viewer, refresh: Refresh) -> None:
                 for light in ("red", "yellow", "green")]
     figures.append((t("escalated"), live["escalated"]))
     if refresh.hotspots is not None:
-        figures.append((t("hotspots"), len(refresh.hotspots)))
+        figures.append((t("hotspots"), refresh.hotspot_total))
     for column, (name, value) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(name, f"{value:,}")
 
