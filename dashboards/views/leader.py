@@ -132,21 +132,31 @@ def ranking_table(viewer: Viewer, ranking: dict[str, Any]) -> None:
 
 def trends_chart(viewer: Viewer, trends: dict[str, Any]) -> None:
     st.subheader(t("trends"))
+    # Up to today: the API lists every bucket of the period, the days to come with zeros.
+    today = beijing_today()
+    points = [p for p in trends["items"] if dt.date.fromisoformat(p["bucket"]) <= today]
+    counts, rate = [t("trend_reported"), t("trend_closed")], t("trend_on_time")
     # Dates as text (月-日): a date axis would be labelled in English (December, Wed 09).
     frame = pd.DataFrame([{
-        "bucket": dt.date.fromisoformat(p["bucket"]).strftime("%m-%d"),
-        t("trend_reported"): p["reported"],
-        t("trend_closed"): p["closed"],
-        t("trend_on_time"): (None if p["rates"]["on_time_closure_rate"] is None
-                             else round(p["rates"]["on_time_closure_rate"] * 100, 1)),
-    } for p in trends["items"]]).set_index("bucket")
-    if frame.empty:
-        st.caption(t("nothing"))
-        return
-    frame.index.name = t("day_in_period")
+        t("day_in_period"): dt.date.fromisoformat(p["bucket"]).strftime("%m-%d"),
+        counts[0]: p["reported"],
+        counts[1]: p["closed"],
+        rate: (None if p["rates"]["on_time_closure_rate"] is None
+               else round(p["rates"]["on_time_closure_rate"] * 100, 1)),
+    } for p in points], columns=[t("day_in_period"), *counts, rate]).set_index(
+        t("day_in_period"))
     left, right = st.columns(2)
-    left.line_chart(frame[[t("trend_reported"), t("trend_closed")]])
-    right.line_chart(frame[[t("trend_on_time")]])
+    # Bars: a line through a single day (the first of a month) draws nothing. A series with
+    # nothing in it gets a sentence: its chart would be empty, on an axis labelled "0.000000",
+    # or "null" for rates that do not exist.
+    if frame[counts].to_numpy().sum():
+        left.bar_chart(frame[counts], stack=False)
+    else:
+        left.caption(t("trend_no_cases"))
+    if frame[rate].notna().any():
+        right.bar_chart(frame[[rate]])
+    else:
+        right.caption(t("trend_no_due"))
 
 
 def drill_down(ranking: dict[str, Any], by: str) -> None:
