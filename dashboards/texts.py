@@ -28,6 +28,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Updated {time} (Beijing time), refreshes every {seconds:g} s"),
     "no_permission": ("您的账号无权查看此页。", "Your account may not view this page."),
     "nothing": ("暂无", "None"),
+    # what an emptied choice box says (Streamlit's own words are English only)
+    "choose": ("请选择", "Choose an option"),
     # pages
     "page_command_center": ("指挥中心", "Command center"),
     "page_leader": ("领导驾驶舱", "Leader view"),
@@ -68,6 +70,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # leader view
     "period": ("时段", "Period"),
     "day_in_period": ("日期", "Date"),
+    "period_shown": ("统计期", "Which"),
+    "period_month": ("{year}年{month}月", "{year}-{month:02d}"),
+    "period_quarter": ("{year}年第{quarter}季度", "{year} Q{quarter}"),
+    "period_year": ("{year}年", "{year}"),
     "custom_range": ("起止日期", "From - to"),
     "compare_previous": ("与上一时段 ({label}) 相比",
                          "Compared with the previous period ({label})"),

@@ -22,7 +22,7 @@ def choose_grid(viewer: Viewer) -> str | None:
     own = [c for c in viewer.area_codes() if c in names]
     default = codes.index(own[0]) if own else 0
     return st.selectbox(t("choose_grid"), codes, index=default, key="grid_code",
-                        format_func=lambda c: f"{names[c]} ({c})")
+                        format_func=lambda c: f"{names[c]} ({c})", placeholder=t("choose"))
 
 
 def staff(grid: dict[str, Any]) -> None:

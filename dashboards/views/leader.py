@@ -42,10 +42,32 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+# How many periods back the picker offers, newest first.
+CHOICES = {"month": 24, "quarter": 8, "year": 5}
+
+
+def period_starts(kind: str, today: dt.date) -> list[dt.date]:
+    """The first days of this period and the ones before it (a month, a quarter or a year):
+    the leader picks a period by its name, not a day in a calendar (Streamlit's calendar
+    names its months and weekdays in English only)."""
+    if kind == "year":
+        return [dt.date(today.year - n, 1, 1) for n in range(CHOICES["year"])]
+    months = 1 if kind == "month" else 3
+    index = today.year * 12 + (today.month - 1) // months * months  # months since year 0
+    return [dt.date(m // 12, m % 12 + 1, 1)
+            for m in range(index, index - months * CHOICES[kind], -months)]
+
+
+def period_name(kind: str, first: dt.date) -> str:
+    return t(f"period_{kind}", year=first.year, month=first.month,
+             quarter=(first.month - 1) // 3 + 1)
+
+
 def picker(viewer: Viewer) -> dict[str, str] | None:
     columns = st.columns([1, 2, 3])
     kind = columns[0].selectbox(t("period"), KINDS, key="leader_kind",
-                                format_func=lambda k: viewer.label("period", k))
+                                format_func=lambda k: viewer.label("period", k),
+                                placeholder=t("choose"))
     if kind == "custom":
         today = beijing_today()
         chosen = columns[1].date_input(
@@ -55,8 +77,11 @@ def picker(viewer: Viewer) -> dict[str, str] | None:
             st.info(t("custom_needs_both"))
             return None
         return period_params(kind, today, chosen[0], chosen[1])
-    day = columns[1].date_input(t("day_in_period"), value=beijing_today(), key="leader_day")
-    return period_params(kind, day, None, None)
+    first = columns[1].selectbox(t("period_shown"), period_starts(kind, beijing_today()),
+                                 key=f"leader_{kind}",
+                                 format_func=lambda day: period_name(kind, day),
+                                 placeholder=t("choose"))
+    return period_params(kind, first, None, None)
 
 
 def drill_path() -> list[tuple[str, str]]:
@@ -166,7 +191,8 @@ def drill_down(ranking: dict[str, Any], by: str) -> None:
     if not units:
         return
     choice = st.selectbox(t("drill_down"), [None, *units], key=f"leader_drill_{len(drill_path())}",
-                          format_func=lambda u: t("drill_choose") if u is None else u[1])
+                          format_func=lambda u: t("drill_choose") if u is None else u[1],
+                          placeholder=t("choose"))
     if choice is not None:
         drill_path().append(choice)
         st.rerun()
