@@ -77,6 +77,7 @@ def page(viewer: Viewer) -> None:
     panels.headline(viewer, refresh)
     left, right = st.columns([3, 2])
     with left:
+        st.subheader(t("map"))
         outline = {"type": "FeatureCollection", "features": [
             f for f in panels.grid_map(viewer)["features"] if f["properties"]["code"] == code]}
         deck = grid_deck(outline, refresh.live["grids"], refresh.live["points"],
