@@ -25,7 +25,15 @@ from dashboards.session import (
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="网格联动 GridLink", page_icon=":material/map:", layout="wide")
+# The tab's icon drawn here (a 3x3 grid, one cell lit): Streamlit inlines an SVG as a data
+# URL, where a ":material/...:" icon would be fetched from fonts.gstatic.com, and an emoji
+# needs an emoji font the wall screen's machine may lack.
+ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+        '<rect x="1" y="1" width="22" height="22" rx="3" fill="#0f766e"/>'
+        '<rect x="9" y="9" width="6" height="6" fill="#dc2626"/>'
+        '<path d="M9 2v20M15 2v20M2 9h20M2 15h20" stroke="#f8fafc" stroke-width="1.5"/></svg>')
+
+st.set_page_config(page_title="网格联动 GridLink", page_icon=ICON, layout="wide")
 
 
 def language_switch() -> None:
@@ -48,10 +56,19 @@ def pages() -> list:
     return found
 
 
+def login_pages() -> list:
+    """The login form, at its own address and at every page's: a bookmarked /leader or
+    /big-screen shows the form there, then that page once logged in (rather than Streamlit's
+    English "Page not found" and the first page)."""
+    return [st.Page(login_form, title=t("login"), url_path="login", default=True),
+            *(st.Page(login_form, title=t("login"), url_path=path)
+              for path in ("command-center", "leader", "grid", "big-screen"))]
+
+
 def main() -> None:
     language_switch()
     if not signed_in():
-        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
+        st.navigation(login_pages(), position="hidden").run()
         return
     try:
         navigation = st.navigation(pages())
@@ -61,7 +78,7 @@ def main() -> None:
             return
         sign_out()
         st.warning(t("session_expired"))
-        st.navigation([st.Page(login_form, title=t("login"), url_path="login")]).run()
+        st.navigation(login_pages(), position="hidden").run()
         return
     except ApiUnavailable as exc:
         show_unavailable(exc)

@@ -41,18 +41,23 @@ def _bounds(features: list[dict[str, Any]]) -> tuple[float, float, float, float]
     return min(lngs), min(lats), max(lngs), max(lats)
 
 
-def view_of(features: list[dict[str, Any]], fit_px: int = 400) -> pdk.ViewState | None:
+# deck.gl's Web Mercator world is 512 pixels wide at zoom 0, twice as wide at each zoom level.
+WORLD_PIXELS = 512
+
+
+def view_of(features: list[dict[str, Any]], height: int) -> pdk.ViewState | None:
+    """Centred on the features, zoomed so that they fill nine tenths of a map `height` pixels
+    tall (the maps are at least as wide as they are tall), none of them cut off."""
     bounds = _bounds(features)
     if bounds is None:
         return None
     west, south, east, north = bounds
-    # At zoom z the world is 512 * 2**z pixels wide: the extent fills `fit_px` of them (a
-    # little less than the map's height), so it shows whole with a margin.
-    # (Web Mercator stretches latitude by 1 / cos(latitude).)
-    middle = math.radians((south + north) / 2)
-    span = max(east - west, (north - south) / max(math.cos(middle), 0.1), 1e-4)
-    zoom = max(1.0, min(18.0, math.log2(360 / span * fit_px / 512)))
-    return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom)
+    middle = (south + north) / 2
+    # On the map a degree of latitude is 1/cos(latitude) times as long as one of longitude.
+    span = max(east - west, (north - south) / math.cos(math.radians(middle)), 1e-4)
+    zoom = math.log2(0.9 * height * 360 / (WORLD_PIXELS * span))
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=middle,
+                         zoom=max(1.0, min(18.0, zoom)))
 
 
 def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
@@ -71,7 +76,7 @@ def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
         features.append({**feature, "properties": {
             **feature["properties"], "open": counts["open"], "red": counts["red"],
             "fill": grid_colour(counts["open"], counts["red"])}})
-    view = view_of(features, fit_px=int(height * 0.8))
+    view = view_of(features, height)
     if view is None:
         return None
     layers = [pdk.Layer(
@@ -88,5 +93,8 @@ def grid_deck(collection: dict[str, Any], grids: list[dict[str, Any]],
             "ScatterplotLayer", located, id="cases", get_position=["lng", "lat"],
             get_fill_color="colour", get_radius=18, radius_min_pixels=2, radius_max_pixels=6,
             pickable=False))
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+    # No basemap: map_provider None, and map_style left at pydeck's default marker, which
+    # Streamlit reads as "none". map_style=None would mean "Streamlit's theme's", a CARTO style
+    # fetched from the internet (blank and failing on a machine without it).
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None,
                     tooltip={"text": tooltip}, height=height)

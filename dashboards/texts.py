@@ -28,6 +28,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Updated {time} (Beijing time), refreshes every {seconds:g} s"),
     "no_permission": ("您的账号无权查看此页。", "Your account may not view this page."),
     "nothing": ("暂无", "None"),
+    # what an emptied choice box says (Streamlit's own words are English only)
+    "choose": ("请选择", "Choose an option"),
     # pages
     "page_command_center": ("指挥中心", "Command center"),
     "page_leader": ("领导驾驶舱", "Leader view"),
@@ -70,6 +72,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # leader view
     "period": ("时段", "Period"),
     "day_in_period": ("日期", "Date"),
+    "period_shown": ("统计期", "Which"),
+    "period_month": ("{year}年{month}月", "{year}-{month:02d}"),
+    "period_quarter": ("{year}年第{quarter}季度", "{year} Q{quarter}"),
+    "period_year": ("{year}年", "{year}"),
     "custom_range": ("起止日期", "From - to"),
     "compare_previous": ("与上一时段 ({label}) 相比",
                          "Compared with the previous period ({label})"),
@@ -87,6 +93,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "trend_reported": ("上报", "Reported"),
     "trend_closed": ("结案", "Closed"),
     "trend_on_time": ("按期结案率 %", "On-time closure rate %"),
+    "trend_no_cases": ("本时段尚无上报或结案", "Nothing reported or closed in this period yet"),
+    "trend_no_due": ("本时段尚无到期案卷, 没有按期结案率",
+                     "Nothing due in this period yet: no on-time closure rate"),
     "drill_down": ("下钻到", "Drill down to"),
     "drill_choose": ("选择下级单位", "Choose a unit"),
     "back_to": ("返回 {name}", "Back to {name}"),

@@ -55,18 +55,26 @@ def uvicorn_process(settings, **overrides):
         "GRIDLINK_WEBHOOKS_ENABLED": "false",  # deliveries belong to the tests that drive them
         "GRIDLINK_SLA_TICK_SECONDS": "0",
     } | {f"GRIDLINK_{k.upper()}": str(v) for k, v in overrides.items()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "info", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    worker = Worker(f"http://127.0.0.1:{port}", process)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "info",
+               "--no-access-log"]
+    with server_process(command, env, f"http://127.0.0.1:{port}", READY_LINE) as worker:
+        yield worker
+
+
+@contextmanager
+def server_process(command: list[str], env: dict[str, str], url: str, ready_line: str):
+    """A server started from `command`; yields its Worker once it printed `ready_line`, and
+    stops it at the end. Its output is read as it comes, in a thread, so it never blocks."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    worker = Worker(url, process)
     ready, ended = threading.Event(), threading.Event()
 
     def read() -> None:  # drains the pipe for the server's whole life
         for line in process.stdout:
             worker.output.append(line)
-            if READY_LINE in line:
+            if ready_line in line:
                 ready.set()
         ended.set()
 
@@ -76,7 +84,7 @@ def uvicorn_process(settings, **overrides):
         deadline = time.monotonic() + CEILING
         while not ready.wait(0.1):
             if ended.is_set() or time.monotonic() > deadline:
-                raise AssertionError(f"worker did not start: {''.join(worker.output)}")
+                raise AssertionError(f"server did not start: {''.join(worker.output)}")
         yield worker
     finally:
         process.terminate()

@@ -15,7 +15,8 @@ from dashboards.session import BEIJING, Viewer, render, t
 DARK = """
 <style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-  [data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+  [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stElementToolbar"] { display: none !important; }
   .stApp { background: #0b1220; color: #e2e8f0; }
   .stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp span, .stApp label { color: #e2e8f0; }
   .block-container { padding-top: 1rem; max-width: 100%; }

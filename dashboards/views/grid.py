@@ -22,7 +22,7 @@ def choose_grid(viewer: Viewer) -> str | None:
     own = [c for c in viewer.area_codes() if c in names]
     default = codes.index(own[0]) if own else 0
     return st.selectbox(t("choose_grid"), codes, index=default, key="grid_code",
-                        format_func=lambda c: f"{names[c]} ({c})")
+                        format_func=lambda c: f"{names[c]} ({c})", placeholder=t("choose"))
 
 
 def staff(grid: dict[str, Any]) -> None:
@@ -77,6 +77,7 @@ def page(viewer: Viewer) -> None:
     panels.headline(viewer, refresh)
     left, right = st.columns([3, 2])
     with left:
+        st.subheader(t("map"))
         outline = {"type": "FeatureCollection", "features": [
             f for f in panels.grid_map(viewer)["features"] if f["properties"]["code"] == code]}
         deck = grid_deck(outline, refresh.live["grids"], refresh.live["points"],

@@ -49,10 +49,32 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+# How many periods back the picker offers, newest first.
+CHOICES = {"month": 24, "quarter": 8, "year": 5}
+
+
+def period_starts(kind: str, today: dt.date) -> list[dt.date]:
+    """The first days of this period and the ones before it (a month, a quarter or a year):
+    the leader picks a period by its name, not a day in a calendar (Streamlit's calendar
+    names its months and weekdays in English only)."""
+    if kind == "year":
+        return [dt.date(today.year - n, 1, 1) for n in range(CHOICES["year"])]
+    months = 1 if kind == "month" else 3
+    index = today.year * 12 + (today.month - 1) // months * months  # months since year 0
+    return [dt.date(m // 12, m % 12 + 1, 1)
+            for m in range(index, index - months * CHOICES[kind], -months)]
+
+
+def period_name(kind: str, first: dt.date) -> str:
+    return t(f"period_{kind}", year=first.year, month=first.month,
+             quarter=(first.month - 1) // 3 + 1)
+
+
 def picker(viewer: Viewer) -> dict[str, str] | None:
     columns = st.columns([1, 2, 3])
     kind = columns[0].selectbox(t("period"), KINDS, key="leader_kind",
-                                format_func=lambda k: viewer.label("period", k))
+                                format_func=lambda k: viewer.label("period", k),
+                                placeholder=t("choose"))
     if kind == "custom":
         today = beijing_today()
         chosen = columns[1].date_input(
@@ -62,8 +84,11 @@ def picker(viewer: Viewer) -> dict[str, str] | None:
             st.info(t("custom_needs_both"))
             return None
         return period_params(kind, today, chosen[0], chosen[1])
-    day = columns[1].date_input(t("day_in_period"), value=beijing_today(), key="leader_day")
-    return period_params(kind, day, None, None)
+    first = columns[1].selectbox(t("period_shown"), period_starts(kind, beijing_today()),
+                                 key=f"leader_{kind}",
+                                 format_func=lambda day: period_name(kind, day),
+                                 placeholder=t("choose"))
+    return period_params(kind, first, None, None)
 
 
 def drill_path() -> list[tuple[str, str]]:
@@ -139,21 +164,31 @@ def ranking_table(viewer: Viewer, ranking: dict[str, Any]) -> None:
 
 def trends_chart(viewer: Viewer, trends: dict[str, Any]) -> None:
     st.subheader(t("trends"))
+    # Up to today: the API lists every bucket of the period, the days to come with zeros.
+    today = beijing_today()
+    points = [p for p in trends["items"] if dt.date.fromisoformat(p["bucket"]) <= today]
+    counts, rate = [t("trend_reported"), t("trend_closed")], t("trend_on_time")
     # Dates as text (月-日): a date axis would be labelled in English (December, Wed 09).
     frame = pd.DataFrame([{
-        "bucket": dt.date.fromisoformat(p["bucket"]).strftime("%m-%d"),
-        t("trend_reported"): p["reported"],
-        t("trend_closed"): p["closed"],
-        t("trend_on_time"): (None if p["rates"]["on_time_closure_rate"] is None
-                             else round(p["rates"]["on_time_closure_rate"] * 100, 1)),
-    } for p in trends["items"]]).set_index("bucket")
-    if frame.empty:
-        st.caption(t("nothing"))
-        return
-    frame.index.name = t("day_in_period")
+        t("day_in_period"): dt.date.fromisoformat(p["bucket"]).strftime("%m-%d"),
+        counts[0]: p["reported"],
+        counts[1]: p["closed"],
+        rate: (None if p["rates"]["on_time_closure_rate"] is None
+               else round(p["rates"]["on_time_closure_rate"] * 100, 1)),
+    } for p in points], columns=[t("day_in_period"), *counts, rate]).set_index(
+        t("day_in_period"))
     left, right = st.columns(2)
-    left.line_chart(frame[[t("trend_reported"), t("trend_closed")]])
-    right.line_chart(frame[[t("trend_on_time")]])
+    # Bars: a line through a single day (the first of a month) draws nothing. A series with
+    # nothing in it gets a sentence: its chart would be empty, on an axis labelled "0.000000",
+    # or "null" for rates that do not exist.
+    if frame[counts].to_numpy().sum():
+        left.bar_chart(frame[counts], stack=False)
+    else:
+        left.caption(t("trend_no_cases"))
+    if frame[rate].notna().any():
+        right.bar_chart(frame[[rate]])
+    else:
+        right.caption(t("trend_no_due"))
 
 
 def drill_down(ranking: dict[str, Any], by: str) -> None:
@@ -172,7 +207,8 @@ def drill_down(ranking: dict[str, Any], by: str) -> None:
             st.session_state["leader_drill"] = None
 
     st.selectbox(t("drill_down"), [None, *units], key="leader_drill", on_change=go,
-                 format_func=lambda u: t("drill_choose") if u is None else u[1])
+                 format_func=lambda u: t("drill_choose") if u is None else u[1],
+                 placeholder=t("choose"))
 
 
 def ledger_figures(viewer: Viewer, area: str | None) -> None:
