@@ -375,7 +375,7 @@ def test_the_leader_view_gives_last_months_score_flow_and_rankings_as_the_api(ap
     assert at.subheader[0].value == f"{this_month} · 与上一时段 ({before}) 相比"
     assert widget(at.selectbox, "时段").value == "month"
     # Last month has cases due: its figures, its streets' and departments' rankings.
-    widget(at.date_input, "日期").set_value(day)
+    widget(at.selectbox, "统计期").set_value(day.replace(day=1))
     shown, answered = settled(at, lambda: leader_answer(api, "leader", day), leader_shown)
     assert shown == answered
     assert answered["figures"]["综合得分"] != "—"  # a month with cases due
@@ -466,7 +466,7 @@ def test_the_sanitation_department_sees_its_own_cases_only(api, screen):
 
     at.switch_page("views/leader.py").run()
     day = last_month()
-    widget(at.date_input, "日期").set_value(day)
+    widget(at.selectbox, "统计期").set_value(day.replace(day=1))
     shown, answered = settled(
         at, lambda: leader_answer(api, "dept-sanitation", day, ledgers=False), leader_shown)
     assert shown == answered
