@@ -137,10 +137,14 @@ def headline(viewer: Viewer, now: dict[str, Any], before: dict[str, Any]) -> Non
     for row in (RATES[:4], RATES[4:]):
         for column, name in zip(st.columns(4), row, strict=True):
             value, previous = now["rates"][name], before["rates"][name]
-            change = (None if value is None or previous is None
-                      else t("points_change", value=(value - previous) * 100))
-            column.metric(viewer.figure(name), percent(value), change,
-                          delta_color="inverse" if name in LOWER_IS_BETTER else "normal")
+            points = None if value is None or previous is None else (value - previous) * 100
+            # Unchanged (to the tenth shown) gets no arrow: "+0.0" would read as a rise.
+            moved = points is not None and round(points, 1) != 0
+            column.metric(viewer.figure(name), percent(value),
+                          None if points is None else t("points_change", value=points),
+                          delta_color=("off" if not moved else
+                                       "inverse" if name in LOWER_IS_BETTER else "normal"),
+                          delta_arrow="auto" if moved else "off")
 
 
 def ranking_table(viewer: Viewer, ranking: dict[str, Any]) -> None:
