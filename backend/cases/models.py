@@ -181,6 +181,8 @@ class Case(TableBase):
               "closed_at", "handled_at", "rework_count", "extension_count", "id"),
         Index("ix_case__kpi_closed", "closed_at", "status", "grid_code", "department_code",
               "due_at", "reported_at", "handled_at", "satisfaction", "id"),
+        # A class's recent reports: intake's likely duplicates and hot spots (cases/intake.py).
+        Index("ix_case__category_code_reported_at", "category_code", "reported_at"),
         # The command center's open emergencies, newest first (backend/kpi/live.py).
         Index("ix_case__handling_type_reported_at", "handling_type", "reported_at", "id"),
         {"comment": "案卷"},
@@ -191,7 +193,7 @@ class Case(TableBase):
         enum_column_type(CaseSource), index=True, comment="来源"
     )
     category_code: Mapped[str] = mapped_column(
-        String(5), ForeignKey("case_category.code", ondelete="RESTRICT"), index=True, comment="分类"
+        String(5), ForeignKey("case_category.code", ondelete="RESTRICT"), comment="分类"
     )
     title: Mapped[str] = mapped_column(String(200), comment="标题")
     description: Mapped[str | None] = mapped_column(Text, comment="问题描述")
