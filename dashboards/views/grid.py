@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards import command_center as panels
+from dashboards.ledgers import ledger_counts
 from dashboards.maps import grid_deck
 from dashboards.session import BEIJING, Viewer, beijing_time, beijing_today, render, t
 
@@ -53,17 +54,6 @@ def todays_patrols(viewer: Viewer, code: str) -> None:
     } for p in patrols], hide_index=True, width="stretch")
 
 
-def ledger_summary(viewer: Viewer, code: str) -> None:
-    ledgers = viewer.client.get("/kpi/ledgers", area=code)
-    st.subheader(t("ledger_summary"))
-    names = ("buildings", "households", "rental_households", "residents", "organizations")
-    for column, name in zip(st.columns(len(names)), names, strict=True):
-        column.metric(t(name), f"{ledgers[name]:,}")
-    groups = {viewer.label("key_group", k): v for k, v in ledgers["key_groups"].items() if v}
-    if groups:
-        st.caption(t("key_groups") + ": " + " · ".join(f"{k} {v:,}" for k, v in groups.items()))
-
-
 def page(viewer: Viewer) -> None:
     st.title(t("page_grid"))
     if not viewer.can("grids"):
@@ -92,7 +82,8 @@ def page(viewer: Viewer) -> None:
         if viewer.can("patrols"):
             todays_patrols(viewer, code)
     if viewer.can("residents") or viewer.can("households"):
-        ledger_summary(viewer, code)
+        ledger_counts(viewer, code, "ledger_summary", ("buildings", "households",
+                      "rental_households", "residents", "organizations"))
     left, right = st.columns(2)
     with left:
         panels.red_list(viewer, refresh)

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboards.ledgers import ledger_counts
 from dashboards.session import Viewer, beijing_today, language, render, t
 
 KINDS = ("month", "quarter", "year", "custom")
@@ -215,18 +216,6 @@ def drill_down(ranking: dict[str, Any], by: str) -> None:
                  placeholder=t("choose"))
 
 
-def ledger_figures(viewer: Viewer, area: str | None) -> None:
-    ledgers = viewer.client.get("/kpi/ledgers", area=area)
-    st.subheader(t("ledgers"))
-    names = ("grids", "buildings", "households", "rental_households", "residents",
-             "organizations", "key_supervised_organizations")
-    for column, name in zip(st.columns(len(names)), names, strict=True):
-        column.metric(t(name), f"{ledgers[name]:,}")
-    groups = {viewer.label("key_group", k): v for k, v in ledgers["key_groups"].items() if v}
-    if groups:
-        st.caption(t("key_groups") + ": " + " · ".join(f"{k} {v:,}" for k, v in groups.items()))
-
-
 def page(viewer: Viewer) -> None:
     st.title(t("page_leader"))
     st.caption(f"{viewer.me['display_name']} · {viewer.scope()}")
@@ -257,7 +246,9 @@ def page(viewer: Viewer) -> None:
     trends_chart(viewer, get("/kpi/trends", area=area, interval="day" if days <= 62 else "week",
                              **period))
     if viewer.can("residents") or viewer.can("households"):
-        ledger_figures(viewer, area)
+        ledger_counts(viewer, area, "ledgers", (
+            "grids", "buildings", "households", "rental_households", "residents",
+            "organizations", "key_supervised_organizations"))
 
 
 render(page)
