@@ -25,7 +25,7 @@ from tests.builders import DEMO_PASSWORD
 from tests.live_county import LiveCounty, live_county  # noqa: F401
 from tests.servers import CEILING, ROOT, free_port, server_process
 from tests.test_admin_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
-from tests.test_offline_browser import left_the_machine, requested_urls
+from tests.test_offline_browser import left_the_machine, offline_chrome, requested_urls
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
@@ -64,21 +64,7 @@ def dashboards(live_county) -> Iterator[str]:  # noqa: F811
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--lang=zh-CN",
-                 f"--window-size={DESK[0]},{DESK[1]}",
-                 # No name resolves (but the loopback address), and whatever is not loopback
-                 # goes to a port with nothing behind it, as on a machine with no internet.
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = offline_chrome(*DESK)
     yield driver
     driver.quit()
 

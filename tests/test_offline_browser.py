@@ -29,22 +29,27 @@ RENDERED_WITHIN = 120
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome", "chrome-extension", "devtools")
 
 
-@pytest.fixture
-def offline_browser():
+def offline_chrome(width: int, height: int):
+    """Debian's headless Chromium as on a machine with no internet, its network log kept: no
+    name resolves but the loopback address, and whatever is not loopback goes to a port with
+    nothing behind it."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--window-size=1400,1200", "--lang=zh-CN",
-                 # No names resolve (but the loopback address) ...
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                 # ... and whatever is not loopback goes to a port with nothing behind it.
+                 "--disable-background-networking", f"--window-size={width},{height}",
+                 "--lang=zh-CN", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                  "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+def offline_browser():
+    driver = offline_chrome(1400, 1200)
     yield driver
     driver.quit()
 
