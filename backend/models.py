@@ -11,9 +11,10 @@ from backend.fieldwork import models as fieldwork
 from backend.hotspots import models as hotspots
 from backend.identity import models as identity
 from backend.imports import models as imports
+from backend.kpi import models as kpi
 from backend.ledgers import models as ledgers
 from backend.notifications import models as notifications
 from rbac import models as policy
 
 __all__ = ["Base", "areas", "audit", "cases", "fieldwork", "hotspots", "identity", "imports",
-           "ledgers", "notifications", "policy"]
+           "kpi", "ledgers", "notifications", "policy"]

@@ -166,6 +166,8 @@ KEPT_TABLES = {"user_account", "role_assignment", "policy_rule", "policy_version
 def empty_all_tables(app, baseline: dict | None = None) -> None:
     engine = app.state.db.engine
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    # Last: on SQLite the cases' triggers write to it as the cases go (backend/kpi/models.py).
+    tables.sort(key=lambda name: name == "open_case_tally")
     with engine.begin() as conn:
         # DELETE beats TRUNCATE on tables this small; foreign keys are off for the cleanup only,
         # since areas reference areas and rows go in one statement per table.

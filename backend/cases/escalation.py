@@ -37,6 +37,7 @@ from backend.core import area_codes
 from backend.core.db import Database, utcnow
 from backend.hotspots import service as hotspots
 from backend.identity.models import Role, RoleAssignment
+from backend.kpi import tally
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -124,6 +125,7 @@ def tick(session: Session, now: dt.datetime | None = None, *,
             session.commit()
     if case_ids is None:
         result.hotspots_expired = hotspots.expire_alerts(session, now)
+        tally.compact(session)  # the changes of this minute's cases, folded by key
     if commit:
         session.commit()  # ends the scan's transaction when nothing changed
     result.seconds = time.perf_counter() - started

@@ -174,6 +174,11 @@ class Case(TableBase):
         # reads no column from the table in an index-only scan; SQLite's rowid is in any index).
         Index("ix_case__kpi_open", "status", "grid_code", "due_at", "light", "department_code",
               "escalation_level", "id"),
+        # The running cases whose stored light the clock has overtaken since the last tick
+        # (backend/kpi/tally.py): a few ranges of a covering index, whatever the number of
+        # open cases.
+        Index("ix_case__status_light_due_at", "status", "light", "due_at", "department_code",
+              "grid_code", "escalation_level"),
         Index("ix_case__kpi_reported", "reported_at", "grid_code", "department_code", "id"),
         Index("ix_case__kpi_filed", "filed_at", "grid_code", "department_code", "id"),
         Index("ix_case__kpi_dispatched", "dispatched_at", "grid_code", "department_code", "id"),

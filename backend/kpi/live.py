@@ -18,57 +18,35 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from backend.areas.geometry import grid_index
 from backend.areas.models import Grid
 from backend.cases.entities import RUNNING_STATUSES
-from backend.cases.models import OPEN_STATUSES, CaseCategory, Department, HandlingType, Light
+from backend.cases.models import OPEN_STATUSES, CaseCategory, Department, HandlingType
 from backend.core.crud import Caller
 from backend.core.db import utcnow
-from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions
+from backend.kpi import tally
+from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions, open_case_conditions
 
 DEFAULT_LIST_LIMIT = 20
 DEFAULT_POINTS_LIMIT = 5000
-
-
-def _light(now: dt.datetime):
-    running = CASE.status.in_(RUNNING_STATUSES)
-    return case((and_(running, CASE.due_at < now), Light.red.value),
-                (and_(running, CASE.light == Light.yellow), Light.yellow.value),
-                (running, Light.green.value), else_=None)
 
 
 def _hours_overdue(due_at: dt.datetime, now: dt.datetime) -> float:
     return round((now - due_at).total_seconds() / 3600, 1)
 
 
-def open_breakdown(session: Session, conditions: list, now: dt.datetime) -> dict[str, Any]:
-    """The open cases by status, light, department and grid, and how many are escalated: one
-    pass, grouped in the database (a row per combination that occurs: thousands at most, not
-    one per case), added up here."""
-    light = _light(now).label("light")
-    escalated = (CASE.escalation_level > 0).label("escalated")
-    by_status = dict.fromkeys((s.value for s in OPEN_STATUSES), 0)
-    by_light = dict.fromkeys((lt.value for lt in Light), 0)
-    by_department: dict[str | None, dict[str, int]] = {}
-    by_grid: dict[str, dict[str, int]] = {}
-    escalated_count = 0
-    for status, lit, department, grid, is_escalated, count in session.execute(
-            select(CASE.status, light, CASE.department_code, CASE.grid_code, escalated,
-                   func.count()).where(*conditions, CASE.status.in_(OPEN_STATUSES))
-            .group_by(CASE.status, light, CASE.department_code, CASE.grid_code, escalated)):
-        by_status[status] += count
-        if lit is not None:
-            by_light[lit] += count
-        for entry in (by_department.setdefault(department, {"open": 0, "red": 0}),
-                      by_grid.setdefault(grid, {"open": 0, "red": 0})):
-            entry["open"] += count
-            entry["red"] += count if lit == Light.red.value else 0
-        escalated_count += count if is_escalated else 0
-    return {"open": sum(by_status.values()), "by_status": by_status, "by_light": by_light,
-            "by_department": by_department, "by_grid": by_grid, "escalated": escalated_count}
+def open_breakdown(session: Session, caller: Caller, subject: Subject,
+                   now: dt.datetime) -> dict[str, Any]:
+    """The open cases by status, light, department and grid, and how many are escalated: from
+    the tally the database keeps (a row per key: thousands at most, not one per case), or for
+    a department, whose cases the tally cannot tell, one grouped pass over its cases."""
+    conditions, tally_conditions = open_case_conditions(session, caller, subject)
+    counts = (tally.recount(session, conditions, now) if tally_conditions is None
+              else tally.open_counts(session, tally_conditions, conditions, now))
+    return tally.breakdown(counts)
 
 
 def command_center(session: Session, *, caller: Caller, subject: Subject,
@@ -77,9 +55,9 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
     now = now or utcnow()
     conditions = case_conditions(session, caller, subject)
     is_open = CASE.status.in_(OPEN_STATUSES)
-    light = _light(now).label("light")
+    light = tally.now_light(now).label("light")
     red = and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)
-    breakdown = open_breakdown(session, conditions, now)
+    breakdown = open_breakdown(session, caller, subject, now)
 
     # The red list and the points: first the ids, from the open-cases index alone (sorted
     # there), then only those rows; one query would fetch every open case's row to sort them.

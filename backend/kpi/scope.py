@@ -21,11 +21,13 @@ from backend.cases.models import Case, Department
 from backend.core import area_codes
 from backend.core.crud import Caller, EntitySpec
 from backend.core.errors import ProblemError, field_error
+from backend.kpi.models import OpenCaseTally
 from backend.kpi.sql import unindexed
 from rbac.scope import Grant, grants_condition
 
 OBJECT = "kpi"
 CASE = Case.__table__.c
+TALLY = OpenCaseTally.__table__.c
 # The figures choose cases by time first: on SQLite the area's code must not take the lead
 # (backend/kpi/sql.py, `unindexed`).
 CASE_AREA = unindexed(CASE.grid_code)
@@ -82,17 +84,37 @@ def check_subject(session: Session, caller: Caller, subject: Subject) -> list[Gr
 
 def case_conditions(session: Session, caller: Caller, subject: Subject) -> list[ColumnElement]:
     """The WHERE conditions of the cases the figures count (checks the subject first)."""
-    grants = check_subject(session, caller, subject)
+    return _case_conditions(check_subject(session, caller, subject), subject)
+
+
+def _case_conditions(grants: list[Grant] | None, subject: Subject,
+                     area_column: ColumnElement = CASE_AREA,
+                     department_column: ColumnElement = CASE.department_code
+                     ) -> list[ColumnElement]:
     conditions: list[ColumnElement[bool]] = []
     if grants is not None:
-        scope = grants_condition(grants, CASES, area_column=CASE_AREA)
+        scope = grants_condition(grants, CASES, area_column=area_column)
         if scope is not None:
             conditions.append(scope)
     if subject.area_code is not None:
-        conditions.append(area_codes.subtree_condition(CASE_AREA, subject.area_code))
+        conditions.append(area_codes.subtree_condition(area_column, subject.area_code))
     if subject.department_code is not None:
-        conditions.append(CASE.department_code == subject.department_code)
+        conditions.append(department_column == subject.department_code)
     return conditions
+
+
+def open_case_conditions(session: Session, caller: Caller, subject: Subject
+                         ) -> tuple[list[ColumnElement], list[ColumnElement] | None]:
+    """The cases' conditions, and the same scope on the open cases' tally (backend/kpi/
+    tally.py): None for a department's grants, which reach the cases it was summoned to, a
+    task the tally's key does not hold."""
+    grants = check_subject(session, caller, subject)
+    cases = _case_conditions(grants, subject)
+    if grants is not None and not any(g.is_global for g in grants) and any(
+            g.department_code is not None for g in grants):
+        return cases, None
+    return cases, _case_conditions(grants, subject, area_column=TALLY.grid_code,
+                                   department_column=TALLY.department_code)
 
 
 def ledger_grants(session: Session, caller: Caller, subject: Subject) -> list[Grant] | None:
