@@ -80,9 +80,10 @@ def open_counts(session: Session, tally_conditions: list[ColumnElement[bool]],
                        and_(CASE.light == Light.red, CASE.due_at.is_(None)),
                        and_(CASE.light == Light.yellow, due), and_(CASE.light == Light.green, due),
                        and_(CASE.light.is_(None), due)))).subquery()
-    moved = list(overtaken.c)
+    moved = (overtaken.c.status, overtaken.c.stored, overtaken.c.light,
+             overtaken.c.department_code, overtaken.c.grid_code, overtaken.c.escalated)
     for status, was, lit, department, grid, is_escalated, count in session.execute(
-            select(*moved, func.count()).group_by(*moved)).tuples():
+            select(*moved, func.count()).group_by(*moved)):
         counts[(status, was, department, grid, bool(is_escalated))] -= count
         counts[(status, lit, department, grid, bool(is_escalated))] += count
     return +counts  # keys whose count is now zero go
