@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-"""What the KPI indexes (migration 0011_kpi) add to the workflow's writes, on SQLite.
+"""What the KPI indexes (0011_kpi) and the open cases' tally (0014_open_case_tally, its
+triggers and index) add to the workflow's writes, on SQLite.
 
     export GRIDLINK_BENCH_DATA_DIR=/tmp/gridlink-bench
     .venv/bin/python benchmarks/kpi_writes.py          # needs kpi.py's data (1M cases)
 
-Two copies of kpi.py's SQLite file: one at the schema before 0011_kpi (its four indexes),
-one at head (its six). On each, the same --cases reports go through the real service
+Three copies of kpi.py's SQLite file: at the schema before 0011_kpi, before the tally, and
+at head. On each, the same --cases reports go through the real service
 (crud.create_row, then workflow.perform: file, dispatch, accept, feedback, close), one
 transaction per step, in turn on both copies; the time per step is compared.
 """
@@ -71,11 +72,13 @@ def main() -> None:
     args = parser.parse_args()
     source = lp.DATA_DIR / "kpi_r500000_c1000000.db"
     copies = {"before 0011_kpi": lp.DATA_DIR / "kpi_writes_before.db",
+              "before 0014_open_case_tally": lp.DATA_DIR / "kpi_writes_before_tally.db",
               "at head": lp.DATA_DIR / "kpi_writes_head.db"}
+    schemas = {"before 0011_kpi": "0008_pii", "before 0014_open_case_tally": "0013_category_time"}
     for label, path in copies.items():
         shutil.copyfile(source, path)
-        if label.startswith("before"):
-            downgrade(f"sqlite:///{path}", "0008_pii")
+        if label in schemas:
+            downgrade(f"sqlite:///{path}", schemas[label])
     dbs = {label: database(path) for label, path in copies.items()}
     samples: dict[str, list[float]] = {label: [] for label in dbs}
     for _ in range(args.rounds):  # in turn, so that a busy moment falls on both
@@ -92,7 +95,7 @@ def main() -> None:
     for path in copies.values():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    marker = "## KPI indexes and the workflow's writes (kpi_writes.py)"
+    marker = "## KPI indexes, the tally and the workflow's writes (kpi_writes.py)"
     section = "\n".join([
         marker, "",
         f"{dt.date.today().isoformat()}; {machine()}; SQLite, 1,000,000 cases; "

@@ -11,6 +11,7 @@ the cases (`recount`), for the county, a community, a grid and a department.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
@@ -186,3 +187,44 @@ def test_an_upgrade_counts_the_open_cases_already_there(scratch_database_url):
     finally:
         engine.dispose()
     assert counted == {("reported", None): 1, ("dispatched", "green"): 2, ("handled", None): 1}
+
+
+def test_folding_beside_writers_loses_no_change(app, march):
+    """The tick folds the tally while the workflow writes: every change lands exactly once
+    (on PostgreSQL they truly overlap; SQLite takes them one at a time)."""
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for n in range(40):
+                with app.state.db.session() as session:
+                    session.execute(update(Case).where(Case.id == march.ids["E"]).values(
+                        light=(Light.yellow, Light.green)[n % 2], escalation_level=n % 3))
+                    session.execute(update(Case).where(Case.id == march.ids["H"]).values(
+                        status=(CaseStatus.filed, CaseStatus.reported)[n % 2]))
+                    session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+
+    def fold() -> None:
+        try:
+            for _ in range(40):
+                with app.state.db.session() as session:
+                    tally.compact(session)
+                    session.commit()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    workers = [threading.Thread(target=write), threading.Thread(target=write),
+               threading.Thread(target=fold), threading.Thread(target=fold)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert_tally_counts_right(app, bj(3, 24, 9))
+    with app.state.db.session() as session:
+        tally.compact(session)
+        session.commit()
+        keys = session.execute(select(func.count()).select_from(OpenCaseTally)).scalar()
+    assert keys == 2  # E and H, one row each once folded
