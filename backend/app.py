@@ -40,6 +40,7 @@ from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
+from backend.workbench.router import router as workbench_router
 from rbac.enforcer import PolicyEngine
 from rbac.sync import PolicySync
 
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
                hotspot_router,
-               notifications_router, kpi_router, labels_router,
+               notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]
     for router in routers:

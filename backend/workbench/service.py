@@ -1,0 +1,170 @@
+"""The workbench (工作台): what waits for the user, by deadline, and what they should know.
+
+Each queue is a list query of the one CRUD registry (the API's own list syntax), asked as the
+user: what it counts is exactly what its list shows them (`list_query`, for `/api/v1/<entity>`
+and the panel), within their scope, masked as their role reads it. Which queues stand on whose
+desk follows the plans' duties, by role:
+
+- 指挥中心 dispatcher: reports to file, filed cases to dispatch, approvals to review, extension
+  requests to decide, handled cases to verify and close, and the red lights;
+- 职能部门 department: the cases dispatched (or summoned) to it still running;
+- 网格长 / 网格员: their grids' open cases and today's patrols, grid by grid;
+- 社区书记 secretary: reports to file, approvals to review, work logs awaiting review;
+- 领导小组 leader: the headline figures of this month (backend/kpi) and the red lights.
+
+Everyone: who they are, their scope by name, and their unread notifications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.areas.models import Grid
+from backend.cases.models import Department
+from backend.core import crud
+from backend.core.crud import Caller
+from backend.core.db import BEIJING, utcnow
+from backend.core.filtering import parse_list_query
+from backend.identity.models import Role
+from backend.identity.service import scope_names
+from backend.kpi import service as kpi
+from backend.kpi.periods import parse_period
+from backend.kpi.scope import Subject
+from backend.notifications.models import Notification
+
+ITEMS_PER_QUEUE = 10
+OPEN = "reported,filed,dispatched,processing,handled"
+RUNNING = "dispatched,processing"
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    label_en: str
+    entity: str
+    roles: frozenset[Role]
+    query: dict[str, str]  # the list query; "{now}" and "{today}" are filled in when asked
+
+    def params(self, now: dt.datetime) -> dict[str, str]:
+        today = now.astimezone(BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+        return {k: v.format(now=_iso(now), today=_iso(today)) for k, v in self.query.items()}
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+D, S, C, M, L, A = (Role.dispatcher, Role.secretary, Role.grid_chief, Role.grid_member,
+                    Role.leader, Role.admin)
+QUEUES = (
+    Queue("to_file", "待立案", "Reports to file", "cases", frozenset({D, S, A}),
+          {"status": "reported", "sort": "reported_at"}),
+    Queue("to_dispatch", "待派遣", "Filed, to dispatch", "cases", frozenset({D, A}),
+          {"status": "filed", "handling_type__ne": "approval", "sort": "filed_at"}),
+    Queue("to_approve", "待审批事项", "Approvals to review", "cases", frozenset({D, S, A}),
+          {"status": "filed", "handling_type": "approval", "sort": "filed_at"}),
+    Queue("extensions", "待审批延期", "Extension requests", "cases", frozenset({D, A}),
+          {"status__in": RUNNING, "extension_requested_due_at__isnull": "false",
+           "sort": "due_at"}),
+    Queue("to_verify", "待核查结案", "Handled, to verify and close", "cases",
+          frozenset({D, A}), {"status": "handled", "sort": "handled_at"}),
+    Queue("my_tasks", "待处置案卷", "Cases to handle", "cases", frozenset({Role.department}),
+          {"status__in": RUNNING, "sort": "due_at"}),
+    Queue("red", "红灯超期", "Overdue (red)", "cases", frozenset({D, L, A}),
+          {"status__in": RUNNING, "due_at__lt": "{now}", "sort": "due_at"}),
+    Queue("grid_open", "本网格在办案卷", "Open cases of my grids", "cases", frozenset({C, M}),
+          {"status__in": OPEN, "sort": "-reported_at"}),
+    Queue("patrols_today", "今日巡查", "Today's patrols", "patrols", frozenset({C, M, S}),
+          {"started_at__gte": "{today}", "sort": "-started_at"}),
+    Queue("logs_to_review", "待审阅工作日志", "Work logs to review", "work-logs",
+          frozenset({S}), {"reviewed_at__isnull": "true", "sort": "log_date"}),
+)
+FIGURES_ROLES = frozenset({L})
+
+
+def roles_of(caller: Caller) -> set[Role]:
+    if caller.principal is None:
+        return {Role.admin}
+    return {Role(g.role) for g in caller.principal.grants}
+
+
+def queues_for(roles: set[Role]) -> list[Queue]:
+    return [q for q in QUEUES if q.roles & roles]
+
+
+def ask(session: Session, queue: Queue, caller: Caller, now: dt.datetime,
+        limit: int = ITEMS_PER_QUEUE) -> dict[str, Any]:
+    """One queue as the caller's list shows it: the total and the first rows."""
+    spec = crud.REGISTRY[queue.entity]
+    params = queue.params(now)
+    filterable, sortable = spec.queryable(caller)
+    query = parse_list_query({**params, "limit": str(limit)}, spec.columns, filterable, sortable,
+                             spec.default_sort, max_limit=limit, default_limit=limit)
+    rows, total = crud.list_rows(session, spec, query, caller)
+    return {"key": queue.key, "label": queue.label, "label_en": queue.label_en,
+            "entity": queue.entity, "count": total or 0, "items": rows,
+            "list_query": params}
+
+
+def _named(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Names beside the codes of the rows' grids and departments (a screen reads names)."""
+    grids = {r["grid_code"] for r in rows if r.get("grid_code")}
+    departments = {r["department_code"] for r in rows if r.get("department_code")}
+    grid_names = dict(session.execute(select(Grid.code, Grid.name).where(
+        Grid.code.in_(grids))).tuples().all()) if grids else {}
+    department_names = dict(session.execute(select(Department.code, Department.name).where(
+        Department.code.in_(departments))).tuples().all()) if departments else {}
+    for row in rows:
+        if "grid_code" in row:
+            row["grid_name"] = grid_names.get(row["grid_code"])
+        if "department_code" in row:
+            row["department_name"] = department_names.get(row["department_code"])
+
+
+def workbench(session: Session, caller: Caller, now: dt.datetime | None = None
+              ) -> dict[str, Any]:
+    now = now or utcnow()
+    roles = roles_of(caller)
+    queues = []
+    for queue in queues_for(roles):
+        if caller.principal is not None and not caller.principal.can(queue.entity, "read"):
+            continue  # a policy changed by an admin may take a list away from a role
+        asked = ask(session, queue, caller, now)
+        _named(session, asked["items"])
+        queues.append(asked)
+    figures = None
+    if roles & FIGURES_ROLES and (caller.principal is None or caller.principal.can("kpi", "read")):
+        period = parse_period(None, now.astimezone(BEIJING).date(), None, None)
+        figures = kpi.summary(session, caller=caller, subject=Subject(), period=period, now=now)
+    return {"as_of": now, "user": _who(session, caller), "queues": queues, "figures": figures,
+            "notifications": _notifications(session, caller)}
+
+
+def _who(session: Session, caller: Caller) -> dict[str, Any]:
+    principal = caller.principal
+    if principal is None:
+        return {"username": caller.actor.name, "display_name": caller.actor.name, "roles": []}
+    names = scope_names(session, principal.grants)
+    return {"username": principal.username, "display_name": principal.display_name,
+            "roles": [{"role": g.role, "role_label": Role(g.role).label,
+                       "scope_code": g.area_code or g.department_code,
+                       "scope_name": names.get(g.area_code or g.department_code or "")}
+                      for g in principal.grants]}
+
+
+def _notifications(session: Session, caller: Caller, limit: int = 5) -> dict[str, Any]:
+    if caller.principal is None:
+        return {"unread": 0, "items": []}
+    mine = (Notification.user_id == caller.principal.user_id, Notification.read_at.is_(None))
+    unread = session.execute(select(func.count()).select_from(Notification).where(*mine)
+                             ).scalar_one()
+    items = session.execute(select(Notification.id, Notification.kind, Notification.case_id,
+                                   Notification.title, Notification.created_at)
+                            .where(*mine).order_by(Notification.id.desc()).limit(limit)).all()
+    return {"unread": unread, "items": [row._asdict() for row in items]}
