@@ -12,7 +12,6 @@ from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqladmin import Admin
 from sqladmin._menu import ItemMenu
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -22,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
+from admin.home import PanelAdmin
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
 from backend.core.db import Database
@@ -36,17 +36,21 @@ def any_child_accessible(item: ItemMenu, request: Request) -> bool:
     return any(child.is_accessible(request) for child in item.children)
 
 
-def mount_admin(app: FastAPI, database: Database, secret_key: str) -> Admin:
+def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin:
     auth = PanelAuth(app, database, secret_key)
-    admin = Admin(app, engine=database.engine, title="GridLink 网格联动 管理台", base_url="/admin",
-                  authentication_backend=auth, authorization_backend=PolicyAuthorization(),
-                  i18n_config=i18n.install(), templates_dir=str(TEMPLATES))
+    admin = PanelAdmin(app, engine=database.engine, title="GridLink 网格联动 管理台",
+                       base_url="/admin", authentication_backend=auth,
+                       authorization_backend=PolicyAuthorization(), i18n_config=i18n.install(),
+                       templates_dir=str(TEMPLATES))
+    admin.database = database
     auth.templates = admin.templates
     admin.templates.env.globals.update(csrf_token=csrf.token, csrf_input=csrf.hidden_input)
     # Logging out is a POST of the confirmation form (SQLAdmin's own route takes only GET,
     # which a page elsewhere could fire with an <img>); the same handler serves both.
     admin.admin.router.routes.append(
         Route("/logout", endpoint=admin.logout, methods=["POST"], name="logout_confirmed"))
+    admin.admin.router.routes.append(Route("/notifications/read", endpoint=admin.read_notifications,
+                                           methods=["POST"], name="read_notifications"))
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)

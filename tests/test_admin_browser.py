@@ -219,3 +219,36 @@ def test_an_administrator_works_the_panel_and_a_page_on_another_port_cannot(
         assert users_named("intruder") == []
         assert browser.current_url == f"{url}/admin/users/create"
         assert "已拒绝" in browser.page_source and "403" in browser.page_source
+
+
+def test_the_department_starts_the_day_on_its_workbench(app, client, settings, browser):
+    """Logging in lands on the workbench: the cases to handle, the overdue one first in red,
+    and the unread notifications, which a click marks read."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_workbench import Week
+
+    Week(app, client).build_week()
+    wait = WebDriverWait(browser, CEILING)
+    with uvicorn_worker(settings) as url:
+        browser.get(f"{url}/admin/login")
+        browser.find_element(By.NAME, "username").send_keys("dept-sanitation")
+        browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
+        queue = wait.until(seen.presence_of_element_located(
+            (By.CSS_SELECTOR, "[data-queue=my_tasks]")))
+        rows = queue.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["案卷E", "本周M"]
+        assert rows[0].find_element(By.CSS_SELECTOR, ".badge").text == "红灯"
+        unread = browser.find_element(By.CSS_SELECTOR, "[data-unread]")
+        before = int(unread.get_attribute("data-unread"))
+        assert before >= 2
+        shot(browser, "6-department-workbench")
+        browser.find_element(By.CSS_SELECTOR, "[data-notification] button").click()
+        wait.until(seen.presence_of_element_located(
+            (By.CSS_SELECTOR, f"[data-unread='{before - 1}']")))
+        browser.find_element(By.ID, "gridlink-read-all").click()
+        wait.until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-unread='0']")))
+        shot(browser, "7-department-all-read")

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fastapi.testclient import TestClient
 
 from backend.cases import workflow
 from backend.core.crud import Caller
 from backend.core.db import BEIJING
 from tests.builders import GRID, SANITATION, ok
+from tests.test_admin_panel import page_token, panel_login
 from tests.test_kpi import March
 
 USERS = ("admin", "leader", "dispatcher", "secretary", "chief", "chief2", "member",
@@ -146,3 +148,66 @@ def test_who_i_am_names_my_role_and_scope(week, as_user):
 
 def test_the_workbench_needs_a_login(anonymous):
     assert anonymous.get("/api/v1/workbench").status_code == 401
+
+
+# The panel's home page: the same workbench, as each role lands on it after logging in.
+
+def home(app, user: str) -> tuple[TestClient, str]:
+    browser = panel_login(app, user)
+    page = browser.get("/admin/")
+    assert page.status_code == 200
+    return browser, page.text
+
+
+def test_the_dispatcher_lands_on_the_queues_with_names_lights_and_beijing_times(week, app):
+    _, html = home(app, "dispatcher")
+    assert "您好, 指挥中心坐席" in html and "指挥中心 · " in html
+    for label in ("待立案", "待派遣", "待审批延期", "待核查结案", "红灯超期"):
+        assert label in html
+    assert 'data-queue="red"' in html and 'data-count="1"' in html
+    assert "本周K" in html and "案卷E" in html and "鹤山区环境卫生管理处" in html
+    assert '<span class="badge bg-red text-white">红灯</span>' in html
+    assert "时限 2026-03-25 18:00" in html  # E's deadline, Beijing time
+    assert "reported" not in html.split('id="gridlink-home"')[1]  # labels, not values
+
+
+def test_the_department_lands_on_its_cases_and_reads_its_notifications(week, app, as_user):
+    browser, html = home(app, "dept-sanitation")
+    unread = ok(as_user("dept-sanitation").get("/api/v1/notifications",
+                                               params={"unread": "true"}))
+    assert unread["unread"] >= 2  # the dispatches of E and M, at least
+    assert f'data-unread="{unread["unread"]}"' in html and "待处置案卷" in html
+    first = unread["items"][0]["id"]
+    token = page_token(html)
+    answer = browser.post("/admin/notifications/read", data={"id": first, "csrf_token": token})
+    assert answer.status_code == 303
+    assert ok(as_user("dept-sanitation").get("/api/v1/notifications", params={
+        "unread": "true"}))["unread"] == unread["unread"] - 1
+    browser.post("/admin/notifications/read", data={"id": "all", "csrf_token": token})
+    assert 'data-unread="0"' in browser.get("/admin/").text
+
+
+def test_nobody_marks_anothers_notification_read(week, app, as_user):
+    theirs = ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"][0]["id"]
+    browser, html = home(app, "chief")
+    for raw in (str(theirs), "0", "-1", "abc", "9" * 30, "1\x00"):
+        answer = browser.post("/admin/notifications/read",
+                              data={"id": raw, "csrf_token": page_token(html)})
+        assert answer.status_code in (400, 404), raw
+    assert ok(as_user("dept-sanitation").get("/api/v1/notifications"))["items"][0][
+        "read_at"] is None
+    forged = TestClient(app, follow_redirects=False, cookies=browser.cookies).post(
+        "/admin/notifications/read", data={"id": "all"})
+    assert forged.status_code == 403  # no token: refused before anything runs
+
+
+def test_the_leader_lands_on_this_months_figures(week, app):
+    _, html = home(app, "leader")
+    assert 'id="gridlink-figures"' in html and "结案率" in html and "按期结案率" in html
+
+
+def test_the_home_page_speaks_english_on_the_switch(week, app):
+    browser = panel_login(app, "dispatcher")
+    html = browser.get("/admin/", params={"lang": "en"}).text
+    assert "Reports to file" in html and "Overdue (red)" in html and "Hello, " in html
+    assert "待立案" not in html

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from backend.api.deps import CurrentPrincipal, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.core.db import MAX_ID, affected_rows, utcnow
-from backend.core.errors import ProblemError
+from backend.core.db import MAX_ID
+from backend.notifications import service
 from backend.notifications.models import Notification, NotificationKind
 
 router = APIRouter(prefix="/notifications", tags=["通知 notifications"],
@@ -63,19 +63,10 @@ def my_notifications(
              summary="标为已读 Mark as read", responses=problem_docs(404, 422))
 def mark_read(notification_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
               principal: CurrentPrincipal) -> Any:
-    notification = session.get(Notification, notification_id)
-    if notification is None or notification.user_id != principal.user_id:
-        raise ProblemError(404, f"通知 {notification_id} 不存在")
-    if notification.read_at is None:
-        notification.read_at = utcnow()
-        session.commit()
+    notification = service.mark_read(session, principal.user_id, notification_id)
     return json_response({f: getattr(notification, f) for f in FIELDS})
 
 
 @router.post("/read-all", summary="全部标为已读 Mark all as read")
 def mark_all_read(session: SessionDep, principal: CurrentPrincipal) -> dict[str, int]:
-    result = session.execute(update(Notification).where(
-        Notification.user_id == principal.user_id, Notification.read_at.is_(None)
-    ).values(read_at=utcnow()))
-    session.commit()
-    return {"marked": affected_rows(result)}
+    return {"marked": service.mark_all_read(session, principal.user_id)}

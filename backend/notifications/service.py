@@ -11,12 +11,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.cases.models import Case
 from backend.core import area_codes
-from backend.core.db import once_per_session
+from backend.core.db import affected_rows, once_per_session, utcnow
+from backend.core.errors import ProblemError
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
 
@@ -123,3 +124,21 @@ def grid_chiefs(session: Session, grid_codes: list[str], kind: NotificationKind,
     users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: active_users(
         session, RoleAssignment.role == Role.grid_chief, RoleAssignment.area_code.in_(grid_codes)))
     return send(session, users, kind, case, title, dedupe=dedupe, at=at)
+
+
+def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:
+    """One of the user's notifications read (404 for anyone else's, as for a missing one)."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise ProblemError(404, f"通知 {notification_id} 不存在")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.commit()
+    return notification
+
+
+def mark_all_read(session: Session, user_id: int) -> int:
+    result = session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    session.commit()
+    return affected_rows(result)

@@ -1,0 +1,86 @@
+"""The panel's home page: the user's workbench (backend/workbench), not SQLAdmin's empty page.
+
+The same queues, figures and notifications as `GET /api/v1/workbench`, from the same service,
+as the logged-in user; notifications are marked read here with a POST of the page's own form
+(CSRF-checked like every panel form).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqladmin import Admin
+from sqladmin.authentication import login_required
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin.auth import current_user
+from admin.i18n import english
+from backend.cases.models import CaseStatus, Light
+from backend.core.db import BEIJING, Database
+from backend.core.errors import ProblemError
+from backend.identity.models import Role
+from backend.notifications import service as notifications
+from backend.notifications.models import NotificationKind
+from backend.workbench.service import workbench
+
+LIGHT_BADGES = {"green": "bg-green text-white", "yellow": "bg-yellow text-dark",
+                "red": "bg-red text-white"}
+
+
+def _local_time(moment: Any) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _label(enum_cls, value: Any) -> str:
+    if value is None:
+        return ""
+    member = enum_cls(value)
+    return member.value if english() else member.label
+
+
+class PanelAdmin(Admin):
+    """SQLAdmin with GridLink's home page."""
+
+    database: Database
+
+    @login_required
+    async def index(self, request: Request) -> Response:
+        caller = current_user().caller
+
+        def load() -> dict[str, Any]:
+            with self.database.session() as session:
+                return workbench(session, caller)
+
+        context = {"bench": await run_in_threadpool(load), "english": english(),
+                   "local_time": _local_time, "light_badges": LIGHT_BADGES,
+                   "status_label": lambda v: _label(CaseStatus, v),
+                   "light_label": lambda v: _label(Light, v),
+                   "kind_label": lambda v: _label(NotificationKind, v),
+                   "role_label": lambda v: _label(Role, v)}
+        return await self.templates.TemplateResponse(request, "gridlink/home.html", context)
+
+    @login_required
+    async def read_notifications(self, request: Request) -> Response:
+        """Mark one notification (form field `id`) or all of them read, then back home."""
+        user_id = current_user().caller.principal.user_id  # type: ignore[union-attr]
+        form = await request.form()
+        raw = str(form.get("id", ""))
+
+        def mark() -> None:
+            with self.database.session() as session:
+                if raw == "all":
+                    notifications.mark_all_read(session, user_id)
+                elif raw.isdigit() and 0 < int(raw) < 2**31:
+                    notifications.mark_read(session, user_id, int(raw))
+                else:
+                    raise ProblemError(404, f"通知 {raw[:20]} 不存在")
+
+        try:
+            await run_in_threadpool(mark)
+        except ProblemError as exc:
+            return await self.templates.TemplateResponse(
+                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
+                status_code=exc.status)
+        return RedirectResponse(request.url_for("admin:index"), status_code=303)
