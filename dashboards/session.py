@@ -91,6 +91,13 @@ class Viewer:
             f"{self.label('role', r['role'])} · {r.get('scope_name') or t('whole_scope')}"
             for r in self.me["roles"])
 
+    def who(self) -> str:
+        """The caption under a page's title: name, role and scope (李明 · 领导小组 · 鹤山区), the
+        name left out when it is only the role's (the demo's 领导小组 account)."""
+        name = self.me["display_name"]
+        roles = {self.label("role", r["role"]) for r in self.me["roles"]}
+        return self.scope() if name in roles else f"{name} · {self.scope()}"
+
     def area_codes(self) -> list[str]:
         return [r["area_code"] for r in self.me["roles"] if r["area_code"]]
 

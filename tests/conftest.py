@@ -218,3 +218,10 @@ def clean_tables(request) -> Iterator[None]:
     yield
     if uses_app:
         empty_all_tables(request.getfixturevalue("app"), baseline)
+
+
+# One seeded county behind a live API per session (per worker), whichever modules read it:
+# imported here, after `fresh_database` which it uses, rather than by each module, which
+# would give each module a fixture (and a seed) of its own.
+from tests.live_county import live_county  # noqa: E402, F401
+

@@ -245,10 +245,10 @@ def test_the_department_starts_the_day_on_its_workbench(app, client, settings, b
         unread = browser.find_element(By.CSS_SELECTOR, "[data-unread]")
         before = int(unread.get_attribute("data-unread"))
         assert before >= 2
-        shot(browser, "6-department-workbench")
+        shot(browser, "8-department-workbench")
         browser.find_element(By.CSS_SELECTOR, "[data-notification] button").click()
         wait.until(seen.presence_of_element_located(
             (By.CSS_SELECTOR, f"[data-unread='{before - 1}']")))
         browser.find_element(By.ID, "gridlink-read-all").click()
         wait.until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-unread='0']")))
-        shot(browser, "7-department-all-read")
+        shot(browser, "9-department-all-read")

@@ -22,7 +22,7 @@ import pytest
 
 from backend.cli import _streamlit_command
 from tests.builders import DEMO_PASSWORD
-from tests.live_county import LiveCounty, live_county  # noqa: F401
+from tests.live_county import LiveCounty
 from tests.servers import CEILING, ROOT, free_port, server_process
 from tests.test_admin_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
 from tests.test_offline_browser import left_the_machine, offline_chrome, requested_urls
@@ -46,7 +46,7 @@ NOT_FOR_VIEWERS = re.compile(
 
 
 @pytest.fixture(scope="module")
-def dashboards(live_county) -> Iterator[str]:  # noqa: F811
+def dashboards(live_county) -> Iterator[str]:
     """The dashboards, started as `gridlink dashboards` starts them, on the county's API."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLINK_")} | {
@@ -244,7 +244,7 @@ MAP = css("[data-testid=stDeckGlJsonChart] canvas")
 LEDGER_NAMES = {"网格", "楼栋", "户", "出租户", "居民", "组织", "重点监管组织"}
 
 
-def test_the_leader_watches_the_command_center(live_county, dashboards, browser):  # noqa: F811
+def test_the_leader_watches_the_command_center(live_county, dashboards, browser):
     figures_while_shown(
         lambda: open_logged_in(browser, f"{dashboards}/", "leader", DESK,
                                MAP, after_heading("相邻网格预警")),
@@ -280,7 +280,7 @@ def leader_figures(county: LiveCounty, day: dt.date) -> dict[str, str]:
     }
 
 
-def test_the_leader_compares_months_in_the_leader_view(live_county, dashboards, browser):  # noqa: F811
+def test_the_leader_compares_months_in_the_leader_view(live_county, dashboards, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as seen
 
@@ -326,7 +326,7 @@ def test_the_leader_compares_months_in_the_leader_view(live_county, dashboards, 
     assert streets and all(street["name"] in text for street in streets)
 
 
-def test_the_wall_screen_is_dark_large_and_bare(live_county, dashboards, browser):  # noqa: F811
+def test_the_wall_screen_is_dark_large_and_bare(live_county, dashboards, browser):
     from selenium.webdriver.common.by import By
 
     figures_while_shown(
@@ -348,7 +348,7 @@ def test_the_wall_screen_is_dark_large_and_bare(live_county, dashboards, browser
     assert_map_drawn(browser, live["grids"], live_county.get("leader", "/kpi/map")["features"])
 
 
-def test_a_grid_chief_looks_at_their_grid(live_county, dashboards, browser):  # noqa: F811
+def test_a_grid_chief_looks_at_their_grid(live_county, dashboards, browser):
     (role,) = live_county.get("chief", "/auth/me")["roles"]
     code = role["area_code"]
     grid = live_county.get("chief", "/grids", code=code)["items"][0]

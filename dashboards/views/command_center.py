@@ -13,7 +13,7 @@ from dashboards.session import BEIJING, Viewer, render, t
 
 def page(viewer: Viewer) -> None:
     st.title(t("page_command_center"))
-    st.caption(f"{viewer.me['display_name']} · {viewer.scope()}")
+    st.caption(viewer.who())
     if not viewer.can("kpi"):
         st.info(t("no_permission"))
         return

@@ -218,7 +218,7 @@ def drill_down(ranking: dict[str, Any], by: str) -> None:
 
 def page(viewer: Viewer) -> None:
     st.title(t("page_leader"))
-    st.caption(f"{viewer.me['display_name']} · {viewer.scope()}")
+    st.caption(viewer.who())
     if not viewer.can("kpi"):
         st.info(t("no_permission"))
         return
