@@ -75,6 +75,11 @@ def english() -> bool:
     return get_locale() == EN
 
 
+def html_lang() -> str:
+    """The page's `lang`: what screen readers, fonts and the browser's own words follow."""
+    return EN if english() else "zh-CN"
+
+
 class Text(str):
     """A label in both languages; renders in the request's. Subclassing str keeps SQLAdmin's
     string handling (sorting, joining, f-strings) working; `str()` gives the current language."""

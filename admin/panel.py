@@ -44,7 +44,8 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
                        templates_dir=str(TEMPLATES))
     admin.database = database
     auth.templates = admin.templates
-    admin.templates.env.globals.update(csrf_token=csrf.token, csrf_input=csrf.hidden_input)
+    admin.templates.env.globals.update(csrf_token=csrf.token, csrf_input=csrf.hidden_input,
+                                       ui_lang=i18n.html_lang)
     # Logging out is a POST of the confirmation form (SQLAdmin's own route takes only GET,
     # which a page elsewhere could fire with an <img>); the same handler serves both.
     admin.admin.router.routes.append(

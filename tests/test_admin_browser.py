@@ -48,7 +48,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--window-size=1400,1200", "--lang=zh-CN"):
+                 "--disable-background-networking", "--window-size=1400,1200", "--lang=en-US"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(CEILING)  # elements appear when they do; this only ends a stuck run
@@ -252,3 +252,40 @@ def test_the_department_starts_the_day_on_its_workbench(app, client, settings, b
         browser.find_element(By.ID, "gridlink-read-all").click()
         wait.until(seen.presence_of_element_located((By.CSS_SELECTOR, "[data-unread='0']")))
         shot(browser, "9-department-all-read")
+
+
+def test_the_panel_speaks_chinese_down_to_its_pickers_and_required_fields(client, settings,
+                                                                          browser):
+    """Not only the labels: the page's lang, Select2's prompts and the browser's "please fill
+    this in" are Chinese, in a browser whose own language is English."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    make_areas(client)
+    wait = WebDriverWait(browser, CEILING)
+    with uvicorn_worker(settings) as url:
+        browser.get(f"{url}/admin/login")
+        browser.find_element(By.NAME, "username").send_keys("chief")
+        browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
+        wait.until(seen.presence_of_element_located((By.ID, "gridlink-home")))
+        browser.get(f"{url}/admin/residents/create")
+        assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+        browser.find_element(
+            By.CSS_SELECTOR, "select[name=household_id] + .select2 .select2-selection").click()
+        prompt = wait.until(seen.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".select2-results__message")))
+        assert prompt.text == "请再输入至少1个字符"
+        search = browser.find_element(By.CSS_SELECTOR,
+                                      ".select2-container--open .select2-search__field")
+        search.send_keys("不存在的房号")
+        wait.until(seen.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, ".select2-results__message"), "未找到结果"))
+        shot(browser, "10-picker-in-chinese")
+        search.send_keys(Keys.ESCAPE)
+        name = browser.find_element(By.NAME, "name")
+        browser.execute_script("arguments[0].form.requestSubmit()", name)
+        assert name.get_property("validationMessage") == "请填写此项"
+        browser.get(f"{url}/admin/residents/create?lang=en")
+        assert browser.execute_script("return document.documentElement.lang") == "en"

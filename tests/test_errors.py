@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.builders import COMMUNITY, GRID, OTHER_GRID, id_number, ok, square
@@ -119,6 +121,28 @@ def test_malformed_json_is_a_422_not_a_500(client, world):
     response = client.post("/api/v1/residents", content=b"{not json",
                            headers={"content-type": "application/json"})
     assert_problem(response, 422, None)
+
+
+def test_the_validators_own_messages_are_chinese_too(client, world):
+    """Pydantic's English (Field required, Input should be ...) never reaches a reader."""
+    cases = [
+        (client.post("/api/v1/residents", json={"name": "王芳", "grid_code": GRID}),
+         "id_number", "必填, 不能为空"),
+        (client.post("/api/v1/residents", json=resident(world, sex="unknown")), "sex",
+         "应为以下之一: male、female"),
+        (client.post("/api/v1/buildings", json={"grid_code": GRID, "name": "1号楼",
+                                                "floors": "six"}), "floors", "应为整数"),
+        (client.post("/api/v1/residents", json=resident(world, name="王" * 300)), "name",
+         "长度不能超过"),
+        (client.get("/api/v1/kpi/command-center", params={"limit": 0}), "limit", "应不小于 1"),
+        (client.post("/api/v1/residents", content=b"{not json",
+                     headers={"content-type": "application/json"}), None, "JSON 格式不正确"),
+    ]
+    for response, field, words in cases:
+        problem = assert_problem(response, 422, field)
+        assert words in problem["detail"], problem
+        assert not re.search(r"Field required|Input should|should have|decode error",
+                             problem["detail"]), problem
 
 
 def test_a_stale_if_match_answers_412_and_writes_nothing(client, world):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -42,7 +41,7 @@ from sqlalchemy.orm import Session
 from backend.audit import writer as audit
 from backend.core import area_codes, crud
 from backend.core.db import Database, utcnow
-from backend.core.errors import FieldError, ProblemError, not_found
+from backend.core.errors import CHOICES_PREFIX, FieldError, ProblemError, in_chinese, not_found
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
 from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
 from backend.spreadsheets import tabular
@@ -168,34 +167,14 @@ class BatchLookups(crud.Lookups):
 # --- messages ----------------------------------------------------------------------------
 
 
-_PYDANTIC_ZH: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Field required"), "必填, 不能为空"),
-    (re.compile(r"^Input should be a valid integer"), "应为整数"),
-    (re.compile(r"^Input should be a valid number"), "应为数字"),
-    (re.compile(r"^Input should be a valid boolean"), "应为「是」或「否」"),
-    (re.compile(r"^Input should be a valid date"), "应为日期, 如 1980-05-17"),
-    (re.compile(r"^Input should be a valid string"), "应为文本"),
-    (re.compile(r"^Input should be greater than or equal to (\S+)"), r"应不小于 \1"),
-    (re.compile(r"^Input should be greater than (\S+)"), r"应大于 \1"),
-    (re.compile(r"^Input should be less than or equal to (\S+)"), r"应不大于 \1"),
-    (re.compile(r"^Input should be less than (\S+)"), r"应小于 \1"),
-    (re.compile(r"^String should have at most (\d+) characters?"), r"长度不能超过 \1 个字符"),
-    (re.compile(r"^String should have at least (\d+) characters?"), r"长度不能少于 \1 个字符"),
-    (re.compile(r"^String should match pattern"), "格式不正确"),
-    (re.compile(r"^List should have at most (\d+) items?"), r"最多 \1 项"),
-    (re.compile(r"^Extra inputs are not permitted"), "不接受此列"),
-]
-
-
 def _zh(message: str, column: tabular.TabColumn | None) -> str:
-    """The schema's English messages in Chinese; ours are Chinese already."""
-    if message.startswith("Input should be ") and column is not None and column.choices:
-        return "应为以下之一: " + "、".join(column.choices)
-    for pattern, replacement in _PYDANTIC_ZH:
-        match = pattern.match(message)
-        if match:
-            return match.expand(replacement)
-    return message
+    """A refusal as a sheet's reader needs it: a choice column names the labels the sheet
+    holds (户籍、常住), not the values the API stores; the rest in Chinese (the schema's
+    messages come translated already, backend/core/errors.py)."""
+    if (message.startswith(("Input should be ", CHOICES_PREFIX)) and column is not None
+            and column.choices):
+        return CHOICES_PREFIX + "、".join(column.choices)
+    return in_chinese(message)
 
 
 # --- the import itself -------------------------------------------------------------------
