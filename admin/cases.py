@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqladmin import action, expose
+from sqladmin import Flash, action, expose
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -82,6 +82,9 @@ class CaseWorkflowView(ExportingView):
                     try:
                         await run_in_threadpool(self._perform, case_id, chosen, form.data,
                                                 form_version(data))
+                        label = workflow.ACTIONS[chosen].label
+                        Flash.success(request, say(f"已{label}: {page['case'].code}",
+                                                   f"Done ({chosen}): {page['case'].code}"))
                         return RedirectResponse(
                             request.url_for("admin:details", identity="cases", pk=case_id),
                             status_code=302)

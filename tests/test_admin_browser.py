@@ -100,10 +100,11 @@ def test_a_grid_chief_enters_a_resident_in_the_browser(client, settings, browser
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", save)
         save.click()
 
-        wait.until(seen.url_contains("/admin/residents/list"))
-        assert "王秀兰" in browser.page_source
-        shot(browser, "3-list")
         created = ok(client.get("/api/v1/residents", params={"name": "王秀兰"}))["items"][0]
+        wait.until(seen.url_contains(f"/admin/residents/details/{created['id']}"))
+        toast = wait.until(seen.visibility_of_element_located((By.CSS_SELECTOR, ".toast")))
+        assert toast.text.startswith("已保存居民: 王秀兰") and "王秀兰" in browser.page_source
+        shot(browser, "3-saved")
         assert created["household_id"] == household["id"] and created["grid_code"] == GRID
 
         browser.get(f"{url}/admin/residents/details/{theirs['id']}")
@@ -178,15 +179,15 @@ def test_an_administrator_works_the_panel_and_a_page_on_another_port_cannot(
         browser.find_element(By.NAME, "password").send_keys("a-long-password-1")
         browser.find_element(By.NAME, "display_name").send_keys("赵文书")
         submit("input[type=submit][name=save]")
-        wait.until(seen.url_contains("/admin/users/list"))
         (user,) = users_named("zhao-clerk")
+        wait.until(seen.url_contains(f"/admin/users/details/{user['id']}"))
 
         browser.get(f"{url}/admin/users/edit/{user['id']}")
         name = browser.find_element(By.NAME, "display_name")
         name.clear()
         name.send_keys("赵秘书")
         submit("input[type=submit][name=save]")
-        wait.until(seen.url_contains("/admin/users/list"))
+        wait.until(seen.url_contains(f"/admin/users/details/{user['id']}"))
         assert users_named("zhao-clerk")[0]["display_name"] == "赵秘书"
 
         browser.get(f"{url}/admin/users/details/{user['id']}")
@@ -194,6 +195,8 @@ def test_an_administrator_works_the_panel_and_a_page_on_another_port_cannot(
         wait.until(seen.element_to_be_clickable((By.ID, "modal-delete-button"))).click()
         wait.until(seen.url_contains("/admin/users/list"))
         assert users_named("zhao-clerk") == []
+        toast = wait.until(seen.visibility_of_element_located((By.CSS_SELECTOR, ".toast")))
+        assert toast.text.startswith("已删除 1 条")
 
         # Act on a case from its 办理 page.
         browser.get(f"{url}/admin/cases/{case['id']}/workflow")
@@ -201,6 +204,8 @@ def test_an_administrator_works_the_panel_and_a_page_on_another_port_cannot(
         submit("details[open] button[type=submit]")
         wait.until(seen.url_contains(f"/admin/cases/details/{case['id']}"))
         assert ok(client.get(f"/api/v1/cases/{case['id']}"))["status"] == "filed"
+        toast = wait.until(seen.visibility_of_element_located((By.CSS_SELECTOR, ".toast")))
+        assert toast.text.startswith(f"已立案: {case['code']}")
         shot(browser, "6-case-filed")
 
         # A page on another port posts a form to the panel as soon as it opens. The browser

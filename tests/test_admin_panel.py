@@ -176,6 +176,12 @@ def test_the_chief_creates_a_resident_in_their_grid(world, chief, client):
     assert response.status_code == 302, response.text
     listed = ok(client.get("/api/v1/residents", params={"name": "王秀兰"}))
     assert listed["total"] == 1 and listed["items"][0]["grid_code"] == GRID
+    # The new row's own page, saying it was saved (not page 1 of the whole list).
+    created = listed["items"][0]["id"]
+    assert response.headers["location"].endswith(f"/admin/residents/details/{created}")
+    page = chief.get(response.headers["location"]).text
+    assert "已保存居民: 王秀兰" in page
+    assert "已保存" not in chief.get(response.headers["location"]).text  # said once
     audit = ok(client.get("/api/v1/audit-log", params={"entity": "residents", "action": "create",
                                                        "actor": "chief"}))
     assert audit["total"] == 1
