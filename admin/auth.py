@@ -11,7 +11,8 @@ is a confirmed POST, so another page cannot log the user out either.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqladmin.authentication import AuthenticationBackend
 from sqladmin.templating import Jinja2Templates
@@ -39,6 +40,8 @@ SESSION_COOKIE = "gridlink_admin"
 class PanelUser:
     principal: Principal
     caller: Caller
+    # Names of the codes and ids this request's page shows (admin/names.py), looked up once.
+    names: dict[Any, Any] = field(default_factory=dict, compare=False)
 
 
 # The user of the request being served. SQLAdmin calls some hooks without the request (form

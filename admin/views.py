@@ -17,6 +17,7 @@ from typing import Any, ClassVar, cast
 
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
+from sqladmin.pagination import Pagination
 from sqlalchemy import JSON, false, func, or_, select
 from sqlalchemy import Text as TextType
 from sqlalchemy.sql import Select
@@ -27,6 +28,7 @@ from wtforms import fields
 from admin import forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
+from admin.names import named, prefetch, shows_a_name
 from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList
 from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
@@ -219,15 +221,22 @@ class EntityView(ModelView):
 
     # --- what the user sees of a value --------------------------------------------------------
 
+    async def list(self, request: Request) -> Pagination:
+        page = await super().list(request)
+        await run_in_threadpool(prefetch, self.database, page.rows)
+        return page
+
     async def get_prop_value(self, obj: Any, prop: str) -> Any:
         value = getattr(obj, prop, None)
         if prop in self.spec.pii and not self._sees_pii():
             return MASKS[self.spec.pii[prop]](value)
+        if shows_a_name(prop):
+            return named(self.database, prop, value)
         return shown_value(value)
 
     # --- forms --------------------------------------------------------------------------------
 
-    def _form_names(self, editing: bool) -> list[str]:
+    def _form_names(self, editing: bool) -> builtins.list[str]:
         spec = self.spec
         names = [n for n in spec.create_schema.model_fields if n not in spec.derived]
         if editing:

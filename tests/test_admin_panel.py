@@ -336,3 +336,14 @@ def test_an_administrator_creates_an_account_in_the_panel_and_it_can_log_in(serv
     token = TestClient(app).post("/api/v1/auth/token", data={
         "username": "new-secretary", "password": "a-long-password-1"})
     assert token.status_code == 200
+
+
+def test_pages_name_the_grid_and_the_household_rather_than_quote_codes(world, chief, client):
+    grid_name = ok(client.get(f"/api/v1/grids?code={GRID}"))["items"][0]["name"]
+    listing = chief.get("/admin/residents/list").text
+    assert f"{grid_name} ({GRID})" in listing  # the name, its code beside it
+    assert "3号楼 1单元101 刘志强" in listing  # 楼栋 房号 户主, not the household's id
+    details = chief.get(f"/admin/residents/details/{world['resident']['id']}").text
+    assert "3号楼 1单元101 刘志强" in details and f"{grid_name} ({GRID})" in details
+    household = chief.get(f"/admin/households/details/{world['household']['id']}").text
+    assert re.search(r"<td>\s*3号楼\s*</td>", household)  # its building by name, not its id

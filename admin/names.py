@@ -1,0 +1,97 @@
+"""Names where codes stand: 新华街第七网格 (410602001002007), not 410602001002007; a household
+as 楼栋 房号 户主 (3号楼 2单元301 刘志强), not its internal id.
+
+The code stays beside the name: it is what an office quotes on the phone. Looked up once per
+page: a reference table's names in one query (grids, areas, departments and categories are a
+few thousand rows at most), a household or a building by its id, each remembered for the rest
+of the request (admin/auth.py PanelUser.names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from admin.auth import current_user
+from backend.areas.models import Area, Grid
+from backend.cases.models import CaseCategory, Department
+from backend.core import area_codes
+from backend.core.db import Database
+from backend.ledgers.models import Building, Household
+
+# Columns holding a code of a reference table, by the table whose name they show.
+CODE_COLUMNS: dict[str, Any] = {
+    "grid_code": Grid, "community_code": Area, "parent_code": Area, "area_code": Area,
+    "department_code": Department, "default_department_code": Department,
+    "category_code": CaseCategory,
+}
+ID_COLUMNS = ("household_id", "building_id")
+
+
+def shows_a_name(column: str) -> bool:
+    return column in CODE_COLUMNS or column in ID_COLUMNS
+
+
+def named(database: Database, column: str, value: Any) -> Any:
+    """The value as a person reads it (the value itself when nothing is known of it)."""
+    if value is None or value == "":
+        return value
+    if column in ID_COLUMNS:
+        name = _by_id(database, column, value)
+    else:
+        model = CODE_COLUMNS[column]
+        if model is Area and area_codes.is_grid_code(str(value)):
+            model = Grid  # an alert's or a user's area may be a grid
+        name = _names_of(database, model).get(value)
+        if name is not None:
+            return f"{name} ({value})"
+    return name if name is not None else value
+
+
+def prefetch(database: Database, rows: list[Any]) -> None:
+    """The households and buildings a list page shows, in two queries rather than one a row."""
+    cache = current_user().names
+    for column in ID_COLUMNS:
+        wanted: set[int] = {value for r in rows
+                            if (value := getattr(r, column, None)) is not None
+                            and (column, value) not in cache}
+        if not wanted:
+            continue
+        found: dict[int, str | None]
+        with database.session() as session:
+            if column == "building_id":
+                found = dict(session.execute(select(Building.id, Building.name).where(
+                    Building.id.in_(wanted))).tuples().all())
+            else:
+                found = {row.id: " ".join(p for p in row[1:] if p) for row in session.execute(
+                    select(Household.id, Building.name, Household.room, Household.head_name)
+                    .join(Building, Building.id == Household.building_id)
+                    .where(Household.id.in_(wanted)))}
+        for value in wanted:
+            cache[(column, value)] = found.get(value)
+
+
+def _names_of(database: Database, model: Any) -> dict[str, str]:
+    cache = current_user().names
+    if model not in cache:
+        with database.session() as session:
+            cache[model] = dict(session.execute(select(model.code, model.name)).tuples().all())
+    return cache[model]
+
+
+def _by_id(database: Database, column: str, value: Any) -> str | None:
+    cache = current_user().names
+    key = (column, value)
+    if key not in cache:
+        with database.session() as session:
+            if column == "building_id":
+                cache[key] = session.execute(select(Building.name).where(
+                    Building.id == value)).scalar()
+            else:
+                row = session.execute(
+                    select(Building.name, Household.room, Household.head_name)
+                    .join(Building, Building.id == Household.building_id)
+                    .where(Household.id == value)).first()
+                cache[key] = " ".join(p for p in row if p) if row else None
+    return cache[key]
