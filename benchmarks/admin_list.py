@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sqlite3
 import statistics
 import sys
@@ -121,8 +122,12 @@ def main() -> None:
         browsers = {}
         for username, _, _ in USERS:
             browser = TestClient(app, follow_redirects=False)
-            response = browser.post("/admin/login",
-                                    data={"username": username, "password": PASSWORD})
+            # The login form carries the session's CSRF token (admin/csrf.py), as any form.
+            page = browser.get("/admin/login").text
+            token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+            assert token, "no CSRF token on the login page"
+            response = browser.post("/admin/login", data={
+                "username": username, "password": PASSWORD, "csrf_token": token.group(1)})
             assert response.status_code == 302, response.text
             browsers[username] = browser
         for title, username, params in PAGES:
