@@ -22,8 +22,9 @@ from starlette.responses import RedirectResponse, Response
 
 from admin.auth import current_user
 from admin.i18n import english, say
+from admin.views import shown_value
 from backend.cases.models import CaseStatus, Light
-from backend.core.db import BEIJING, Database
+from backend.core.db import Database
 from backend.core.errors import ProblemError
 from backend.identity.models import Role
 from backend.notifications import service as notifications
@@ -35,14 +36,11 @@ LIGHT_BADGES = {"green": "bg-green text-white", "yellow": "bg-yellow text-dark",
 
 
 def _local_time(moment: Any) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return shown_value(moment) if moment else ""
 
 
 def _label(enum_cls, value: Any) -> str:
-    if value is None:
-        return ""
-    member = enum_cls(value)
-    return member.value if english() else member.label
+    return "" if value is None else shown_value(enum_cls(value))
 
 
 class PanelAdmin(Admin):

@@ -28,7 +28,7 @@ from backend.cases.models import OPEN_STATUSES, CaseCategory, Department, Handli
 from backend.core.crud import Caller
 from backend.core.db import utcnow
 from backend.kpi import tally
-from backend.kpi.scope import CASE, Subject, case_conditions, grid_conditions, open_case_conditions
+from backend.kpi.scope import CASE, Subject, grid_conditions, open_case_conditions
 
 DEFAULT_LIST_LIMIT = 20
 DEFAULT_POINTS_LIMIT = 5000
@@ -38,12 +38,11 @@ def _hours_overdue(due_at: dt.datetime, now: dt.datetime) -> float:
     return round((now - due_at).total_seconds() / 3600, 1)
 
 
-def open_breakdown(session: Session, caller: Caller, subject: Subject,
+def open_breakdown(session: Session, conditions: list, tally_conditions: list | None,
                    now: dt.datetime) -> dict[str, Any]:
     """The open cases by status, light, department and grid, and how many are escalated: from
     the tally the database keeps (a row per key: thousands at most, not one per case), or for
-    a department, whose cases the tally cannot tell, one grouped pass over its cases."""
-    conditions, tally_conditions = open_case_conditions(session, caller, subject)
+    a department, whose cases the tally cannot tell (None), one grouped pass over its cases."""
     counts = (tally.recount(session, conditions, now) if tally_conditions is None
               else tally.open_counts(session, tally_conditions, conditions, now))
     return tally.breakdown(counts)
@@ -53,11 +52,11 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
                    now: dt.datetime | None = None, limit: int = DEFAULT_LIST_LIMIT,
                    points_limit: int = DEFAULT_POINTS_LIMIT) -> dict[str, Any]:
     now = now or utcnow()
-    conditions = case_conditions(session, caller, subject)
+    conditions, tally_conditions = open_case_conditions(session, caller, subject)
     is_open = CASE.status.in_(OPEN_STATUSES)
     light = tally.now_light(now).label("light")
     red = and_(CASE.status.in_(RUNNING_STATUSES), CASE.due_at < now)
-    breakdown = open_breakdown(session, caller, subject, now)
+    breakdown = open_breakdown(session, conditions, tally_conditions, now)
 
     # The red list and the points: first the ids, from the open-cases index alone (sorted
     # there), then only those rows; one query would fetch every open case's row to sort them.
@@ -94,10 +93,11 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
         columns, zip(*located, strict=True) if located else [()] * len(columns), strict=True)}
 
     by_department = breakdown["by_department"]
-    names = _names(session, Department, set(by_department) | {r.department_code for r in red_rows})
+    names = code_names(session, Department,
+                       set(by_department) | {r.department_code for r in red_rows})
     listed = (*red_rows, *newest, *emergencies)
-    grid_names = _names(session, Grid, {r.grid_code for r in listed})
-    category_names = _names(session, CaseCategory, {r.category_code for r in listed})
+    grid_names = code_names(session, Grid, {r.grid_code for r in listed})
+    category_names = code_names(session, CaseCategory, {r.category_code for r in listed})
     neighbours = grid_index(session).neighbours if emergencies else None
 
     def named(row: Any) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def command_center(session: Session, *, caller: Caller, subject: Subject,
     }
 
 
-def _names(session: Session, model: type[Department | Grid | CaseCategory],
+def code_names(session: Session, model: type[Department | Grid | CaseCategory],
            codes: set[str | None]) -> dict[str, str]:
     """Name by code of the departments, grids or categories a screen lists (a few dozen)."""
     codes = {c for c in codes if c is not None}

@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Grid
-from backend.cases.models import Department
+from backend.cases.entities import RUNNING_STATUSES
+from backend.cases.models import OPEN_STATUSES, Department
 from backend.core import crud
 from backend.core.crud import Caller
 from backend.core.db import BEIJING, utcnow
@@ -33,13 +34,14 @@ from backend.core.filtering import parse_list_query
 from backend.identity.models import Role
 from backend.identity.service import scope_names
 from backend.kpi import service as kpi
+from backend.kpi.live import code_names
 from backend.kpi.periods import parse_period
 from backend.kpi.scope import Subject
 from backend.notifications.models import Notification
 
 ITEMS_PER_QUEUE = 10
-OPEN = "reported,filed,dispatched,processing,handled"
-RUNNING = "dispatched,processing"
+OPEN = ",".join(s.value for s in OPEN_STATUSES)
+RUNNING = ",".join(s.value for s in RUNNING_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,8 @@ def ask(session: Session, queue: Queue, caller: Caller, now: dt.datetime,
 
 def _named(session: Session, rows: list[dict[str, Any]]) -> None:
     """Names beside the codes of the rows' grids and departments (a screen reads names)."""
-    grids = {r["grid_code"] for r in rows if r.get("grid_code")}
-    departments = {r["department_code"] for r in rows if r.get("department_code")}
-    grid_names = dict(session.execute(select(Grid.code, Grid.name).where(
-        Grid.code.in_(grids))).tuples().all()) if grids else {}
-    department_names = dict(session.execute(select(Department.code, Department.name).where(
-        Department.code.in_(departments))).tuples().all()) if departments else {}
+    grid_names = code_names(session, Grid, {r.get("grid_code") for r in rows})
+    department_names = code_names(session, Department, {r.get("department_code") for r in rows})
     for row in rows:
         if "grid_code" in row:
             row["grid_name"] = grid_names.get(row["grid_code"])
