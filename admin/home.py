@@ -9,7 +9,9 @@ saved; after a delete, how many rows went.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from sqladmin import Admin, Flash, ModelView
 from sqladmin.application import _save_button_clicked
@@ -22,8 +24,8 @@ from starlette.responses import RedirectResponse, Response
 
 from admin.auth import current_user
 from admin.i18n import english, say
-from admin.views import shown_value
-from backend.cases.models import CaseStatus, Light
+from admin.views import EntityView, light_badge, shown_value
+from backend.cases.models import CaseStatus
 from backend.core.db import Database
 from backend.core.errors import ProblemError
 from backend.identity.models import Role
@@ -31,8 +33,18 @@ from backend.notifications import service as notifications
 from backend.notifications.models import NotificationKind
 from backend.workbench.service import workbench
 
-LIGHT_BADGES = {"green": "bg-green text-white", "yellow": "bg-yellow text-dark",
-                "red": "bg-red text-white"}
+
+def list_url(admin: Admin, request: Request, queue: dict[str, Any]) -> str:
+    """The panel's list of a queue, filtered by its own list query (admin/filters.py), sorted
+    as the queue is where the list can sort so."""
+    params = dict(queue["list_query"])
+    sort = params.pop("sort", "")
+    view = next((v for v in admin.views if getattr(v, "identity", None) == queue["entity"]),
+                None)
+    if isinstance(view, EntityView) and sort.lstrip("-") in view.column_sortable_list:
+        params |= {"sortBy": sort.lstrip("-"), "sort": "desc" if sort.startswith("-") else "asc"}
+    url = request.url_for("admin:list", identity=queue["entity"])
+    return f"{url}?{urlencode(params)}"
 
 
 def _local_time(moment: Any) -> str:
@@ -57,9 +69,9 @@ class PanelAdmin(Admin):
                 return workbench(session, caller)
 
         context = {"bench": await run_in_threadpool(load), "english": english(),
-                   "local_time": _local_time, "light_badges": LIGHT_BADGES,
+                   "local_time": _local_time, "light_badge": light_badge,
+                   "list_url": partial(list_url, self, request),
                    "status_label": lambda v: _label(CaseStatus, v),
-                   "light_label": lambda v: _label(Light, v),
                    "kind_label": lambda v: _label(NotificationKind, v),
                    "role_label": lambda v: _label(Role, v)}
         return await self.templates.TemplateResponse(request, "gridlink/home.html", context)

@@ -15,24 +15,28 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
+from markupsafe import Markup
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
 from sqladmin.pagination import Pagination
-from sqlalchemy import JSON, false, func, or_, select
+from sqlalchemy import JSON, case, false, func, or_, select
 from sqlalchemy import Text as TextType
 from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from wtforms import fields
 
-from admin import forms
+from admin import filters, forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
 from admin.names import named, prefetch, shows_a_name
+from backend.cases.models import STATUS_ORDER, Light
 from backend.core import area_codes, crud
-from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList
+from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList, utcnow
 from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
 from backend.core.labels import LabeledEnum
+from backend.kpi.tally import light_of
 from rbac.masking import MASKS
 from rbac.scope import row_in_scope, scope_condition
 
@@ -75,6 +79,8 @@ LISTED = {
     "cases": ("code", "title", "status", "light", "grid_code", "department_code", "due_at",
               "reported_at"),
 }
+# Searched besides the indexed columns: a case is looked up by its title or address too.
+SEARCHED_ANYWHERE = {"cases": ("title", "address")}
 CREATE_FORM, EDIT_FORM = ["__create__"], ["__edit__"]  # tells scaffold_form which one is asked
 
 
@@ -131,6 +137,7 @@ class EntityView(ModelView):
     spec: ClassVar[crud.EntitySpec]
     database: ClassVar[Database]
     api_state: ClassVar[Any]  # the API app's state: its policy sync, shared with the panel
+    sidebar: ClassVar[builtins.list[filters.SidebarFilter]]  # the list's filters
 
     page_size = 50
     page_size_options = [20, 50, 100, 200]
@@ -169,7 +176,28 @@ class EntityView(ModelView):
         return select(self.model).where(self.model.id == row_id)
 
     def list_query(self, request: Request) -> Select:
-        return self._scoped(select(self.model), "read")
+        """The user's rows, filtered as the page's address says (admin/filters.py)."""
+        stmt = self._scoped(select(self.model), "read")
+        params = filters.list_params(request.query_params)
+        if not params:
+            return stmt
+        try:
+            found = filters.conditions(self.spec, params, current_user().caller, utcnow())
+        except ProblemError as exc:
+            raise HTTPException(400, exc.detail) from None
+        return stmt.where(*found)
+
+    def get_filters(self) -> builtins.list[Any]:
+        return filters.visible(self.sidebar, current_user().caller)
+
+    def sort_query(self, stmt: Select, request: Request) -> Select:
+        """Statuses in the order a case goes through them, not in the alphabet's."""
+        if request.query_params.get("sortBy") == "status" and self.spec.name == "cases":
+            rank = case({s: i for i, s in enumerate(STATUS_ORDER)},
+                        value=self.model.__table__.c.status)
+            ordered = rank.desc() if request.query_params.get("sort") == "desc" else rank.asc()
+            return stmt.order_by(ordered, self.model.id)
+        return super().sort_query(stmt, request)
 
     def count_query(self, request: Request) -> Select:
         return self._scoped(select(func.count(self.model.id)).select_from(self.model), "read")
@@ -232,6 +260,8 @@ class EntityView(ModelView):
             return MASKS[self.spec.pii[prop]](value)
         if shows_a_name(prop):
             return named(self.database, prop, value)
+        if prop == "light" and self.spec.name == "cases":
+            return light_badge(light_of(obj.status, value, obj.due_at, utcnow()))
         return shown_value(value)
 
     # --- forms --------------------------------------------------------------------------------
@@ -359,6 +389,20 @@ def shown_value(value: Any) -> Any:
     return value
 
 
+LIGHT_COLOURS = {Light.green: "bg-green text-white", Light.yellow: "bg-yellow text-dark",
+                 Light.red: "bg-red text-white"}
+
+
+def light_badge(light: Light | str | None) -> Any:
+    """A case's light as it shows now, in its colour (the word too: not by colour alone)."""
+    if light is None:
+        return ""
+    light = Light(light)
+    word = light.value if english() else light.label
+    return Markup('<span class="badge {}" data-light="{}">{}</span>').format(
+        LIGHT_COLOURS[light], light.value, word)
+
+
 def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
              base: type[EntityView] = EntityView) -> type[EntityView]:
     columns = [c for name, c in spec.columns.items()]
@@ -367,6 +411,7 @@ def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
     # Searched by prefix through an index: one unindexed column in the OR would scan the table.
     searchable = [n for n in forms.SEARCHED
                   if n in spec.columns and n not in spec.pii and _indexed(spec.columns[n])]
+    searchable += [n for n in SEARCHED_ANYWHERE.get(spec.name, ()) if n not in searchable]
     descending = spec.default_sort.startswith("-")
     default_sort = [(spec.default_sort.lstrip("-"), descending)]
     if spec.default_sort == "id" and spec.scope_column == "grid_code":
@@ -388,6 +433,7 @@ def view_for(spec: crud.EntitySpec, database: Database, api_state: Any,
         "column_sortable_list": sortable,
         "column_searchable_list": searchable,
         "column_default_sort": default_sort,
+        "sidebar": filters.sidebar_for(spec, database),
         "can_create": not spec.read_only,
         "can_edit": not spec.read_only,
         "can_delete": not spec.read_only,

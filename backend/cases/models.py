@@ -118,6 +118,8 @@ OPEN_STATUSES = (
     CaseStatus.processing,
     CaseStatus.handled,
 )
+# The statuses in the order a case goes through them (lists sort and offer them so).
+STATUS_ORDER = (*OPEN_STATUSES, CaseStatus.closed, CaseStatus.cancelled)
 
 
 class Department(TableBase):

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select, union_all
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from backend.cases.entities import RUNNING_STATUSES
@@ -38,6 +38,28 @@ def now_light(now: dt.datetime):
     return case((and_(running, CASE.due_at < now), RED),
                 (and_(running, CASE.light == Light.yellow), YELLOW),
                 (running, GREEN), else_=None)
+
+
+def light_condition(light: Light, now: dt.datetime) -> ColumnElement[bool]:
+    """The running cases whose light is `light` as of now (`now_light`'s rule, as a WHERE
+    each branch of which an index on (status, light, due_at) answers)."""
+    running = CASE.status.in_(RUNNING_STATUSES)
+    not_due = or_(CASE.due_at >= now, CASE.due_at.is_(None))
+    if light is Light.red:
+        return and_(running, CASE.due_at < now)
+    if light is Light.yellow:
+        return and_(running, CASE.light == Light.yellow, not_due)
+    return and_(running, or_(CASE.light != Light.yellow, CASE.light.is_(None)), not_due)
+
+
+def light_of(status: Any, stored: Light | None, due_at: dt.datetime | None,
+             now: dt.datetime) -> Light | None:
+    """One case's light as of now, by `now_light`'s rule (a list's badge)."""
+    if status not in RUNNING_STATUSES:
+        return None
+    if due_at is not None and due_at < now:
+        return Light.red
+    return Light.yellow if stored is Light.yellow else Light.green
 
 
 def recount(session: Session, conditions: list[ColumnElement[bool]],
