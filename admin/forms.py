@@ -16,10 +16,12 @@ import json
 import types
 import typing
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
 from pydantic import BaseModel
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy import String, and_, cast, or_, select, true
 from starlette.concurrency import run_in_threadpool
 from wtforms import Form, fields, validators, widgets
@@ -30,6 +32,7 @@ from admin.auth import current_user
 from admin.i18n import Text, humanize, say
 from backend.core.crud import REGISTRY, EntitySpec
 from backend.core.labels import LabeledEnum
+from backend.ledgers.models import Building, Household
 from rbac.scope import scope_condition
 
 # The form of the request being served: the write reports the service's field errors into it.
@@ -119,9 +122,70 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _best_named(rows: list[Any], key: str, term: str) -> list[Any]:
+    """Rows whose code starts with the term or whose name matches it: the exact code first,
+    then names that start with it, then the rest, each in code order."""
+    if not term:
+        return rows
+
+    def rank(row: Any) -> int | None:
+        code, name = str(getattr(row, key)), str(getattr(row, "name", "") or "")
+        if code == term:
+            return 0
+        if code.startswith(term) or name.startswith(term):
+            return 1
+        return name_match(name, term)
+
+    ranked = [(r, row) for row in rows if (r := rank(row)) is not None]
+    return [row for _, row in sorted(ranked, key=lambda pair: pair[0])]
+
+
 def describe(spec: EntitySpec, row: Any) -> str:
+    """A picked row as people name it: 环卫处 (HW01); a household as 3号楼 1单元101 刘志强."""
+    if spec.name == "households":
+        return household_words(row)
+    name = getattr(row, "name", None)
+    code = getattr(row, "code", None)
+    if name and code:
+        return f"{name} ({code})"
     parts = [str(getattr(row, n)) for n in SEARCHED if getattr(row, n, None) not in (None, "")]
     return " ".join(parts[:3]) or f"#{row.id}"
+
+
+def household_words(household: Any) -> str:
+    building = getattr(household, "building_name", None)
+    return " ".join(p for p in (building, household.room, household.head_name) if p)
+
+
+@lru_cache(maxsize=200_000)
+def initials(name: str) -> str:
+    """The pinyin initials of a name, as people type them for short: 环境卫生管理处 → hjwsglc."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+
+
+def name_match(name: str, term: str) -> int | None:
+    """How well a name answers what was typed: 2 when the term stands in it whole (or in its
+    pinyin initials: `hjws` finds 环境卫生管理处), 3 when its characters stand in it in order,
+    as Chinese abbreviations are made (环卫 and hw find 环境卫生管理处, 城管 finds
+    城市管理综合执法大队); None when not at all."""
+    lowered, name = term.lower(), name.lower()
+    spelled = initials(name) if lowered.isascii() else ""
+    if lowered in name or (spelled and lowered in spelled):
+        return 2
+    if _in_order(lowered, name) or (spelled and _in_order(lowered, spelled)):
+        return 3
+    return None
+
+
+def _in_order(term: str, text: str) -> bool:
+    rest = iter(text)
+    return all(char in rest for char in term if not char.isspace())
+
+
+# Reference tables are a few thousand rows at most: their pickers match names anywhere and by
+# pinyin initials, in Python over the user's rows. The ledgers' pickers (hundreds of thousands
+# of rows) match in SQL: a code or name by its start, an address or a room anywhere.
+NAMED_REFERENCE = {"areas", "grids", "departments", "case-categories"}
 
 
 class ScopedLookup:
@@ -130,20 +194,50 @@ class ScopedLookup:
     def __init__(self, database, target: EntitySpec, key: str) -> None:
         self.database, self.target, self.key = database, target, key
 
-    def _rows(self, caller, term: str, limit: int = 20) -> list[Any]:
-        model = self.target.model
+    def _readable(self, caller) -> Any:
+        """The target's rows the caller may read (None: none at all)."""
         principal = caller.principal
         if principal is not None and not principal.can(self.target.name, "read"):
-            return []
-        columns = [model.__table__.c[n] for n in SEARCHED if n in model.__table__.c]
-        key = model.__table__.c[self.key]
-        stmt = select(model).where(or_(cast(key, String) == term,
-                                       *(search_condition(c, term) for c in columns)))
+            return None
+        stmt = select(self.target.model)
         scope = scope_condition(principal, self.target, "read") if principal else None
-        if scope is not None:
-            stmt = stmt.where(scope)
+        return stmt if scope is None else stmt.where(scope)
+
+    def _rows(self, caller, term: str, limit: int = 20) -> list[Any]:
+        stmt = self._readable(caller)
+        if stmt is None:
+            return []
+        model = self.target.model
+        key = model.__table__.c[self.key]
+        if self.target.name in NAMED_REFERENCE:
+            with self.database.session() as session:
+                rows = list(session.execute(stmt.order_by(key)).scalars())
+            return _best_named(rows, self.key, term)[:limit]
+        if self.target.name == "households":
+            return self._households(stmt.order_by(key), term, limit)
+        columns = [model.__table__.c[n] for n in SEARCHED if n in model.__table__.c]
+        stmt = stmt.where(or_(cast(key, String) == term,
+                              *(search_condition(c, term) for c in columns)))
         with self.database.session() as session:
             return list(session.execute(stmt.order_by(key).limit(limit)).scalars())
+
+    def _households(self, stmt: Any, term: str, limit: int) -> list[Any]:
+        """Households as offices write them, 3号楼 1单元101 刘志强: every word typed must be
+        found in the building's name or address, the room, or the head's name."""
+        for word in term.split():
+            stmt = stmt.where(or_(
+                Household.room.contains(word, autoescape=True),
+                Household.head_name.contains(word, autoescape=True),
+                Household.building_id.in_(select(Building.id).where(or_(
+                    Building.name.contains(word, autoescape=True),
+                    Building.address.contains(word, autoescape=True))))))
+        with self.database.session() as session:
+            rows = list(session.execute(stmt.limit(limit)).scalars())
+            buildings = dict(session.execute(select(Building.id, Building.name).where(
+                Building.id.in_({r.building_id for r in rows}))).tuples().all())
+        for row in rows:
+            row.building_name = buildings.get(row.building_id)  # for describe()
+        return rows
 
     async def get_list(self, request, term: str) -> list[Any]:
         return await run_in_threadpool(self._rows, request.state.panel_user.caller,
@@ -153,9 +247,22 @@ class ScopedLookup:
         return {"id": getattr(row, self.key), "text": describe(self.target, row)}
 
     def label_for(self, caller, value: Any) -> dict[str, Any] | None:
-        rows = self._rows(caller, str(value), limit=50)
-        match = next((r for r in rows if str(getattr(r, self.key)) == str(value)), None)
-        return self.format(match) if match is not None else None
+        """The words for the value a form already holds (an edited row's household)."""
+        stmt = self._readable(caller)
+        if stmt is None:
+            return None
+        key = self.target.model.__table__.c[self.key]
+        try:
+            typed = int(value) if key.type.python_type is int else str(value)
+        except ValueError:
+            return None
+        stmt = stmt.where(key == typed)
+        if self.target.name == "households":
+            rows = self._households(stmt, "", 1)
+        else:
+            with self.database.session() as session:
+                rows = list(session.execute(stmt.limit(1)).scalars())
+        return self.format(rows[0]) if rows else None
 
 
 class LookupWidget:
