@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqladmin import Flash, action, expose
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,12 +21,25 @@ from admin import forms
 from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
-from admin.views import VIEW_ACTIONS, PanelError, form_version, parse_row_id
+from admin.maps import outline_svg
+from admin.views import (
+    VIEW_ACTIONS,
+    PanelError,
+    form_version,
+    light_badge,
+    parse_row_id,
+    shown_value,
+)
+from backend.areas.models import Grid
 from backend.cases import workflow
 from backend.cases.actions import allowed_actions
+from backend.cases.models import CaseCategory, Department
 from backend.core import crud
-from backend.core.db import BEIJING
+from backend.core.db import utcnow
 from backend.core.errors import ProblemError
+from backend.identity.models import User
+from backend.kpi.live import code_names
+from backend.kpi.tally import light_of
 
 WORKFLOW_SLUG = "workflow"
 
@@ -38,19 +52,45 @@ VIEW_ACTIONS[("cases", WORKFLOW_SLUG)] = _may_work_cases
 
 
 class CaseWorkflowView(ExportingView):
+    def __init__(self) -> None:
+        super().__init__()
+        # The actions' own pickers: the departments a case summons (several), and the case a
+        # duplicate is merged into, found by its code or title and shown before merging.
+        self.lookups |= {
+            "department_codes": forms.ScopedLookup(self.database, crud.REGISTRY["departments"],
+                                                   "code"),
+            "original_case_id": forms.ScopedLookup(self.database, self.spec, "id")}
+
     def _action_form(self, name: str):
         body = workflow.ACTIONS[name].body
         return forms.build_form(self.spec, body, list(body.model_fields), {}, self.lookups)
 
     def _page(self, case_id: int) -> dict[str, Any]:
+        """The case as its handler reads it: content (masked as the role reads it), its place
+        in its grid, the timeline with people's and departments' names, and the actions."""
         user = current_user()
         caller, principal = user.caller, user.principal
         with self.database.session() as session:
             case = crud.get_row(session, self.spec, case_id, caller)  # 404 outside the scope
             steps = workflow.steps(session, case)
+            shown = crud.show(caller, self.spec, case)
+            grid = session.execute(select(Grid.name, Grid.boundary).where(
+                Grid.code == case.grid_code)).first()
+            departments = code_names(session, Department,
+                                     {case.department_code, *(s.department_code for s in steps)})
+            category = code_names(session, CaseCategory, {case.category_code})
+            people = dict(session.execute(select(User.username, User.display_name).where(
+                User.username.in_({s.actor for s in steps}))).tuples().all())
             session.expunge_all()
         names = [n for n in allowed_actions(case.status) if principal.can("cases", n)]
-        return {"case": case, "steps": steps, "actions": names}
+        point = (case.lng, case.lat) if case.lng is not None and case.lat is not None else None
+        grid_name = grid.name if grid else case.grid_code
+        return {"case": case, "steps": steps, "actions": names, "shown": shown,
+                "grid_name": grid_name, "department_names": departments,
+                "category_name": category.get(case.category_code, case.category_code),
+                "people": people,
+                "map": outline_svg(grid.boundary if grid else None, point,
+                                   say(f"案卷位置: {grid_name}", f"Where: {grid_name}"))}
 
     @action(name=WORKFLOW_SLUG, label=Text("办理", "Act on it"), add_in_list=False,
             add_in_detail=True)
@@ -98,7 +138,9 @@ class CaseWorkflowView(ExportingView):
              else self._action_form(name)())
             for name in page["actions"]
         ]
-        context = {"model_view": self, "case": page["case"], "steps": page["steps"],
+        context = {**page, "model_view": self, "case": page["case"], "steps": page["steps"],
+                   "light": light_badge(light_of(page["case"].status, page["case"].light,
+                                                 page["case"].due_at, utcnow())),
                    "action_forms": action_forms, "error": error, "chosen": chosen,
                    "title": say(f"办理案卷 {page['case'].code}", f"Case {page['case'].code}"),
                    "english": english(), "local_time": _local_time,
@@ -117,4 +159,4 @@ class CaseWorkflowView(ExportingView):
 
 
 def _local_time(moment) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return shown_value(moment) if moment else ""

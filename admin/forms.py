@@ -274,11 +274,19 @@ class LookupWidget:
         kwargs["data-allow-blank"] = "1" if field.allow_blank else ""
         kwargs["placeholder"] = say("输入关键字搜索", "Type to search")
         kwargs["style"] = "width: 100%"  # select2 takes the width of the element it replaces
-        if field.data not in (None, ""):
-            shown = await run_in_threadpool(field.loader.label_for, current_user().caller,
-                                            field.data)
-            kwargs["data-json"] = json.dumps([shown or {"id": field.data, "text": str(field.data)}],
-                                             ensure_ascii=False)
+        if field.multiple:
+            kwargs["multiple"] = True
+        values = field.data if isinstance(field.data, list) else [field.data]
+        values = [v for v in values if v not in (None, "")]
+        if values:
+            caller = current_user().caller
+
+            def words() -> list[dict[str, Any]]:
+                return [field.loader.label_for(caller, v) or {"id": v, "text": str(v)}
+                        for v in values]
+
+            shown = await run_in_threadpool(words)
+            kwargs["data-json"] = json.dumps(shown, ensure_ascii=False)
         return Markup(f"<select {html_params(name=field.name, **kwargs)}></select>")
 
 
@@ -288,11 +296,16 @@ class LookupField(fields.Field):
     widget = LookupWidget()  # type: ignore[assignment]
 
     def __init__(self, label=None, validators=None, *, loader: ScopedLookup,
-                 allow_blank: bool = True, integer: bool = False, **kwargs: Any) -> None:
+                 allow_blank: bool = True, integer: bool = False, multiple: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.loader, self.allow_blank, self.integer = loader, allow_blank, integer
+        self.multiple = multiple
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        if self.multiple:  # several picked (the departments summoned): a list of codes
+            self.data = [v.strip() for v in valuelist if v.strip() not in ("", "__None")]
+            return
         raw = valuelist[0].strip() if valuelist else ""
         if raw in ("", "__None"):
             self.data = None
@@ -390,8 +403,10 @@ def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: 
         validators.Optional()]
     description = info.description or ""
     if name in lookups:
+        many = typing.get_origin(base) is list
         return LookupField(label, checks, loader=lookups[name], allow_blank=not required,
-                           integer=base is int, default=default, description=description)
+                           integer=base is int, multiple=many, default=default,
+                           description=description)
     if isinstance(base, type) and issubclass(base, enum.Enum):
         choices = ([] if required else [("", "—")]) + _enum_choices(base)
         return fields.SelectField(label, checks, choices=choices, default=default,

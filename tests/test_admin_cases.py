@@ -96,3 +96,52 @@ def test_roles_see_only_their_actions_and_cases(world, app, as_user, client):  #
     for junk in ("abc", "0", "99999999999999999999"):
         assert panel_login(app, "dispatcher").get(
             f"/admin/cases/{junk}/workflow").status_code == 404
+
+
+def test_the_case_page_shows_the_case_its_place_and_its_timeline_in_words(
+        world, app, as_user, client):  # noqa: F811
+    """What a handler reads before acting: the content, the grid's outline with the case in it,
+    and who did what, by name."""
+    case = report(as_user("member"), world, description="垃圾堆在门口三天了", address="新华街88号",
+                  lat=35.935, lng=114.175, reporter_name="王大爷", reporter_phone="13912345678")
+    dispatcher = panel_login(app, "dispatcher")
+    assert take(dispatcher, case["id"], "file", 1, note="符合立案条件").status_code == 302
+    page = dispatcher.get(f"/admin/cases/{case['id']}/workflow").text
+    for words in ("垃圾堆在门口三天了", "新华街88号", "积存垃圾渣土", "新华街第七网格", "王大爷"):
+        assert words in page, words
+    assert '<svg class="gridlink-map"' in page and 'data-point="case"' in page  # drawn, offline
+    timeline = page.split('id="gridlink-timeline"')[1].split("</ul>")[0]
+    assert "网格员" in timeline or "上报" in timeline
+    assert "立案" in timeline and "符合立案条件" in timeline
+    assert "dispatcher" not in timeline  # a name, not a login
+    masked = panel_login(app, "dept-sanitation")
+    dispatch_case_to_sanitation = as_user("dispatcher")
+    ok(dispatch_case_to_sanitation.post(f"/api/v1/cases/{case['id']}/actions/dispatch", json={}))
+    shown = masked.get(f"/admin/cases/{case['id']}/workflow").text
+    assert "13912345678" not in shown  # the department does not read the reporter's phone
+
+
+def test_a_summons_picks_several_departments_and_a_review_is_a_choice(
+        world, app, as_user, client):  # noqa: F811
+    ok(client.post("/api/v1/departments", json={
+        "code": "ZF01", "name": "城市管理综合执法大队", "kind": "enforcement",
+        "area_code": world.department["area_code"]}), 201)
+    case = report(as_user("member"), world)
+    dispatcher = panel_login(app, "dispatcher")
+    assert take(dispatcher, case["id"], "file", 1).status_code == 302
+    version = current(client, case)["version"]
+    assert take(dispatcher, case["id"], "dispatch", version).status_code == 302
+    page = dispatcher.get(f"/admin/cases/{case['id']}/workflow").text
+    assert 'name="department_codes"' in page and "multiple" in page.split(
+        'name="department_codes"')[0].rsplit("<select", 1)[1] + page.split(
+        'name="department_codes"')[1].split(">")[0]
+    version = current(client, case)["version"]
+    summoned = take(dispatcher, case["id"], "summon", version,
+                    department_codes=[SANITATION, "ZF01"], instructions="联合清理")
+    assert summoned.status_code == 302, summoned.text[-2000:]
+    steps = ok(client.get(f"/api/v1/cases/{case['id']}/steps"))
+    summons = [s for s in steps if s["action"] == "summon"]
+    assert summons and summons[-1]["details"]["department_codes"] == [SANITATION, "ZF01"]
+    found = dispatcher.get("/admin/cases/ajax/lookup", params={
+        "name": "original_case_id", "term": case["code"][:12]}).json()["results"]
+    assert any(item["id"] == case["id"] and case["code"] in item["text"] for item in found)

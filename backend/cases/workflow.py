@@ -47,6 +47,7 @@ from backend.cases.sla import deadlines
 from backend.core import area_codes, crud
 from backend.core.db import MAX_ID, once_per_session, utcnow
 from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
+from backend.core.labels import LabeledEnum
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -109,8 +110,13 @@ class MergeBody(ActionBody):
     original_case_id: Annotated[int, Field(ge=1, le=MAX_ID, description="合并至(原案卷)")]
 
 
+class Decision(LabeledEnum):
+    approve = ("approve", "批准")
+    reject = ("reject", "驳回")
+
+
 class ReviewBody(ActionBody):
-    decision: Annotated[str, Field(pattern="^(approve|reject)$", description="approve 或 reject")]
+    decision: Annotated[Decision, Field(description="审批意见: approve 批准 或 reject 驳回")]
     publish: Annotated[bool, Field(description="审批通过后结果公示")] = True
 
 
