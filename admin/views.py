@@ -30,6 +30,7 @@ from wtforms import fields
 from admin import filters, forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
+from admin.maps import outline_svg
 from admin.names import named, prefetch, shows_a_name
 from backend.cases.models import STATUS_ORDER, Light
 from backend.core import area_codes, crud
@@ -260,6 +261,8 @@ class EntityView(ModelView):
             return MASKS[self.spec.pii[prop]](value)
         if shows_a_name(prop):
             return named(self.database, prop, value)
+        if prop == "boundary":  # a map of it, not its GeoJSON
+            return outline_svg(value, None, str(getattr(obj, "name", "") or ""))
         if prop == "light" and self.spec.name == "cases":
             return light_badge(light_of(obj.status, value, obj.due_at, utcnow()))
         return shown_value(value)

@@ -347,3 +347,11 @@ def test_pages_name_the_grid_and_the_household_rather_than_quote_codes(world, ch
     assert "3号楼 1单元101 刘志强" in details and f"{grid_name} ({GRID})" in details
     household = chief.get(f"/admin/households/details/{world['household']['id']}").text
     assert re.search(r"<td>\s*3号楼\s*</td>", household)  # its building by name, not its id
+
+
+def test_a_grids_page_draws_its_boundary_as_a_map(world, chief, client):
+    grid = ok(client.get("/api/v1/grids", params={"code": GRID}))["items"][0]
+    page = chief.get(f"/admin/grids/details/{grid['id']}")
+    assert page.status_code == 200
+    assert '<svg class="gridlink-map"' in page.text and "<path d=" in page.text
+    assert "coordinates" not in page.text  # not the GeoJSON printed as text
