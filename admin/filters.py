@@ -31,6 +31,7 @@ from starlette.requests import Request
 
 from admin.auth import current_user
 from admin.i18n import Text, english, humanize, say
+from admin.names import AUDIT_ACTIONS, OTHER_ENTITIES
 from backend.areas.models import Area, Grid
 from backend.cases.models import STATUS_ORDER, CaseCategory, Department, Light
 from backend.core import crud
@@ -38,6 +39,7 @@ from backend.core.db import BEIJING, Database, TagList
 from backend.core.errors import ProblemError
 from backend.core.filtering import RESERVED, parse_list_query
 from backend.core.labels import LabeledEnum
+from backend.identity.models import User
 from backend.kpi.tally import light_condition
 from backend.ledgers.models import KeyGroup
 from rbac.scope import scope_condition
@@ -165,6 +167,44 @@ class EnumFilter(SidebarFilter):
                 for m in self.members]
 
 
+class ValuesFilter(SidebarFilter):
+    """A column of plain text with known values, each with its words (the audit log's action
+    and entity)."""
+
+    kind = "choice"
+
+    def __init__(self, spec: crud.EntitySpec, name: str, title: Any,
+                 values: dict[str, tuple[str, str]]) -> None:
+        super().__init__(spec, name, title)
+        self.values = values
+
+    def options(self, user: Any) -> list[Option]:
+        return [Option(en if english() else zh, {self.parameter_name: value}, value)
+                for value, (zh, en) in self.values.items()]
+
+
+class PeopleFilter(SidebarFilter):
+    """Who did it, by name: the accounts the user may read (an audit log's actor)."""
+
+    kind = "choice"
+
+    def __init__(self, spec: crud.EntitySpec, name: str, title: Any, database: Database) -> None:
+        super().__init__(spec, name, title)
+        self.database = database
+
+    def usable_by(self, caller: crud.Caller) -> bool:
+        return caller.principal is None or caller.principal.can("users", "read")
+
+    def options(self, user: Any) -> list[Option]:
+        stmt = select(User.username, User.display_name).order_by(User.display_name)
+        scope = scope_condition(user.principal, crud.REGISTRY["users"], "read")
+        if scope is not None:
+            stmt = stmt.where(scope)
+        with self.database.session() as session:
+            return [Option(name, {self.parameter_name: login}, login)
+                    for login, name in session.execute(stmt)]
+
+
 class TagFilter(EnumFilter):
     """Key-group tags: rows holding the tag."""
 
@@ -249,16 +289,34 @@ class ActiveFilters(SidebarFilter):
     def __init__(self, spec: crud.EntitySpec) -> None:
         super().__init__(spec, "", Text("当前筛选", "Filtered by"))
         self.keys = set()
+        self.siblings: list[SidebarFilter] = []  # whose options put a value into words
+
+    def _words_of_options(self, params: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """环卫处 for department_code=HW01: the label of the sidebar's option that sets it."""
+        user = current_user()
+        words: dict[tuple[str, str], str] = {}
+        for sibling in self.siblings:
+            if not any(key in sibling.keys or key.startswith(f"{sibling.parameter_name}__")
+                       for key, _ in params) or not sibling.usable_by(user.caller):
+                continue
+            for option in sibling.options(user):
+                if len(option.params) == 1:
+                    ((key, raw),) = option.params.items()
+                    words[(key, raw)] = option.label
+        return words
 
     def active(self, request: Request) -> list[tuple[str, Any]]:
         shown = []
-        for key, raw in list_params(request.query_params):
+        params = list_params(request.query_params)
+        words = self._words_of_options(params)
+        for key, raw in params:
             name, _, op = key.partition("__")
             column = self.spec.columns.get(name)
             label = str(column.comment or name) if column is not None and not english() else name
-            words = OPERATOR_WORDS.get(op or "eq", ("", ""))
-            shown.append((f"{label} {words[1] if english() else words[0]} "
-                          f"{_value_in_words(column, raw)}".replace("  ", " "),
+            operator = OPERATOR_WORDS.get(op or "eq", ("", ""))
+            value = words.get((key, raw)) or _value_in_words(column, raw)
+            shown.append((f"{label} {operator[1] if english() else operator[0]} "
+                          f"{value}".replace("  ", " "),
                           request.url.remove_query_params([key, "page"])))
         return shown
 
@@ -316,7 +374,15 @@ def sidebar_for(spec: crud.EntitySpec, database: Database) -> list[SidebarFilter
     dates = [DatesFilter(spec, name, _title(spec.columns[name]))
              for name in DATE_COLUMNS if name in filterable and name in spec.columns]
     rest = [f for f in enums if f not in first]
-    return [ActiveFilters(spec), *(first + named + tags + dates + rest)[:SIDEBAR_LIMIT]]
+    if spec.name == "audit-log":
+        first = [PeopleFilter(spec, "actor", _title(spec.columns["actor"]), database),
+                 ValuesFilter(spec, "entity", _title(spec.columns["entity"]), {
+                     name: (s.label, s.label_en) for name, s in crud.REGISTRY.items()}
+                     | OTHER_ENTITIES),
+                 ValuesFilter(spec, "action", _title(spec.columns["action"]), AUDIT_ACTIONS)]
+    active = ActiveFilters(spec)
+    active.siblings = (first + named + tags + dates + rest)[:SIDEBAR_LIMIT]
+    return [active, *active.siblings]
 
 
 def _title(column: Any) -> Any:

@@ -14,10 +14,14 @@ from typing import Any
 from sqlalchemy import select
 
 from admin.auth import current_user
+from admin.i18n import english
 from backend.areas.models import Area, Grid
+from backend.cases import workflow
 from backend.cases.models import CaseCategory, Department
 from backend.core import area_codes
+from backend.core.crud import REGISTRY
 from backend.core.db import Database
+from backend.identity.models import User
 from backend.ledgers.models import Building, Household
 
 # Columns holding a code of a reference table, by the table whose name they show.
@@ -27,10 +31,44 @@ CODE_COLUMNS: dict[str, Any] = {
     "category_code": CaseCategory,
 }
 ID_COLUMNS = ("household_id", "building_id")
+# The audit log's words: who (a login, shown as the person's name), did what, to what.
+AUDIT_COLUMNS = ("actor", "action", "entity")
+AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
+    "create": ("新建", "created"), "update": ("修改", "updated"), "delete": ("删除", "deleted"),
+    "import": ("导入", "imported"), "revoke": ("吊销", "revoked"),
+    "acknowledge": ("确认", "acknowledged"),
+} | {name: (act.label, name) for name, act in workflow.ACTIONS.items()}
+OTHER_ENTITIES = {"api-keys": ("API 密钥", "API keys")}  # audited, not in the registry
 
 
 def shows_a_name(column: str) -> bool:
     return column in CODE_COLUMNS or column in ID_COLUMNS
+
+
+def audit_words(database: Database, column: str, value: Any) -> Any:
+    """An audit entry's actor by name (login beside it), its action and entity in words."""
+    if value is None or value == "":
+        return value
+    if column == "actor":
+        name = _people(database).get(value)
+        return f"{name} ({value})" if name and name != value else value
+    if column == "action":
+        words = AUDIT_ACTIONS.get(value)
+    else:
+        spec = REGISTRY.get(value)
+        words = (spec.label, spec.label_en) if spec is not None else OTHER_ENTITIES.get(value)
+    if words is None:
+        return value
+    return words[1] if english() else words[0]
+
+
+def _people(database: Database) -> dict[str, str]:
+    cache = current_user().names
+    if User not in cache:
+        with database.session() as session:
+            cache[User] = dict(session.execute(select(User.username, User.display_name))
+                               .tuples().all())
+    return cache[User]
 
 
 def named(database: Database, column: str, value: Any) -> Any:

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
-from admin.home import PanelAdmin
+from admin.home import PanelAdmin, row_title
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
 from backend.core.db import Database
@@ -45,7 +45,7 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
     admin.database = database
     auth.templates = admin.templates
     admin.templates.env.globals.update(csrf_token=csrf.token, csrf_input=csrf.hidden_input,
-                                       ui_lang=i18n.html_lang)
+                                       ui_lang=i18n.html_lang, row_title=row_title)
     # Logging out is a POST of the confirmation form (SQLAdmin's own route takes only GET,
     # which a page elsewhere could fire with an <img>); the same handler serves both.
     admin.admin.router.routes.append(

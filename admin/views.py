@@ -31,7 +31,7 @@ from admin import filters, forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
 from admin.maps import outline_svg
-from admin.names import named, prefetch, shows_a_name
+from admin.names import AUDIT_COLUMNS, audit_words, named, prefetch, shows_a_name
 from backend.cases.models import STATUS_ORDER, Light
 from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList, utcnow
@@ -79,6 +79,7 @@ LIST_COLUMNS = 8
 LISTED = {
     "cases": ("code", "title", "status", "light", "grid_code", "department_code", "due_at",
               "reported_at"),
+    "audit-log": ("created_at", "actor", "action", "entity", "entity_id", "scope_code"),
 }
 # Searched besides the indexed columns: a case is looked up by its title or address too.
 SEARCHED_ANYWHERE = {"cases": ("title", "address")}
@@ -261,6 +262,8 @@ class EntityView(ModelView):
             return MASKS[self.spec.pii[prop]](value)
         if shows_a_name(prop):
             return named(self.database, prop, value)
+        if self.spec.name == "audit-log" and prop in AUDIT_COLUMNS:
+            return audit_words(self.database, prop, value)
         if prop == "boundary":  # a map of it, not its GeoJSON
             return outline_svg(value, None, str(getattr(obj, "name", "") or ""))
         if prop == "light" and self.spec.name == "cases":

@@ -145,3 +145,12 @@ def test_a_summons_picks_several_departments_and_a_review_is_a_choice(
     found = dispatcher.get("/admin/cases/ajax/lookup", params={
         "name": "original_case_id", "term": case["code"][:12]}).json()["results"]
     assert any(item["id"] == case["id"] and case["code"] in item["text"] for item in found)
+
+
+def test_a_case_details_page_is_headed_by_its_code_and_title_with_the_action_on_top(
+        world, app, as_user):  # noqa: F811
+    case = report(as_user("member"), world)
+    page = panel_login(app, "dispatcher").get(f"/admin/cases/details/{case['id']}").text
+    header = page.split('class="card-header"')[1].split('class="card-body')[0]
+    assert f"{case['code']} · 88号院门口积存垃圾" in header and "Id:" not in header
+    assert 'data-top-action="workflow"' in header and "办理" in header

@@ -50,6 +50,9 @@ def test_the_dispatcher_filters_cases_as_the_api_does_and_the_address_keeps_it(w
     _, page = listed(browser, "/admin/cases/list", status="closed")
     assert "状态 = 已结案" in html.unescape(page)  # the filter in words, with a way to drop it
     assert "清除全部筛选" in page
+    _, page = listed(browser, "/admin/cases/list", department_code="HW01")
+    active = html.unescape(page.split('data-filter="active"')[1].split("清除全部筛选")[0])
+    assert "= 鹤山区环境卫生管理处" in active  # a name, where the address holds the code
 
 
 def test_statuses_are_offered_and_sorted_in_the_order_a_case_goes_through_them(week, app):

@@ -355,3 +355,31 @@ def test_a_grids_page_draws_its_boundary_as_a_map(world, chief, client):
     assert page.status_code == 200
     assert '<svg class="gridlink-map"' in page.text and "<path d=" in page.text
     assert "coordinates" not in page.text  # not the GeoJSON printed as text
+
+
+def test_the_audit_log_reads_in_words_with_time_and_filters(world, app, client):
+    """An administrator checks who changed a resident: the time in Beijing, the person's real
+    name, the action and the entity in Chinese (English on the switch), filtered by them."""
+    chief = panel_login(app, "chief")
+    rid = world["resident"]["id"]
+    form = chief.get(f"/admin/residents/edit/{rid}").text
+    version = re.search(r'name="version"[^>]*value="(\d+)"', form)
+    assert version, "the edit form carries the row's version"
+    saved = chief.post(f"/admin/residents/edit/{rid}", data={
+        "csrf_token": page_token(form), "version": version.group(1), "name": "王秀兰",
+        "household_id": str(world["household"]["id"]), "id_number": id_number(1),
+        "gender": "male", "residence_type": "registered", "phone": "13812345678"})
+    assert saved.status_code in (302, 303), saved.text[-1500:]
+    admin = panel_login(app, "admin")
+    page = admin.get("/admin/audit-log/list", params={"actor": "chief", "entity": "residents"})
+    assert page.status_code == 200
+    text = page.text
+    assert "修改" in text and "居民" in text and "(chief)" in text
+    assert "网格长" in text or "chief" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)  # the time column, Beijing
+    rows = text.split("<tbody>")[1].split("</tbody>")[0]
+    assert ">update<" not in rows and ">residents<" not in rows
+    sidebar = text.split('id="filter-sidebar"')[1]
+    assert 'data-filter="actor"' in sidebar and 'data-filter="entity"' in sidebar
+    english = admin.get("/admin/audit-log/list", params={"actor": "chief", "lang": "en"}).text
+    assert "updated" in english.split("<tbody>")[1]
