@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqladmin import ModelView
 from sqladmin.authorization import Action, AuthorizationBackend
 from sqladmin.pagination import Pagination
-from sqlalchemy import JSON, case, false, func, or_, select
+from sqlalchemy import JSON, ColumnElement, false, func, or_, select
 from sqlalchemy import Text as TextType
 from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
@@ -37,9 +37,10 @@ from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList, utcnow
 from backend.core.errors import DATABASE_TROUBLE, ProblemError, database_problem
 from backend.core.labels import LabeledEnum
+from backend.kpi.sql import unindexed
 from backend.kpi.tally import light_of
 from rbac.masking import MASKS
-from rbac.scope import row_in_scope, scope_condition
+from rbac.scope import grants_condition, row_in_scope, scope_condition
 
 # SQLAdmin's actions, in the policy's words.
 POLICY_ACTION: dict[str, str] = {
@@ -84,6 +85,16 @@ LISTED = {
 # Searched besides the indexed columns: a case is looked up by its title or address too.
 SEARCHED_ANYWHERE = {"cases": ("title", "address")}
 CREATE_FORM, EDIT_FORM = ["__create__"], ["__edit__"]  # tells scaffold_form which one is asked
+
+
+COUNT_CAP = 1000  # a search's matches counted at most
+
+
+class AtLeast(int):
+    """A count that stopped at its cap: "1,000+" on the page; a number to the pagination."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}+"
 
 
 class PanelError(Exception):
@@ -179,26 +190,73 @@ class EntityView(ModelView):
 
     def list_query(self, request: Request) -> Select:
         """The user's rows, filtered as the page's address says (admin/filters.py)."""
-        stmt = self._scoped(select(self.model), "read")
+        return select(self.model).where(*self._list_conditions(request))
+
+    def _list_conditions(self, request: Request, page: bool = False
+                         ) -> builtins.list[ColumnElement[bool]]:
+        """Scope, the address's filters and the search, as WHERE clauses. For a page (`page`)
+        the scope of an area above a grid is written so that SQLite walks the sort's index
+        rather than the code's: a county's cases newest first, 1,030 ms -> 3 ms at a million
+        (SQLite guesses a code range selective; `unindexed`). Its count keeps the code's index."""
+        principal = current_user().principal
+        if not principal.can(self.spec.name, "read"):
+            return [false()]
+        grants = principal.require(self.spec.name, "read")
+        broad = page and self.spec.scope_column is not None and any(
+            g.area_code is not None and not area_codes.is_grid_code(g.area_code) for g in grants)
+        area_column = (unindexed(self.model.__table__.c[self.spec.scope_column])
+                       if broad and self.spec.scope_column else None)
+        scope = grants_condition(grants, self.spec, area_column=area_column)
+        found = [] if scope is None else [scope]
         params = filters.list_params(request.query_params)
-        if not params:
-            return stmt
-        try:
-            found = filters.conditions(self.spec, params, current_user().caller, utcnow())
-        except ProblemError as exc:
-            raise HTTPException(400, exc.detail) from None
-        return stmt.where(*found)
+        if params:
+            try:
+                found += filters.conditions(self.spec, params, current_user().caller, utcnow())
+            except ProblemError as exc:
+                raise HTTPException(400, exc.detail) from None
+        term = forms.clean_term(request.query_params.get("search") or "")
+        if term:
+            found.append(self._search_condition(term))
+        return found
 
     def get_filters(self) -> builtins.list[Any]:
         return filters.visible(self.sidebar, current_user().caller)
 
+    async def _in_status_order(self, request: Request, skip: int, size: int
+                               ) -> builtins.list[Any]:
+        """A page of cases in workflow order (已上报 → … → 已结案, 已作废), a status at a time:
+        each status's rows come from the status index in id order, and a status wholly before
+        the page is only counted. Sorting a county's million cases by a CASE expression took
+        420 ms; page one is now one indexed query."""
+        order = builtins.list(STATUS_ORDER)
+        descending = request.query_params.get("sort") == "desc"
+        if descending:
+            order.reverse()
+        page = self._list_conditions(request, page=True)
+        counted = self._list_conditions(request)
+        status = self.model.__table__.c.status
+        rows: builtins.list[Any] = []
+        for each in order:
+            if len(rows) == size:
+                break
+            by_id = self.model.id.desc() if descending else self.model.id.asc()
+            found = await self._run_query(select(self.model).where(*page, status == each)
+                                          .order_by(by_id).offset(skip).limit(size - len(rows)))
+            if found:
+                rows += found
+                skip = 0
+            elif skip:
+                skip -= (await self._run_query(select(func.count()).select_from(self.model)
+                                               .where(*counted, status == each)))[0]
+        return rows
+
     def sort_query(self, stmt: Select, request: Request) -> Select:
-        """Statuses in the order a case goes through them, not in the alphabet's."""
-        if request.query_params.get("sortBy") == "status" and self.spec.name == "cases":
-            rank = case({s: i for i, s in enumerate(STATUS_ORDER)},
-                        value=self.model.__table__.c.status)
-            ordered = rank.desc() if request.query_params.get("sort") == "desc" else rank.asc()
-            return stmt.order_by(ordered, self.model.id)
+        """A code looked up by its digits comes in the code's order (a case's code starts with
+        its date: newest first), which its index answers (by time: 2,000 ms at a million)."""
+        term = forms.clean_term(request.query_params.get("search") or "")
+        if (not request.query_params.get("sortBy") and term.isdigit()
+                and "code" in self.model.__table__.c):
+            return stmt.order_by(self.model.__table__.c.code.desc(), self.model.id.desc())
         return super().sort_query(stmt, request)
 
     def count_query(self, request: Request) -> Select:
@@ -229,32 +287,50 @@ class EntityView(ModelView):
         principal = current_user().principal
         return not self.spec.pii or principal.sees_pii(self.spec.name)
 
-    def search_query(self, stmt: Select, term: str) -> Select:
+    def _search_condition(self, term: str) -> ColumnElement[bool]:
         names = list(self.column_searchable_list)
         if self._sees_pii():  # who may see ID numbers may also look them up
             names += [n for n in self.spec.pii
                       if self.spec.pii[n] != "hide" and _indexed(self.spec.columns[n])]
+        if term.isdigit():  # digits are a code, an ID number's start: not words of a title
+            names = [n for n in names if n in forms.PREFIX_SEARCHED] or names
         table = self.model.__table__
+        return or_(false(), *(forms.search_condition(table.c[n], term) for n in names))
+
+    def search_query(self, stmt: Select, term: str) -> Select:
         term = forms.clean_term(term)
-        return stmt.where(or_(false(), *(forms.search_condition(table.c[n], term) for n in names)))
-
-    async def count(self, request: Request, stmt: Select | None = None) -> int:
-        """SQLAdmin counts its sorted page query wrapped whole; count the filtered ids instead
-        (at 500,000 residents: 84 ms -> 3.5 ms for a community, benchmarks/RESULTS.md)."""
-        if stmt is not None:
-            froms = stmt.get_final_froms()
-            inner = getattr(froms[0], "element", None) if len(froms) == 1 else None
-            if isinstance(inner, Select):
-                ids = inner.order_by(None).with_only_columns(self.model.id)
-                stmt = select(func.count()).select_from(ids.subquery())
-        return await super().count(request, stmt)
-
-    # --- what the user sees of a value --------------------------------------------------------
+        return stmt.where(self._search_condition(term)) if term else stmt
 
     async def list(self, request: Request) -> Pagination:
-        page = await super().list(request)
-        await run_in_threadpool(prefetch, self.database, page.rows)
-        return page
+        """A list page: SQLAdmin's, with the page and its count each written for its index
+        (`_list_conditions`), a search's count capped (`COUNT_CAP`), and the names the page
+        shows fetched in one go."""
+        number = self.validate_page_number(request.query_params.get("page"), 1)
+        size = self.validate_page_number(request.query_params.get("pageSize"), self.page_size)
+        size = min(size, max(self.page_size_options))
+        if size < 1:
+            raise HTTPException(400, say("页码或每页条数无效", "Invalid page or page size"))
+        counted = select(self.model.id).where(*self._list_conditions(request))
+        if forms.clean_term(request.query_params.get("search") or ""):
+            # Words searched anywhere in a title are read row by row: count the first
+            # COUNT_CAP + 1 matches only, shown as "1,000+".
+            found = (await self._run_query(select(func.count()).select_from(
+                counted.limit(COUNT_CAP + 1).subquery())))[0]
+            count: int = AtLeast(COUNT_CAP) if found > COUNT_CAP else found
+        else:
+            count = (await self._run_query(
+                select(func.count()).select_from(counted.subquery())))[0]
+        number = min(max(number, 1), Pagination.max_page(count, size))
+        if request.query_params.get("sortBy") == "status" and self.spec.name == "cases":
+            rows = await self._in_status_order(request, (number - 1) * size, size)
+        else:
+            stmt = self.sort_query(select(self.model).where(
+                *self._list_conditions(request, page=True)), request)
+            rows = await self._run_query(stmt.limit(size).offset((number - 1) * size))
+        await run_in_threadpool(prefetch, self.database, rows)
+        return Pagination(rows=rows, page=number, page_size=size, count=count)
+
+    # --- what the user sees of a value --------------------------------------------------------
 
     async def get_prop_value(self, obj: Any, prop: str) -> Any:
         value = getattr(obj, prop, None)
