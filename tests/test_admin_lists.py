@@ -157,3 +157,16 @@ def test_every_workbench_queue_opens_its_list_with_the_same_count(week, app, use
     for count, url in links:
         shown, _ = listed(browser, html.unescape(url))
         assert shown == int(count), url
+
+
+def test_a_search_counts_its_matches_up_to_a_cap(week, app, monkeypatch):
+    """Words are searched anywhere in a title, row by row: past the cap the page says "N+"
+    and still pages through every match."""
+    from admin import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    browser = panel_login(app, "dispatcher")
+    page = browser.get("/admin/cases/list", params={"search": "案卷"}).text
+    assert "共 3+ 条" in page
+    _, exact = listed(browser, "/admin/cases/list", search="本周K")
+    assert "共 1 条" in exact
