@@ -168,7 +168,8 @@ def test_template_round_trip_csv(client, household):
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, fields, example = rows
-    assert header[:2] == ["楼栋编号*", "网格编码"] and fields[0] == "building_id"
+    # A household is placed by its building's number (an export's) or by the building's name.
+    assert header[:3] == ["楼栋编号", "楼栋", "单元"] and fields[0] == "building_id"
     filled = dict.fromkeys(fields, "") | {"building_id": str(household["building_id"]),
                                           "room": "3单元502", "is_rental": "是",
                                           "landlord_name": "孙立"}

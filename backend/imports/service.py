@@ -31,7 +31,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -42,6 +42,7 @@ from backend.audit import writer as audit
 from backend.core import area_codes, crud
 from backend.core.db import Database, utcnow
 from backend.core.errors import CHOICES_PREFIX, FieldError, ProblemError, in_chinese, not_found
+from backend.imports import addresses
 from backend.imports.models import ImportJob, ImportMode, ImportStatus
 from backend.ledgers import entities as _ledgers  # noqa: F401 - registers the importable specs
 from backend.spreadsheets import tabular
@@ -68,6 +69,21 @@ def importable(entity: str) -> crud.EntitySpec:
     if entity not in IMPORTABLE or entity not in crud.REGISTRY:
         raise ProblemError(404, f"不支持导入 {entity}; 可导入: {', '.join(IMPORTABLE)}")
     return crud.REGISTRY[entity]
+
+
+def sheet_columns(spec: crud.EntitySpec) -> list[tabular.TabColumn]:
+    """What an import sheet's columns may be: the create schema's fields, and the address a
+    row may be placed by instead of an internal id (楼栋, 单元, 房号: backend/imports/addresses.py)
+    right after that id's column."""
+    columns = tabular.columns_for(spec, importing=True)
+    extra, target = addresses.COLUMNS.get(spec.name, ([], ""))
+    if not extra:
+        return columns
+    at = next(i for i, c in enumerate(columns) if c.field == target)
+    instead = f"或不填编号, 改填{'、'.join(c.label for c in extra)}"
+    placed_by_id = replace(columns[at], required=False,
+                           note="; ".join(n for n in (columns[at].note, instead) if n))
+    return [*columns[:at], placed_by_id, *extra, *columns[at + 1:]]
 
 
 # --- lookups in batches ----------------------------------------------------------------------
@@ -281,7 +297,7 @@ def import_rows(
     """
     crud.require(caller, spec, "create")
     mode = ImportMode(mode)
-    columns = {c.field: c for c in tabular.columns_for(spec, importing=True)}
+    columns = {c.field: c for c in sheet_columns(spec)}
     errors_for = _RowErrors(spec, sheet, columns)
     outcome = Outcome(total=len(sheet.rows), warnings=list(sheet.warnings))
     lookups = BatchLookups(session, spec, caller)
@@ -296,14 +312,21 @@ def import_rows(
 
     for chunk in sheet.take(CHUNK):
         parsed: list[tuple[int, dict[str, Any]]] = []
+        read: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         for number, cells in chunk:
             raw, problems = _row_input(columns, cells)
             if _same(raw, example):
                 outcome.total -= 1
                 outcome.warnings.append(f"第 {number} 行与模板示例相同, 已跳过")
                 continue
+            read.append((number, raw, problems))
+        unplaced = addresses.place(session, spec.name, caller, [raw for _, raw, _ in read])
+        for index, (number, raw, problems) in enumerate(read):
             outcome.checked += 1
             found = [errors_for.make(number, name, msg) for name, msg in problems.items()]
+            if index in unplaced:  # its other checks would only repeat that it has no place
+                report([*found, errors_for.make(number, *unplaced[index])])
+                continue
             try:
                 data = crud.parse_new_row(spec, raw)
             except ProblemError as exc:
@@ -394,7 +417,7 @@ def _partly_written(written: int) -> str:
 
 def _example_cells(spec: crud.EntitySpec, columns: dict[str, tabular.TabColumn]):
     """The template's example row as `_row_input` reads it (left in place, it is skipped)."""
-    example = tabular.example_row(spec, list(columns.values()))
+    example = tabular.example_row(spec, list(columns.values()), addresses.example(spec.name))
     raw, problems = _row_input(columns, example)
     return None if problems else raw
 
@@ -426,7 +449,7 @@ def _summary(spec: crud.EntitySpec, mode: ImportMode, outcome: Outcome, wrote: b
 def read_sheet(spec: crud.EntitySpec, content: bytes, file_name: str) -> tabular.Sheet:
     """Parse an upload for `spec`: 4xx ProblemError for an unreadable file, an unknown header,
     a missing required column or no data at all."""
-    columns = tabular.columns_for(spec, importing=True)
+    columns = sheet_columns(spec)
     names = {c.field for c in columns}
     others = [c for c in tabular.columns_for(spec) if c.field not in names]
     sheet = tabular.read_table(content, file_name, columns, others)
@@ -446,10 +469,13 @@ def read_sheet(spec: crud.EntitySpec, content: bytes, file_name: str) -> tabular
 def template(entity: str, fmt: str = "xlsx") -> tuple[bytes, str, str]:
     """(content, media type, file name) of the import template of `entity`."""
     spec = importable(entity)
-    columns = tabular.columns_for(spec, importing=True)
+    columns = sheet_columns(spec)
+    instead = addresses.example(spec.name)
     if fmt == "csv":
-        return tabular.template_csv(spec, columns), tabular.CSV_MEDIA, f"{spec.name}-template.csv"
-    return tabular.template_xlsx(spec, columns), tabular.XLSX_MEDIA, f"{spec.name}-template.xlsx"
+        return (tabular.template_csv(spec, columns, instead), tabular.CSV_MEDIA,
+                f"{spec.name}-template.csv")
+    return (tabular.template_xlsx(spec, columns, instead), tabular.XLSX_MEDIA,
+            f"{spec.name}-template.xlsx")
 
 
 # --- jobs --------------------------------------------------------------------------------

@@ -603,9 +603,12 @@ def _format_note(column: TabColumn) -> str:
     }.get(column.kind, "文本")
 
 
-def example_row(spec, columns: list[TabColumn]) -> dict[str, Any]:
+def example_row(spec, columns: list[TabColumn], instead: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """The template's example: the API's first example, with `instead`'s fields in place of
+    its own (None values leave a cell blank: a resident placed by address, not by 户编号)."""
     examples = (spec.create_schema.model_config.get("json_schema_extra") or {}).get("examples")
-    example = examples[0] if examples else {}
+    example = (examples[0] if examples else {}) | (instead or {})
     result = {}
     for column in columns:
         value = example.get(column.field)
@@ -615,7 +618,8 @@ def example_row(spec, columns: list[TabColumn]) -> dict[str, Any]:
     return result
 
 
-def _instructions(spec, columns: list[TabColumn]) -> list[list[Any]]:
+def _instructions(spec, columns: list[TabColumn], instead: dict[str, Any] | None = None
+                  ) -> list[list[Any]]:
     rows: list[list[Any]] = [
         [f"{spec.label}导入模板 填写说明"],
         [],
@@ -628,11 +632,12 @@ def _instructions(spec, columns: list[TabColumn]) -> list[list[Any]]:
          " 18 位身份证号会丢失后几位和末位 X, 这样的行会被退回。"],
         ["6. 导入方式: 默认「全部或全不」, 任何一行有错都不写入, 并列出每处错误的行号和列名;"
          " 也可先「试运行」只检查不写入, 或明确选择「仅导入有效行」。"],
-        ["7. 只能导入您管辖网格内的数据; 编码和所属关系须已在系统中存在。"],
+        ["7. 只能导入您管辖网格内的数据; 编码和所属关系须已在系统中存在。"
+         " 所在的户、楼栋按「楼栋」「单元」「房号」填写即可, 无需系统编号。"],
         [],
         ["列名", "字段名", "是否必填", "格式 / 可选值", "说明", "示例"],
     ]
-    example = example_row(spec, columns)
+    example = example_row(spec, columns, instead)
     for column in columns:
         value = example.get(column.field)
         if isinstance(value, dt.date):
@@ -642,13 +647,14 @@ def _instructions(spec, columns: list[TabColumn]) -> list[list[Any]]:
     return rows
 
 
-def template_xlsx(spec, columns: list[TabColumn]) -> bytes:
+def template_xlsx(spec, columns: list[TabColumn], instead: dict[str, Any] | None = None
+                  ) -> bytes:
     """The import template: the data sheet (headers, field names, one example) and 填写说明."""
     book = Workbook()
     sheet = book.worksheets[0]  # a new workbook's one sheet (`active`, typed as maybe none)
     sheet.title = _sheet_title(spec.label)
     sheet.freeze_panes = "A3"
-    example = example_row(spec, columns)
+    example = example_row(spec, columns, instead)
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         dimension = sheet.column_dimensions[letter]
@@ -677,7 +683,7 @@ def template_xlsx(spec, columns: list[TabColumn]) -> bytes:
             rule.add(f"{letter}3:{letter}{MAX_ROWS + 2}")
             sheet.add_data_validation(rule)
     notes = book.create_sheet(INSTRUCTIONS_SHEET)
-    for row in _instructions(spec, columns):
+    for row in _instructions(spec, columns, instead):
         notes.append(row)
     notes["A1"].font = Font(bold=True, size=14)
     for cell in notes[11]:
@@ -690,13 +696,14 @@ def template_xlsx(spec, columns: list[TabColumn]) -> bytes:
     return buffer.getvalue()
 
 
-def template_csv(spec, columns: list[TabColumn]) -> bytes:
+def template_csv(spec, columns: list[TabColumn], instead: dict[str, Any] | None = None
+                 ) -> bytes:
     """The CSV template: Chinese headers (* required), field names, one example row."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([c.label + ("*" if c.required else "") for c in columns])
     writer.writerow([c.field for c in columns])
-    example = example_row(spec, columns)
+    example = example_row(spec, columns, instead)
     writer.writerow([csv_cell(example.get(c.field)) for c in columns])
     return buffer.getvalue().encode("utf-8")
