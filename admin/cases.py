@@ -13,9 +13,11 @@ from typing import Any
 from sqladmin import Flash, action, expose
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from wtforms import fields, validators
 
 from admin import forms
 from admin.auth import current_user
@@ -31,9 +33,10 @@ from admin.views import (
     shown_value,
 )
 from backend.areas.models import Grid
-from backend.cases import workflow
+from backend.cases import photos, workflow
 from backend.cases.actions import allowed_actions
 from backend.cases.models import CaseCategory, Department
+from backend.cases.router import photo_response
 from backend.core import crud
 from backend.core.db import utcnow
 from backend.core.errors import ProblemError
@@ -63,7 +66,55 @@ class CaseWorkflowView(ExportingView):
 
     def _action_form(self, name: str):
         body = workflow.ACTIONS[name].body
-        return forms.build_form(self.spec, body, list(body.model_fields), {}, self.lookups)
+        form = forms.build_form(self.spec, body, list(body.model_fields), {}, self.lookups)
+        if "photo_urls" in body.model_fields:  # photos are uploaded here, not typed as links
+            form.photo_urls = fields.MultipleFileField(
+                Text("现场照片", "Photos"), [validators.Optional()],
+                description=say(f"JPEG、PNG 或 WebP, 每张不超过 {photos.MAX_PHOTO_MB} MB",
+                                f"JPEG, PNG or WebP, up to {photos.MAX_PHOTO_MB} MB each"),
+                render_kw={"class": "form-control", "accept": "image/jpeg,image/png,image/webp"})
+        return form
+
+    async def _uploaded(self, case_id: int, values: dict[str, Any]) -> None:
+        """The photos chosen in the form, stored (photos.save checks each) and put in the
+        action's body as their URLs."""
+        files = [f for f in values.get("photo_urls") or [] if isinstance(f, UploadFile)
+                 and f.filename]
+        if len(files) > photos.MAX_PHOTOS:
+            raise PanelError(say(f"最多上传 {photos.MAX_PHOTOS} 张照片",
+                                 f"At most {photos.MAX_PHOTOS} photos"))
+        urls = []
+        for file in files:
+            content = await file.read(photos.MAX_PHOTO_BYTES + 1)
+            try:
+                urls.append(await run_in_threadpool(
+                    photos.save, self.api_state.settings.upload_dir, case_id, content,
+                    "photo_urls"))
+            except ProblemError as exc:
+                photos.discard(self.api_state.settings.upload_dir, urls)
+                reason = exc.errors[0].msg if exc.errors else exc.detail
+                raise PanelError(f"{file.filename}: {reason}") from None
+        values["photo_urls"] = urls
+
+    @expose("/{pk}/photos/{name}", methods=["GET"])
+    async def photo(self, request: Request) -> Response:
+        """A case's photo, to those who may read the case (404 to everyone else)."""
+        case_id = parse_row_id(request.path_params["pk"])
+        caller = current_user().caller
+
+        def find():
+            with self.database.session() as session:
+                crud.get_row(session, self.spec, case_id, caller)
+            return photos.stored(self.api_state.settings.upload_dir, case_id,
+                                 request.path_params["name"])
+
+        try:
+            path = await run_in_threadpool(find)
+        except ProblemError:
+            path = None
+        if path is None:
+            raise HTTPException(status_code=404)
+        return photo_response(path)
 
     def _page(self, case_id: int) -> dict[str, Any]:
         """The case as its handler reads it: content (masked as the role reads it), its place
@@ -120,8 +171,15 @@ class CaseWorkflowView(ExportingView):
                 form = self._action_form(chosen)(data)
                 if form.validate():
                     try:
-                        await run_in_threadpool(self._perform, case_id, chosen, form.data,
-                                                form_version(data))
+                        values = dict(form.data)
+                        await self._uploaded(case_id, values)
+                        try:
+                            await run_in_threadpool(self._perform, case_id, chosen, values,
+                                                    form_version(data))
+                        except PanelError:  # the step was not taken: its photos go too
+                            photos.discard(self.api_state.settings.upload_dir,
+                                           values.get("photo_urls") or [])
+                            raise
                         label = workflow.ACTIONS[chosen].label
                         Flash.success(request, say(f"已{label}: {page['case'].code}",
                                                    f"Done ({chosen}): {page['case'].code}"))
@@ -144,6 +202,7 @@ class CaseWorkflowView(ExportingView):
                    "action_forms": action_forms, "error": error, "chosen": chosen,
                    "title": say(f"办理案卷 {page['case'].code}", f"Case {page['case'].code}"),
                    "english": english(), "local_time": _local_time,
+                   "own_photo": photos.own_photo,
                    "action_labels": {n: a.label for n, a in workflow.ACTIONS.items()} | {
                        "merged": "合并", "escalate": "督办"}}
         return await self.templates.TemplateResponse(request, "gridlink/workflow.html", context,

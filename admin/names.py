@@ -36,7 +36,7 @@ AUDIT_COLUMNS = ("actor", "action", "entity")
 AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "create": ("新建", "created"), "update": ("修改", "updated"), "delete": ("删除", "deleted"),
     "import": ("导入", "imported"), "revoke": ("吊销", "revoked"),
-    "acknowledge": ("确认", "acknowledged"),
+    "acknowledge": ("确认", "acknowledged"), "photo": ("上传照片", "photo added"),
 } | {name: (act.label, name) for name, act in workflow.ACTIONS.items()}
 OTHER_ENTITIES = {"api-keys": ("API 密钥", "API keys")}  # audited, not in the registry
 

@@ -74,11 +74,12 @@ def migrated_url(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(migrated_url: str) -> Settings:
+def settings(migrated_url: str, tmp_path_factory) -> Settings:
     # No background deliverer or tick in the test app: tests drive them, so nothing races them.
     return Settings(database_url=migrated_url, policy_poll_seconds=0.5, sla_tick_seconds=0,
                     webhooks_enabled=False,
-                    secret_key="gridlink-test-secret-key-of-at-least-32-bytes")
+                    secret_key="gridlink-test-secret-key-of-at-least-32-bytes",
+                    upload_dir=tmp_path_factory.mktemp("uploads"))
 
 
 @pytest.fixture(scope="session")

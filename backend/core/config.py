@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     hotspot_threshold: int = Field(3, ge=2, le=100)
     hotspot_radius_m: int = Field(200, ge=10, le=5000)
     hotspot_window_days: int = Field(7, ge=1, le=90)
+    # Where cases' photos are kept (backend/cases/photos.py), relative to the working directory.
+    upload_dir: Path = Path("var/uploads")
     # On SQLite, how long a writer waits for the database's one write lock (seconds) before
     # the API answers 503 with Retry-After.
     sqlite_busy_timeout: float = Field(30.0, gt=0)
