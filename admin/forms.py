@@ -31,6 +31,8 @@ from admin import csrf
 from admin.auth import current_user
 from admin.i18n import Text, humanize, say
 from backend.core.crud import REGISTRY, EntitySpec
+from backend.core.db import BEIJING
+from backend.core.errors import CHOICES_PREFIX
 from backend.core.labels import LabeledEnum
 from backend.ledgers.models import Building, Household
 from rbac.scope import scope_condition
@@ -64,6 +66,9 @@ def report_errors(errors: list[tuple[str, str]]) -> list[str]:
             continue
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
+        choices = getattr(field, "choices", None)
+        if msg.startswith(CHOICES_PREFIX) and choices:  # the labels people pick, not values
+            msg = CHOICES_PREFIX + "、".join(str(label) for value, label in choices if value)
         field.errors.append(msg)
     return unplaced
 
@@ -408,9 +413,11 @@ def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: 
                            integer=base is int, multiple=many, default=default,
                            description=description)
     if isinstance(base, type) and issubclass(base, enum.Enum):
-        choices = ([] if required else [("", "—")]) + _enum_choices(base)
-        return fields.SelectField(label, checks, choices=choices, default=default,
-                                  coerce=lambda v: v or None, description=description)
+        # A choice with a default (居住类型: 户籍) starts on it and has no blank to fall to.
+        blank = [] if required or default is not None else [("", "—")]
+        return fields.SelectField(label, checks, choices=blank + _enum_choices(base),
+                                  default=default, coerce=lambda v: v or None,
+                                  description=description)
     if typing.get_origin(base) is list:
         (item,) = typing.get_args(base) or (str,)
         item = _unwrap(item)
@@ -444,12 +451,22 @@ def _field_for(spec: EntitySpec, name: str, info: Any, required: bool, default: 
     return BlankIsNone(label, checks, default=default, description=description)
 
 
+def _preset(info: Any, given: Any) -> Any:
+    """What a new form's field starts with: the caller's default (the chief's grid), else the
+    schema's own (发现问题数 0, 居住类型 户籍), so that a field left as it stands means it."""
+    if given is not None or info.is_required():
+        return given
+    default = info.get_default(call_default_factory=True)
+    return default if isinstance(default, str | int | float | enum.Enum) else None
+
+
 def build_form(spec: EntitySpec, schema: type[BaseModel], names: list[str],
                defaults: dict[str, Any], lookups: dict[str, ScopedLookup]) -> type[PanelForm]:
     """A form class over `names` of `schema` (the API's input schema of the entity or action)."""
     attrs = {
         name: field_for(spec, name, schema.model_fields[name],
-                        schema.model_fields[name].is_required(), defaults.get(name), lookups)
+                        schema.model_fields[name].is_required(),
+                        _preset(schema.model_fields[name], defaults.get(name)), lookups)
         for name in names
     }
     return type(f"{schema.__name__}Form", (PanelForm,), attrs)
@@ -462,5 +479,14 @@ def to_payload(form_data: dict[str, Any], names: list[str]) -> dict[str, Any]:
         value = form_data.get(name)
         if isinstance(value, str) and value.strip() == "":
             value = None
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=BEIJING)  # what a 北京时间 form field means
         payload[name] = value
     return payload
+
+
+def form_value(value: Any) -> Any:
+    """A stored value as an edit form shows it: times in Beijing, as its fields take them."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(BEIJING).replace(tzinfo=None)
+    return value

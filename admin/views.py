@@ -373,7 +373,7 @@ class EntityView(ModelView):
         return form_class
 
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
-        data = {n: getattr(obj, n, None) for n in self._form_names(True)
+        data = {n: forms.form_value(getattr(obj, n, None)) for n in self._form_names(True)
                 if n not in self.spec.hidden and n != "password"}
         data["version"] = obj.version
         return data

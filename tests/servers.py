@@ -54,6 +54,7 @@ def uvicorn_process(settings, **overrides):
         "GRIDLINK_SECRET_KEY": settings.secret_key,
         "GRIDLINK_WEBHOOKS_ENABLED": "false",  # deliveries belong to the tests that drive them
         "GRIDLINK_SLA_TICK_SECONDS": "0",
+        "GRIDLINK_UPLOAD_DIR": str(settings.upload_dir),  # photos where the tests' app keeps them
     } | {f"GRIDLINK_{k.upper()}": str(v) for k, v in overrides.items()}
     command = [sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "info",

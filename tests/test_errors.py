@@ -195,3 +195,22 @@ def test_huge_numbers_in_filters_are_not_a_500(client, world):
     assert client.get("/api/v1/residents", params={"id__gt": str(10**30)}).status_code in (200, 400)
     assert client.get("/api/v1/residents", params={"offset": str(10**30)}).status_code == 422
     assert client.get("/api/v1/residents", params={"name": "a\x00b"}).status_code in (200, 400)
+
+
+def test_times_without_an_offset_are_utc_and_never_a_server_error(client, as_user):
+    """A patrol posted with naive times (as a phone's clock may send them) is compared with
+    now and with its own start as UTC times, on create, on update and in a workflow action."""
+    from tests.builders import GRID, make_areas, ok
+
+    make_areas(client)
+    chief = as_user("chief")
+    patrol = ok(chief.post("/api/v1/patrols", json={
+        "grid_code": GRID, "patroller_name": "李秀英", "started_at": "2026-11-30T08:30",
+        "ended_at": "2026-11-30T10:00"}), 201)
+    assert patrol["started_at"] == "2026-11-30T08:30:00Z"
+    refused = chief.patch(f"/api/v1/patrols/{patrol['id']}", json={"ended_at": "2026-11-30T07:00"},
+                          headers={"If-Match": str(patrol["version"])})
+    assert refused.status_code == 422 and "结束时间不能早于开始时间" in refused.text
+    future = chief.post("/api/v1/patrols", json={
+        "grid_code": GRID, "patroller_name": "李秀英", "started_at": "2999-01-01T08:00"})
+    assert future.status_code == 422 and "开始时间不能晚于当前时间" in future.text

@@ -48,6 +48,7 @@ from backend.core import area_codes, crud
 from backend.core.db import MAX_ID, once_per_session, utcnow
 from backend.core.errors import FieldError, ProblemError, field_error, invalid_input, not_found
 from backend.core.labels import LabeledEnum
+from backend.core.schemas import AwareTimes
 from backend.notifications import service as notify
 from backend.notifications.models import NotificationKind
 
@@ -58,7 +59,7 @@ OPEN_TASK = (TaskStatus.dispatched, TaskStatus.processing, TaskStatus.handled)
 # --- what each action carries ----------------------------------------------------------------
 
 
-class ActionBody(BaseModel):
+class ActionBody(AwareTimes):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: Annotated[str | None, Field(max_length=2000, description="意见/备注")] = None

@@ -7,9 +7,10 @@ every field optional.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Generic, Optional, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from sqlalchemy import JSON
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
@@ -79,6 +80,19 @@ def read_schema_for(
     return create_model(f"{model.__name__}Read", __config__=config, **fields)
 
 
+class AwareTimes(BaseModel):
+    """Times without an offset are UTC, as the database stores them (backend/core/db.py) and
+    the list filters read them: given one, a rule comparing it with another time (an end
+    after its start, a start not in the future) compares like with like."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_utc(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
 def partial_schema(schema: type[BaseModel], name: str) -> type[BaseModel]:
     """Every field optional and defaulting to None (PATCH bodies, sparse list rows)."""
     fields: dict[str, Any] = {}
@@ -91,7 +105,8 @@ def partial_schema(schema: type[BaseModel], name: str) -> type[BaseModel]:
             Field(default=None, title=info.title, description=info.description),
         )
     config = ConfigDict(title=name, extra="forbid" if "Update" in name else "ignore")
-    return create_model(name, __config__=config, **fields)
+    base = type(f"{name}Base", (AwareTimes,), {"model_config": config})
+    return create_model(name, __base__=base, **fields)
 
 
 class Page(BaseModel, Generic[T]):
@@ -103,7 +118,7 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class CreateSchema(BaseModel):
+class CreateSchema(AwareTimes):
     """Base of the hand-written create schemas: unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
