@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -192,6 +193,18 @@ class Case(TableBase):
         Index("ix_case__category_code_reported_at", "category_code", "reported_at"),
         # The command center's open emergencies, newest first (backend/kpi/live.py).
         Index("ix_case__handling_type_reported_at", "handling_type", "reported_at", "id"),
+        # A status's cases in id order: the panel's list sorted by status takes a status at a
+        # time (PostgreSQL walked the primary key past 958,000 closed cases to find the
+        # newest reports: 411 ms -> 0.2 ms).
+        Index("ix_case__status_id", "status", "id"),
+        # The command center's queues (backend/workbench): the few cases waiting in one status,
+        # by the time they have waited. PostgreSQL took the time index and filtered 930,000
+        # rows for the 11 approvals to review (416 ms -> 0.4 ms at a million cases).
+        *(Index(f"ix_case__{status}_queue", column, "id",
+                postgresql_where=text(f"status = '{status}'"),
+                sqlite_where=text(f"status = '{status}'"))
+          for status, column in (("reported", "reported_at"), ("filed", "filed_at"),
+                                 ("handled", "handled_at"))),
         {"comment": "案卷"},
     )
 
@@ -221,7 +234,7 @@ class Case(TableBase):
         enum_column_type(HandlingType), default=HandlingType.general, comment="处置类型"
     )
     status: Mapped[CaseStatus] = mapped_column(
-        enum_column_type(CaseStatus), default=CaseStatus.reported, index=True, comment="状态"
+        enum_column_type(CaseStatus), default=CaseStatus.reported, comment="状态"
     )
     department_code: Mapped[str | None] = mapped_column(
         String(20), ForeignKey("department.code", ondelete="RESTRICT"), index=True,
