@@ -262,7 +262,21 @@ class EntityView(ModelView):
                 and request.query_params.get(filters.LIGHT)):
             # Cases by their light: the most urgent first, as the due-time index reads them.
             return stmt.order_by(self.model.__table__.c.due_at.asc(), self.model.id)
+        sort_by = request.query_params.get("sortBy")
+        if sort_by and sort_by not in self._sort_fields:  # SQLAdmin would say it in English
+            raise HTTPException(400, say(f"sortBy: 不能按「{sort_by}」排序",
+                                         f"sortBy: cannot sort by '{sort_by}'"))
         return super().sort_query(stmt, request)
+
+    def validate_page_number(self, number: str | None, default: int) -> int:
+        if not number:
+            return default
+        try:
+            return int(number)
+        except ValueError:
+            raise HTTPException(400, say(f"页码或每页条数应为整数: {number[:20]}",
+                                         f"page and pageSize are whole numbers: {number[:20]}")
+                                ) from None
 
     def count_query(self, request: Request) -> Select:
         return self._scoped(select(func.count(self.model.id)).select_from(self.model), "read")

@@ -170,3 +170,21 @@ def test_a_search_counts_its_matches_up_to_a_cap(week, app, monkeypatch):
     assert "共 3+ 条" in page
     _, exact = listed(browser, "/admin/cases/list", search="本周K")
     assert "共 1 条" in exact
+
+
+@pytest.mark.parametrize(("params", "words"), [
+    ({"sortBy": "nothing"}, "不能按「nothing」排序"), ({"page": "abc"}, "应为整数"),
+    ({"pageSize": "0"}, "无效"),
+])
+def test_a_bad_page_or_sort_is_refused_in_chinese(week, app, params, words):
+    page = panel_login(app, "dispatcher").get("/admin/cases/list", params=params)
+    assert page.status_code == 400 and words in html.unescape(page.text)
+
+
+def test_a_page_beyond_the_last_leads_back_to_the_list(week, app):
+    browser = panel_login(app, "dispatcher")
+    total, _ = listed(browser, "/admin/cases/list")
+    moved = browser.get("/admin/cases/list", params={"page": "9" * 30, "pageSize": "9" * 30})
+    assert moved.status_code == 302 and "page=1" in moved.headers["location"]
+    shown, page = listed(browser, moved.headers["location"])
+    assert shown == total and page.count("<tr") > 1
