@@ -330,7 +330,7 @@ def last_month() -> dt.date:
 
 
 def ranking_rows(ranking: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"名次": "—" if r["rank"] is None else r["rank"], "单位": r["name"],
+    return [{"名次": "—" if r["rank"] is None else str(r["rank"]), "单位": r["name"],
              "综合得分": score(r["score"]), "等级": r["grade"] or "—", "应结案数": r["due"],
              "按期结案率": percent(r["rates"]["on_time_closure_rate"]),
              "处置率": percent(r["rates"]["handling_rate"]),

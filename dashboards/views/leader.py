@@ -150,7 +150,9 @@ def headline(viewer: Viewer, now: dict[str, Any], before: dict[str, Any]) -> Non
 
 def ranking_table(viewer: Viewer, ranking: dict[str, Any]) -> None:
     rows = [{
-        t("rank"): row["rank"] if row["rank"] is not None else "—",
+        # Text, always: a column of numbers and "—" (a unit with nothing due) is shown as
+        # text by the table anyway, so that the same rank reads alike in every table.
+        t("rank"): str(row["rank"]) if row["rank"] is not None else "—",
         t("unit"): row["name"] or row["code"],
         viewer.figure("score"): "—" if row["score"] is None else f"{row['score']:.1f}",
         viewer.figure("grade"): row["grade"] or "—",
