@@ -39,6 +39,7 @@ from backend.core.db import BEIJING, Database, TagList
 from backend.core.errors import ProblemError
 from backend.core.filtering import RESERVED, parse_list_query
 from backend.core.labels import LabeledEnum
+from backend.core.schemas import column_python_type
 from backend.identity.models import User
 from backend.kpi.tally import light_condition
 from backend.ledgers.models import KeyGroup
@@ -92,7 +93,7 @@ def _in_beijing(spec: crud.EntitySpec, key: str, raw: str) -> str:
     """A bare date on a time column, as the day in Beijing it names (its end, for __lte)."""
     name, _, op = key.partition("__")
     column = spec.columns.get(name)
-    if column is None or len(raw) != 10 or _python_type(column) is not dt.datetime:
+    if column is None or len(raw) != 10 or column_python_type(column) is not dt.datetime:
         return raw
     try:
         day = dt.date.fromisoformat(raw)
@@ -102,13 +103,6 @@ def _in_beijing(spec: crud.EntitySpec, key: str, raw: str) -> str:
     if op in ("lte", "gt"):
         start += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
     return start.isoformat()
-
-
-def _python_type(column: Any) -> Any:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
 
 
 # --- the sidebar ------------------------------------------------------------------------------
