@@ -174,6 +174,14 @@ def grid_index(session: Session) -> GridIndex:
     return index
 
 
+def grids_written(session: Session) -> None:
+    """Grids written by Core INSERTs (the seed's), which the ORM's events below do not see:
+    the index is built again from this session's rows at its next use, not taken from a cache
+    an earlier test or request of this process left within the last RECHECK_SECONDS."""
+    session.info["grids_written"] = True
+    _INDEXES.pop(_database(session), None)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_grid_writes(session: Session, _context: Any) -> None:
     # Still the pre-flush state here: what this flush wrote.

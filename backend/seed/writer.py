@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import models
+from backend.areas.geometry import grids_written
 from backend.areas.models import Area, AreaLevel, Grid
 from backend.cases.models import CaseStep, DepartmentKind
 from backend.cases.reference import COUNTY_CODE
@@ -144,6 +145,7 @@ def write_rows(session: Session, rows: dict[str, list[dict[str, Any]]],
             batch = table_rows[start:start + BATCH_SIZE]
             session.execute(insert(table), batch)
             advance(len(batch))
+    grids_written(session)
     grid = Grid.__table__
     partners = [{"grid": row["code"], "partner": row["partner_grid_code"],
                  "updated": row["updated_at"]} for row in rows["grid"]]
