@@ -23,7 +23,6 @@ from admin import forms
 from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
-from admin.maps import outline_svg
 from admin.views import (
     VIEW_ACTIONS,
     PanelError,
@@ -32,6 +31,7 @@ from admin.views import (
     parse_row_id,
     shown_value,
 )
+from backend.areas.maps import outline_svg
 from backend.areas.models import Grid
 from backend.cases import photos, workflow
 from backend.cases.actions import allowed_actions

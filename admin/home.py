@@ -31,6 +31,9 @@ from backend.cases.models import CaseStatus
 from backend.core.db import Database
 from backend.core.errors import ProblemError
 from backend.identity.models import Role
+from backend.kpi import coverage
+from backend.kpi.periods import PeriodKind, beijing_today, parse_period
+from backend.kpi.scope import Subject
 from backend.notifications import service as notifications
 from backend.notifications.models import NotificationKind
 from backend.workbench.service import workbench
@@ -38,7 +41,10 @@ from backend.workbench.service import workbench
 
 def list_url(admin: Admin, request: Request, queue: dict[str, Any]) -> str:
     """The panel's list of a queue, filtered by its own list query (admin/filters.py), sorted
-    as the queue is where the list can sort so."""
+    as the queue is where the list can sort so; a coverage queue's is its part of the
+    coverage page."""
+    if queue["entity"].startswith("kpi/coverage/"):
+        return f"{request.url_for('admin:coverage')}#{queue['key']}"
     params = dict(queue["list_query"])
     sort = params.pop("sort", "")
     view = next((v for v in admin.views if getattr(v, "identity", None) == queue["entity"]),
@@ -47,6 +53,29 @@ def list_url(admin: Admin, request: Request, queue: dict[str, Any]) -> str:
         params |= {"sortBy": sort.lstrip("-"), "sort": "desc" if sort.startswith("-") else "asc"}
     url = request.url_for("admin:list", identity=queue["entity"])
     return f"{url}?{urlencode(params)}"
+
+
+def coverage_page(session, caller, offset: int) -> dict[str, Any]:
+    """The figures of this month and the three lists; the households only for those who may
+    read them unmasked (None otherwise)."""
+    today = beijing_today()
+    period = parse_period(PeriodKind.month, today, None, None)
+    subject = Subject()
+    principal = caller.principal
+    may_see_households = principal is None or (principal.can("households", "read")
+                                               and principal.can("households", "pii"))
+    return {
+        "figures": coverage.coverage(session, caller=caller, period=period, subject=subject),
+        "unpatrolled": coverage.unpatrolled_grids(session, caller, subject),
+        "due_visits": (coverage.due_visits(session, caller, subject, limit=DUE_VISITS_PAGE,
+                                           offset=offset)
+                       if may_see_households else None),
+        "work_logs": coverage.missing_work_logs(session, caller, subject, period),
+        "page_size": DUE_VISITS_PAGE,
+    }
+
+
+DUE_VISITS_PAGE = 50
 
 
 def _local_time(moment: Any) -> str:
@@ -77,6 +106,27 @@ class PanelAdmin(Admin):
                    "kind_label": lambda v: _label(NotificationKind, v),
                    "role_label": lambda v: _label(Role, v)}
         return await self.templates.TemplateResponse(request, "gridlink/home.html", context)
+
+    @login_required
+    async def coverage(self, request: Request) -> Response:
+        """巡查走访覆盖: this month's coverage of the user's grids and its lists (backend/kpi/
+        coverage.py), as GET /api/v1/kpi/coverage/... answer them."""
+        caller = current_user().caller
+        offset = request.query_params.get("offset", "0")
+        offset_value = int(offset) if offset.isdigit() and len(offset) < 8 else 0
+
+        def load() -> dict[str, Any]:
+            with self.database.session() as session:
+                return coverage_page(session, caller, offset_value)
+
+        try:
+            page = await run_in_threadpool(load)
+        except ProblemError as exc:
+            return await self.templates.TemplateResponse(
+                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
+                status_code=exc.status)
+        context = {"page": page, "english": english(), "local_time": _local_time}
+        return await self.templates.TemplateResponse(request, "gridlink/coverage.html", context)
 
     @login_required
     async def read_notifications(self, request: Request) -> Response:

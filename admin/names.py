@@ -23,6 +23,7 @@ from backend.core.crud import REGISTRY
 from backend.core.db import Database
 from backend.identity.models import User
 from backend.ledgers.models import Building, Household
+from backend.team.models import GridStaff
 
 # Columns holding a code of a reference table, by the table whose name they show.
 CODE_COLUMNS: dict[str, Any] = {
@@ -30,13 +31,18 @@ CODE_COLUMNS: dict[str, Any] = {
     "department_code": Department, "default_department_code": Department,
     "category_code": CaseCategory,
 }
-ID_COLUMNS = ("household_id", "building_id")
+# Columns holding a row's id, shown by that row's name (a household by building, room, head).
+NAMED_BY_ID: dict[str, Any] = {"building_id": Building, "staff_id": GridStaff,
+                               "partner_id": GridStaff}
+ID_COLUMNS = ("household_id", *NAMED_BY_ID)
 # The audit log's words: who (a login, shown as the person's name), did what, to what.
 AUDIT_COLUMNS = ("actor", "action", "entity")
 AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "create": ("新建", "created"), "update": ("修改", "updated"), "delete": ("删除", "deleted"),
     "import": ("导入", "imported"), "revoke": ("吊销", "revoked"),
     "acknowledge": ("确认", "acknowledged"), "photo": ("上传照片", "photo added"),
+    "review": ("审阅", "reviewed"), "track": ("上传轨迹", "track added"),
+    "finish": ("结束巡查", "patrol finished"),
 } | {name: (act.label, name) for name, act in workflow.ACTIONS.items()}
 OTHER_ENTITIES = {"api-keys": ("API 密钥", "API keys")}  # audited, not in the registry
 
@@ -98,9 +104,10 @@ def prefetch(database: Database, rows: list[Any]) -> None:
             continue
         found: dict[int, str | None]
         with database.session() as session:
-            if column == "building_id":
-                found = dict(session.execute(select(Building.id, Building.name).where(
-                    Building.id.in_(wanted))).tuples().all())
+            if column in NAMED_BY_ID:
+                model = NAMED_BY_ID[column]
+                found = dict(session.execute(select(model.id, model.name).where(
+                    model.id.in_(wanted))).tuples().all())
             else:
                 found = {row.id: " ".join(p for p in row[1:] if p) for row in session.execute(
                     select(Household.id, Building.name, Household.room, Household.head_name)
@@ -123,9 +130,10 @@ def _by_id(database: Database, column: str, value: Any) -> str | None:
     key = (column, value)
     if key not in cache:
         with database.session() as session:
-            if column == "building_id":
-                cache[key] = session.execute(select(Building.name).where(
-                    Building.id == value)).scalar()
+            if column in NAMED_BY_ID:
+                model = NAMED_BY_ID[column]
+                cache[key] = session.execute(select(model.name).where(model.id == value)
+                                             ).scalar()
             else:
                 row = session.execute(
                     select(Building.name, Household.room, Household.head_name)

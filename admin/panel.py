@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from admin import csrf, i18n
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
+from admin.fieldwork import WorkLogView
 from admin.home import PanelAdmin, row_title
 from admin.ledgers import ExportingView, LedgerView
 from admin.views import PolicyAuthorization, view_for
@@ -52,8 +53,11 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
         Route("/logout", endpoint=admin.logout, methods=["POST"], name="logout_confirmed"))
     admin.admin.router.routes.append(Route("/notifications/read", endpoint=admin.read_notifications,
                                            methods=["POST"], name="read_notifications"))
+    admin.admin.router.routes.append(Route("/coverage", endpoint=admin.coverage,
+                                           methods=["GET"], name="coverage"))
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
+                WorkLogView if spec.name == "work-logs" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)
         admin.add_view(view_for(spec, database, app.state, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown

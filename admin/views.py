@@ -30,8 +30,8 @@ from wtforms import fields
 from admin import filters, forms
 from admin.auth import PanelUser, current_user
 from admin.i18n import Text, english, humanize, say
-from admin.maps import outline_svg
 from admin.names import AUDIT_COLUMNS, audit_words, named, prefetch, shows_a_name
+from backend.areas.maps import outline_svg
 from backend.cases.models import STATUS_ORDER, Light
 from backend.core import area_codes, crud
 from backend.core.db import BEIJING, MAX_ID, Database, TableBase, TagList, utcnow
@@ -55,9 +55,11 @@ CATEGORIES = {
     "residents": ("人房信息", "People and houses"),
     "organizations": ("组织与单位", "Organisations"),
     "cases": ("案卷办理", "Cases"), "webhooks": ("案卷办理", "Cases"),
-    "webhook-deliveries": ("案卷办理", "Cases"),
+    "webhook-deliveries": ("案卷办理", "Cases"), "hotspot-alerts": ("案卷办理", "Cases"),
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
-    "work-logs": ("巡查走访", "Field work"),
+    "work-logs": ("巡查走访", "Field work"), "coverage-rules": ("巡查走访", "Field work"),
+    "grid-staff": ("区域与网格", "Areas and grids"),
+    "staff-leaves": ("区域与网格", "Areas and grids"),
     "departments": ("基础数据", "Reference data"),
     "case-categories": ("基础数据", "Reference data"),
     "routing-rules": ("基础数据", "Reference data"),
@@ -73,6 +75,7 @@ ICONS = {
     "households": "fa-solid fa-house", "residents": "fa-solid fa-user",
     "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
     "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
+    "grid-staff": "fa-solid fa-id-badge",
     "audit-log": "fa-solid fa-clipboard-list",
 }
 LIST_COLUMNS = 8
@@ -81,6 +84,12 @@ LISTED = {
     "cases": ("code", "title", "status", "light", "grid_code", "department_code", "due_at",
               "reported_at"),
     "audit-log": ("created_at", "actor", "action", "entity", "entity_id", "scope_code"),
+    "work-logs": ("log_date", "author_name", "status", "grid_code", "content", "hours",
+                  "reviewed_by"),
+    "patrols": ("started_at", "ended_at", "patroller_name", "grid_code", "issues_found",
+                "findings", "distance_m"),
+    "visits": ("visit_date", "visitor_name", "household_id", "kind", "purpose",
+               "needs_follow_up", "grid_code"),
 }
 # Searched besides the indexed columns: a case is looked up by its title or address too.
 SEARCHED_ANYWHERE = {"cases": ("title", "address")}

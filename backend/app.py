@@ -27,6 +27,7 @@ from backend.cases.webhooks import WebhookSender
 from backend.core.config import Settings, get_settings
 from backend.core.db import Database
 from backend.entities import ENTITIES
+from backend.fieldwork.router import router as fieldwork_router
 from backend.hotspots.router import router as hotspot_router
 from backend.identity.policy_release import apply_default_policy
 from backend.identity.principals import PrincipalCache
@@ -40,6 +41,8 @@ from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
+from backend.team.public import router as public_router
+from backend.team.router import router as team_router
 from backend.workbench.router import router as workbench_router
 from rbac.enforcer import PolicyEngine
 from rbac.sync import PolicySync
@@ -110,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # dispatch at every level, so a level less is about half the routing cost of a request.
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
-               hotspot_router,
+               hotspot_router, fieldwork_router, team_router,  # before the generic /{id} routes
                notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]
@@ -124,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Open311 GeoReport v2 for citizens' apps and partner systems, outside /api/v1: the spec's
     # paths, formats and error bodies, not ours.
     mount_open311(app)
+    # The grids' public notices (网格公示): no login, only what is put up on the board.
+    app.include_router(public_router)
     mount_admin(app, database, settings.secret_key)
     return app
 

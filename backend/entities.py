@@ -9,11 +9,13 @@ from backend.fieldwork import entities as _fieldwork  # noqa: F401
 from backend.hotspots import entities as _hotspots  # noqa: F401
 from backend.identity import entities as _identity  # noqa: F401
 from backend.ledgers import entities as _ledgers  # noqa: F401
+from backend.team import entities as _team  # noqa: F401
 
 ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
-    "webhooks", "webhook-deliveries", "patrols", "visits", "work-logs",
+    "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
+    "work-logs", "coverage-rules",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):

@@ -14,7 +14,8 @@ from backend.imports import models as imports
 from backend.kpi import models as kpi
 from backend.ledgers import models as ledgers
 from backend.notifications import models as notifications
+from backend.team import models as team
 from rbac import models as policy
 
 __all__ = ["Base", "areas", "audit", "cases", "fieldwork", "hotspots", "identity", "imports",
-           "kpi", "ledgers", "notifications", "policy"]
+           "kpi", "ledgers", "notifications", "policy", "team"]

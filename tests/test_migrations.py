@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.orm import Session
 
 from backend import migrations
@@ -19,7 +21,9 @@ from backend.cases.models import (
 )
 from backend.cases.webhooks import DEACTIVATED, FAILED
 from backend.core.db import make_engine
+from backend.fieldwork.models import Patrol, WorkLog
 from backend.models import Base
+from backend.team.models import GridStaff
 
 
 def schema_differences(url: str) -> list:
@@ -94,3 +98,56 @@ def test_the_delivery_log_written_before_keeps_no_receiver_answer(scratch_databa
     finally:
         engine.dispose()
     assert kept == {"a": "HTTP 500", "b": FAILED, "c": DEACTIVATED, "d": None, "e": None}
+
+
+def test_the_grids_teams_become_the_roster_and_their_records_find_their_authors(
+        scratch_database_url):
+    """A database from before the roster: each grid's chief and members become its team, the
+    patrols and logs find their team member by name, reviewed logs are approved."""
+    migrations.upgrade(scratch_database_url, "0015_case_queues")
+    engine = make_engine(scratch_database_url)
+    now = dt.datetime(2026, 11, 30, 1, tzinfo=dt.UTC)
+    stamps = {"created_at": now, "updated_at": now, "version": 1}
+    try:
+        old = MetaData()
+        old.reflect(engine, only=("area", "grid", "patrol", "work_log"))
+        area, grid, patrol, log = (old.tables[n] for n in ("area", "grid", "patrol", "work_log"))
+        with engine.begin() as conn:
+            for code, level, parent in (("410602", "county", None),
+                                        ("410602001", "street", "410602"),
+                                        ("410602001002", "community", "410602001")):
+                conn.execute(area.insert().values(code=code, name=code, level=level,
+                                                  parent_code=parent, **stamps))
+            conn.execute(grid.insert().values(
+                code="410602001002007", name="第七网格", community_code="410602001002",
+                level="grid", chief_name="王建国", chief_phone="13812345678", members=[
+                    {"name": "李秀英", "role": "网格员", "phone": "13987654321",
+                     "duty": "人口信息采集"},
+                    {"name": "张环卫", "role": "环卫", "duty": "道路保洁"},
+                    {"name": "王建国", "role": "楼栋长"}], **stamps))
+            conn.execute(patrol.insert().values(
+                grid_code="410602001002007", patroller_name="李秀英", started_at=now,
+                issues_found=0, **stamps))
+            day = dt.date(2026, 11, 27)
+            conn.execute(log.insert(), [
+                {"grid_code": "410602001002007", "author_name": "王建国", "log_date": day,
+                 "content": "巡查", "reviewed_by": "书记", "reviewed_at": now, **stamps},
+                {"grid_code": "410602001002007", "author_name": "王建国", "log_date": day,
+                 "content": "同一天的第二份", "reviewed_by": None, "reviewed_at": None,
+                 **stamps},
+                {"grid_code": "410602001002007", "author_name": "临时工", "log_date": day,
+                 "content": "不在名册", "reviewed_by": None, "reviewed_at": None, **stamps}])
+        migrations.upgrade(scratch_database_url)
+        with Session(engine) as session:
+            team = {s.name: s for s in session.execute(select(GridStaff)).scalars()}
+            logs = session.execute(select(WorkLog).order_by(WorkLog.id)).scalars().all()
+            walk = session.execute(select(Patrol)).scalar_one()
+    finally:
+        engine.dispose()
+    assert {n: (s.team_role.value, s.keeps_work_log) for n, s in team.items()} == {
+        "王建国": ("grid_chief", True), "李秀英": ("full_time", True),
+        "张环卫": ("part_time", False)}
+    assert team["张环卫"].duties == "环卫; 道路保洁"
+    assert walk.staff_id == team["李秀英"].id
+    assert [(w.staff_id, w.status.value) for w in logs] == [
+        (team["王建国"].id, "approved"), (None, "submitted"), (None, "submitted")]

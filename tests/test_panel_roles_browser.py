@@ -220,17 +220,17 @@ def test_the_secretary_reviews_a_work_log_from_her_desk(world, settings, browser
         secretary.click(f"[data-queue='logs_to_review'] a[href$='/admin/work-logs/details/"
                         f"{log['id']}']")
         secretary.arrived(".card-header", "log")
-        secretary.click(f"a[href$='/admin/work-logs/edit/{log['id']}']")
-        secretary.arrived("form", "review")
-        secretary.find("[name='reviewed_by']").send_keys("陈书记")
-        secretary.set_value("reviewed_at", "2026-12-01T09:00")
-        secretary.find("[name='review_note']").send_keys("内容翔实")
-        secretary.click("input[type=submit][name=save]")
-        assert secretary.toast().startswith("已保存工作日志")
+        secretary.click("[data-top-action='review']")
+        secretary.arrived("#gridlink-review", "review")
+        secretary.set_value("decision", "approve")
+        secretary.find("[name='note']").send_keys("内容翔实")
+        secretary.click("#gridlink-review button[type=submit]")
+        assert secretary.toast().startswith("已审阅")
         secretary.arrived(".card-header", "reviewed")
         secretary.driver.get(f"{secretary.url}/admin/")
         secretary.arrived("[data-queue='logs_to_review'] [data-count='0']", "desk-clear")
-    assert ok(client.get(f"/api/v1/work-logs/{log['id']}"))["review_note"] == "内容翔实"
+    reviewed = ok(client.get(f"/api/v1/work-logs/{log['id']}"))
+    assert (reviewed["status"], reviewed["review_note"]) == ("approved", "内容翔实")
 
 
 def test_the_leader_reads_the_months_figures(world, settings, browser, as_user):  # noqa: F811

@@ -52,9 +52,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "hotspot-alerts":     ("RE",     "RE",  "RE",      "R",       "R",       "-",        "-"),
     "webhooks":           ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "webhook-deliveries": ("RE",     "-",   "R",       "-",       "-",       "-",        "R"),
+    "grid-staff":         ("RCUDE",  "RE",  "R",       "RCUDE",   "R",       "R",        "-"),
+    "staff-leaves":       ("RCUDE",  "RE",  "-",       "RCUDE",   "RCU",     "RC",       "-"),
     "patrols":            ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
     "visits":             ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
-    "work-logs":          ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
+    "work-logs":          ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RCU",      "-"),
+    "coverage-rules":     ("RCUDE",  "RE",  "R",       "R",       "R",       "R",        "-"),
     "users":              ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "role-assignments":   ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "policy-rules":       ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
@@ -117,6 +120,7 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "departments": {"code": "HW02"},
         "households": {"is_rental": True, "landlord_name": "张三", "landlord_phone": "13600001234"},
         "cases": {"reporter_name": "市民", "reporter_phone": "13900009999"},
+        "grid-staff": {"name": "钱进"}, "coverage-rules": {"area_code": STREET},
     }.get(entity, {})
     return body, target, patch
 

@@ -104,6 +104,8 @@ def scene(app, client, anonymous, accounts) -> Scene:
     patrol = ok(client.post("/api/v1/patrols", json={
         "grid_code": OTHER_GRID, "patroller_name": "赵敏", "started_at": "2026-11-02T01:00:00Z"}),
         201)
+    staff = ok(client.post("/api/v1/grid-staff", json={
+        "grid_code": OTHER_GRID, "name": "赵敏", "team_role": "grid_chief"}), 201)
     ok(client.post("/api/v1/departments", json={
         "code": "HQ01", "name": "红旗社区物业办", "kind": "other", "area_code": OTHER_COMMUNITY}),
         201)
@@ -115,11 +117,11 @@ def scene(app, client, anonymous, accounts) -> Scene:
         "Authorization": f"Bearer {login(anonymous, 'community-admin', DEMO_PASSWORD)}"})
     mine = {"area": COMMUNITY, "grid": GRID, "building": world.building["id"],
             "household": world.household["id"], "resident": world.resident["id"],
-            "department": "HW01", "patrol": world.patrol["id"],
+            "department": "HW01", "patrol": world.patrol["id"], "grid_staff": world.staff["id"],
             "case_category": world.category["code"], "user_account": accounts["member"]}
     theirs = {"area": OTHER_COMMUNITY, "grid": OTHER_GRID, "building": building["id"],
               "household": household["id"], "resident": resident["id"], "department": "HQ01",
-              "patrol": patrol["id"]}
+              "patrol": patrol["id"], "grid_staff": staff["id"]}
     return Scene(world, caller, mine, theirs)
 
 

@@ -10,7 +10,8 @@ from tests.builders import COMMUNITY, COUNTY, GRID, SANITATION, id_number, make_
 # each with new_row() below.
 DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
-    "departments", "case-categories", "cases", "patrols", "visits", "work-logs",
+    "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
+    "visits", "work-logs", "coverage-rules",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -31,6 +32,7 @@ class World:
     department: dict
     category: dict
     patrol: dict
+    staff: dict
 
 
 def make_world(client) -> World:
@@ -51,7 +53,9 @@ def make_world(client) -> World:
         "deadline_unit": "working_hours"}), 201)
     patrol = ok(client.post("/api/v1/patrols", json={
         "grid_code": GRID, "patroller_name": "李秀英", "started_at": "2026-11-02T01:00:00Z"}), 201)
-    return World(building, household, resident, department, category, patrol)
+    staff = ok(client.post("/api/v1/grid-staff", json={
+        "grid_code": GRID, "name": "李秀英", "team_role": "full_time"}), 201)
+    return World(building, household, resident, department, category, patrol, staff)
 
 
 def new_row(entity: str, world: World) -> tuple[dict, dict]:
@@ -76,6 +80,13 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
                           {"employees": 12}),
         "cases": ({"source": "hotline_12345", "category_code": world.category["code"],
                    "title": "88号院门口积存垃圾", "grid_code": GRID}, {"priority": "urgent"}),
+        "grid-staff": ({"grid_code": GRID, "name": "赵敏", "team_role": "part_time"},
+                       {"phone": "13700001111"}),
+        "staff-leaves": ({"staff_id": world.staff["id"], "first_day": "2026-12-07",
+                          "last_day": "2026-12-09", "reason": "参加区网格员培训"},
+                         {"reason": "区培训"}),
+        "coverage-rules": ({"area_code": COMMUNITY, "patrol_every_days": 2},
+                           {"note": "试点社区"}),
         "patrols": ({"grid_code": GRID, "patroller_name": "王建国",
                      "started_at": "2026-11-03T01:00:00Z"}, {"findings": "无异常"}),
         "visits": ({"household_id": world.household["id"], "visitor_name": "李秀英",

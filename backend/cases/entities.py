@@ -31,7 +31,7 @@ from backend.cases.schemas import (
     RoutingRuleCreate,
 )
 from backend.cases.sla import deadlines, time_left
-from backend.core.crud import EntitySpec, register
+from backend.core.crud import Caller, EntitySpec, register
 from backend.core.db import BEIJING, utcnow
 from backend.core.errors import FieldError, ProblemError, field_error
 
@@ -92,7 +92,8 @@ def reserve_case_code(_session: Session, data: dict[str, Any], existing: Case | 
         data["code"] = "tmp" + secrets.token_hex(8)
 
 
-def prepare_case(session: Session, changed: dict[str, Any], existing: Case | None) -> None:
+def prepare_case(session: Session, changed: dict[str, Any], existing: Case | None,
+                 _caller: Caller) -> None:
     locate_case(session, changed, existing)
     reserve_case_code(session, changed, existing)
 

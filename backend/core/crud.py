@@ -94,7 +94,8 @@ class EntitySpec:
     read_example: dict[str, Any] = field(default_factory=dict)
     validate: Validator | None = None
     # Turns validated input into columns just before a write (e.g. a password into its hash).
-    prepare_write: Callable[[Session, dict[str, Any], Any], None] | None = None
+    # (session, the changed fields, the row before or None, who writes).
+    prepare_write: Callable[[Session, dict[str, Any], Any, Caller], None] | None = None
     # Runs after the insert (the row has its id): (session, row, when it was created).
     after_create: Callable[[Session, Any, dt.datetime | None], None] | None = None
     # Actions of this object beyond CRUD that the policy grants (the case workflow's).
@@ -473,7 +474,8 @@ def _prepare(
     _check_column_limits(spec, changed)
     _check_foreign_keys(spec, changed, lookups)
     if spec.prepare_write is not None:
-        spec.prepare_write(session, changed, existing)  # may fill in the grid (cases: the map)
+        # May fill in what follows from the input (a case's grid from the map).
+        spec.prepare_write(session, changed, existing, caller)
         data.update(changed)
     _check_row_scope(caller, spec, "create" if existing is None else "update", data)
     if spec.validate is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.areas.models import Area, Grid
 from backend.cases.models import Department
 from backend.core import area_codes
-from backend.core.crud import EntitySpec, register
+from backend.core.crud import Caller, EntitySpec, register
 from backend.core.errors import FieldError, ProblemError, field_error
 from backend.identity import security
 from backend.identity.models import Role, RoleAssignment, User
@@ -22,7 +22,8 @@ from rbac.models import PolicyRule
 from rbac.vocabulary import known_actions, known_objects
 
 
-def prepare_user(session: Session, changed: dict[str, Any], existing: User | None) -> None:
+def prepare_user(session: Session, changed: dict[str, Any], existing: User | None,
+                 _caller: Caller) -> None:
     password = changed.pop("password", None)
     if password is not None:
         changed["password_hash"] = security.hash_password(password)

@@ -41,6 +41,26 @@ FIGURE_LABELS = {
     "overdue_rate": ("超期率", "overdue rate"),
     "satisfaction_rate": ("满意率", "satisfaction rate"),
     "score": ("综合得分", "score"),
+    # Field-work coverage (backend/kpi/coverage.py).
+    "grids": ("网格数", "grids"),
+    "grid_days": ("应巡查网格天数", "grid-days to patrol"),
+    "covered_grid_days": ("已巡查网格天数", "grid-days patrolled"),
+    "unpatrolled_today": ("今日未巡查网格数", "grids not patrolled today"),
+    "households": ("户数", "households"),
+    "visited": ("走访覆盖户数", "households visited in time"),
+    "key_households": ("重点户数", "key households"),
+    "key_visited": ("重点户走访覆盖数", "key households visited in time"),
+    "staff": ("应写日志人数", "staff keeping logs"),
+    "owed": ("应交日志数", "logs due"),
+    "written": ("已交日志数", "logs written"),
+    "missing": ("缺交日志数", "logs missing"),
+    "awaiting_review": ("待审阅日志数", "logs awaiting review"),
+    "returned": ("退回日志数", "logs returned"),
+    "missing_today": ("今日未交日志人数", "logs missing today"),
+    "patrol_rate": ("巡查覆盖率", "patrol coverage"),
+    "visit_rate": ("走访覆盖率", "visit coverage"),
+    "key_visit_rate": ("重点户走访覆盖率", "key-household visit coverage"),
+    "work_log_rate": ("日志完整率", "work-log completeness"),
     "grade": ("等级", "grade"),
 }
 
@@ -70,6 +90,18 @@ def rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
     """The rates as shown: fractions rounded to RATE_DIGITS, None where nothing to divide."""
     return {name: None if value is None else round(value, RATE_DIGITS)
             for name, value in _fractions(figures).items()}
+
+
+def coverage_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
+    """Field-work coverage rates (backend/kpi/coverage.py), rounded as the others."""
+    fractions = {
+        "patrol_rate": _fraction(figures["covered_grid_days"], figures["grid_days"]),  # 巡查覆盖率
+        "visit_rate": _fraction(figures["visited"], figures["households"]),  # 走访覆盖率
+        "key_visit_rate": _fraction(figures["key_visited"], figures["key_households"]),
+        "work_log_rate": _fraction(figures["written"], figures["owed"]),  # 日志完整率
+    }
+    return {name: None if value is None else round(value, RATE_DIGITS)
+            for name, value in fractions.items()}
 
 
 def score_of(figures: dict[str, Any], settings: Settings) -> tuple[float | None, str | None]:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.kpi import ledgers, live, schemas, service
+from backend.kpi import coverage, ledgers, live, schemas, service
 from backend.kpi.periods import Period, PeriodKind, parse_period
 from backend.kpi.scope import Subject
 
@@ -132,3 +132,45 @@ def kpi_ledgers(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
                 ) -> Any:
     return json_response(ledgers.ledger_counts(session, caller=caller, subject=subject,
                                                by=by.value if by else None))
+
+
+@router.get("/coverage", summary="巡查走访覆盖 Field-work coverage",
+            description="时段内的巡查覆盖率 (网格天)、走访覆盖率 (重点户按季度, 其他户按年, "
+                        "以区域覆盖规则为准)、工作日志完整率、待审阅日志数; "
+                        "可按街道、社区或网格分列。"
+                        "口径见 backend/kpi/coverage.py。")
+def kpi_coverage(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                 period: PeriodDep,
+                 by: Annotated[LedgerBy | None, Query(description="按街道、社区或网格分列")] = None,
+                 ) -> Any:
+    return json_response(coverage.coverage(session, caller=caller, period=period,
+                                           subject=subject, by=by.value if by else None))
+
+
+@router.get("/coverage/unpatrolled", summary="今日未巡查网格 Grids not patrolled today",
+            description="按覆盖规则, 截至现在未巡查的网格: 名称、最近巡查时间、网格长及电话。")
+def kpi_unpatrolled(session: SessionDep, caller: CurrentCaller, subject: SubjectDep) -> Any:
+    items = coverage.unpatrolled_grids(session, caller, subject)
+    return json_response({"total": len(items), "items": items})
+
+
+@router.get("/coverage/due-visits", summary="逾期未走访户 Households overdue for a visit",
+            description="超过走访周期未走访的户, 从未走访和最久未走访的在前。"
+                        "名单属个人信息: 需要户的读取和个人信息权限 (网格长、社区书记)。")
+def kpi_due_visits(
+    session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+    key_only: Annotated[bool, Query(description="只列重点户")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Any:
+    return json_response(coverage.due_visits(session, caller, subject, key_only=key_only,
+                                             limit=limit, offset=offset))
+
+
+@router.get("/coverage/work-logs", summary="工作日志缺交 Missing work logs",
+            description="时段内缺交工作日志的网格工作人员 (按工作日, 请假日除外), 缺交多者在前; "
+                        "含待审阅、退回数和今日是否未交。")
+def kpi_missing_work_logs(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                          period: PeriodDep) -> Any:
+    return json_response({"period": period.as_dict(),
+                          "items": coverage.missing_work_logs(session, caller, subject, period)})

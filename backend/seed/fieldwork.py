@@ -12,16 +12,28 @@ import math
 from typing import Any
 
 from backend.areas.geometry import metres_between
-from backend.fieldwork.models import VisitKind
+from backend.cases.reference import COUNTY_CODE
+from backend.fieldwork.models import VisitKind, WorkLogStatus
 from backend.seed.vocabulary import (
     FIELDWORK_DAYS,
     KEY_VISIT_NOTES,
     PATROL_QUIET_NOTES,
     ROUTINE_VISIT_NOTES,
+    VISIT_PURPOSES,
     WORK_LOG_NOTES,
+    WORK_LOG_RETURN_NOTES,
     WORK_LOG_REVIEW_NOTES,
 )
 from backend.seed.world import DemoWorld, GridPlan
+
+
+def build_coverage_rule(world: DemoWorld) -> None:
+    """The county's rule: the plans' numbers, written down as the office would."""
+    world.add("coverage_rule", {
+        "area_code": COUNTY_CODE, "patrol_every_days": 1, "key_visit_every_months": 3,
+        "household_visit_every_months": 12,
+        "note": "每个网格每天巡查; 重点人群和困难群众户每季度、其他户每年至少走访一次"},
+        world.setup_time)
 
 
 def build_patrols(world: DemoWorld) -> None:
@@ -41,6 +53,7 @@ def build_patrols(world: DemoWorld) -> None:
                            for a, b in itertools.pairwise(route))
             patrol = world.add("patrol", {
                 "grid_code": grid.code, "patroller_name": patroller.name,
+                "staff_id": world.staff_id(grid, patroller),
                 "started_at": started, "ended_at": ended,
                 "route": {"type": "LineString", "coordinates": route},
                 "distance_m": round(distance), "findings": None, "issues_found": 0}, ended)
@@ -87,11 +100,15 @@ def build_visits(world: DemoWorld) -> None:
             notes = [r.choice(ROUTINE_VISIT_NOTES)]
         for visit_date, note in zip(sorted(dates), notes, strict=True):
             visitor = grid.worker if r.random() < 0.75 else grid.chief
+            second = grid.chief if visitor is grid.worker else grid.worker
+            paired = kind is not VisitKind.routine or r.random() < 0.3  # 两人一道入户
             created = min(world.local_time(visit_date, 17 * 60 + r.randint(0, 180)), world.now)
             world.add("visit", {
                 "grid_code": grid.code, "household_id": household["id"],
                 "resident_id": person["id"] if person else None,
-                "visitor_name": visitor.name, "visit_date": visit_date, "kind": kind,
+                "visitor_name": visitor.name, "staff_id": world.staff_id(grid, visitor),
+                "second_visitor_name": second.name if paired else None,
+                "purpose": VISIT_PURPOSES[kind.value], "visit_date": visit_date, "kind": kind,
                 "content": note, "needs_follow_up": r.random() < 0.06}, created)
 
 
@@ -110,10 +127,15 @@ def build_work_logs(world: DemoWorld) -> None:
                 next_monday = day + dt.timedelta(days=7 - day.weekday())
                 reviewed_at = world.local_time(next_monday, 9 * 60 + r.randint(0, 240))
                 reviewed = reviewed_at <= world.now and r.random() < 0.9
+                returned = reviewed and r.random() < 0.03
                 world.add("work_log", {
-                    "grid_code": grid.code, "author_name": author.name, "log_date": day,
+                    "grid_code": grid.code, "author_name": author.name,
+                    "staff_id": world.staff_id(grid, author), "log_date": day,
+                    "status": (WorkLogStatus.returned if returned else WorkLogStatus.approved
+                               if reviewed else WorkLogStatus.submitted),
                     "content": content, "hours": r.choice([7.5, 8, 8, 8.5, 9, 9.5]),
                     "reviewed_by": grid.secretary.name if reviewed else None,
                     "reviewed_at": reviewed_at if reviewed else None,
-                    "review_note": r.choice(WORK_LOG_REVIEW_NOTES) if reviewed else None,
+                    "review_note": (r.choice(WORK_LOG_RETURN_NOTES) if returned
+                                    else r.choice(WORK_LOG_REVIEW_NOTES) if reviewed else None),
                 }, created, reviewed_at if reviewed else created)

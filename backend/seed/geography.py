@@ -17,6 +17,7 @@ from backend.cases.models import CategoryKind, DeadlineUnit, DepartmentKind
 from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
 from backend.seed.vocabulary import CHINESE_NUMERALS, STREETS, TEAM_DUTIES
 from backend.seed.world import DemoWorld, GridPlan, Person
+from backend.team.models import LOGGING_ROLES, TeamRole
 
 # The map the grids tile: (lng_min, lat_min, lng_max, lat_max), around the 鹤山区 town centre.
 BBOX = (114.15, 35.93, 114.20, 35.97)
@@ -120,6 +121,21 @@ def add_grid(world: DemoWorld, community_code: str, community_name: str, number:
         "chief_phone": chief.phone, "members": members,
         "partner_grid_code": f"{community_code}{partner_number:03d}",
         "household_target": world.rng.randrange(300, 501, 10)}, world.setup_time)
+    team_rows = [(chief, TeamRole.grid_chief, "全面负责网格服务管理, 组织巡查走访"),
+                 (worker, TeamRole.full_time, TEAM_DUTIES["网格员"])]
+    team_rows += [(team[department_code], TeamRole.part_time, f"{role}: {TEAM_DUTIES[role]}")
+                  for role, department_code in TEAM_ROLE_DEPARTMENTS.items()]
+    for person, team_role, duties in team_rows:
+        row = world.add("grid_staff", {
+            "grid_code": code, "name": person.name, "team_role": team_role,
+            "phone": person.phone, "duties": duties, "photo": None, "user_id": None,
+            "partner_id": None, "keeps_work_log": team_role in LOGGING_ROLES,
+            "is_public": True, "is_active": True}, world.setup_time)
+        world.staff_ids[(code, person.name)] = row["id"]
+    # AB岗: the chief and the full-time worker cover for each other.
+    chief_row = world.rows["grid_staff"][-len(team_rows)]
+    worker_row = world.rows["grid_staff"][-len(team_rows) + 1]
+    chief_row["partner_id"], worker_row["partner_id"] = worker_row["id"], chief_row["id"]
     world.grids.append(GridPlan(
         code=code, name=name, community_name=community_name, roads=roads,
         polygon=shape(boundary), chief=chief, worker=worker, secretary=secretary, team=team,

@@ -163,7 +163,11 @@ KEY_VISIT_NOTES = {
 WORK_LOG_NOTES = ["协助环卫清理卫生死角", "调解邻里纠纷一起", "更新人口台账", "宣传反诈知识",
                   "排查出租房屋安全隐患", "参加社区例会", "核查低保家庭情况",
                   "配合开展燃气安全检查", "督促商户落实门前三包", "跟进已上报案件处置情况"]
-WORK_LOG_REVIEW_NOTES = ["已阅", "内容翔实", "请补充走访记录", "按时完成"]
+WORK_LOG_REVIEW_NOTES = ["已阅", "内容翔实", "按时完成"]
+WORK_LOG_RETURN_NOTES = ["请补充走访户的具体情况", "请写明巡查发现的问题及处理结果"]
+# What each kind of visit is for (VisitKind values).
+VISIT_PURPOSES = {"routine": "入户走访, 核实人口信息", "key_group": "重点人群定期走访",
+                  "hardship": "困难群众帮扶走访", "follow_up": "回访"}
 PATROL_QUIET_NOTES = ["未发现问题", "网格内秩序良好, 未发现问题", "提醒沿街商户落实门前三包",
                       "检查消防通道, 畅通"]
 

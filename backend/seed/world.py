@@ -23,8 +23,8 @@ from backend.ledgers.models import Sex
 # Parents before children, so that every foreign key points at a row already written. Cases
 # are not among them: they come in through intake and the workflow (CaseYear).
 TABLE_ORDER = (
-    "area", "department", "case_category", "grid", "building", "household", "resident",
-    "organization", "patrol", "visit", "work_log",
+    "area", "department", "case_category", "grid", "grid_staff", "coverage_rule", "building",
+    "household", "resident", "organization", "patrol", "visit", "work_log",
 )
 
 
@@ -68,6 +68,7 @@ class DemoWorld:
         # Reference data and the ledgers were entered in one campaign a little over a year ago.
         self.setup_time = now - dt.timedelta(days=420)
         self.staff_names: set[str] = set()  # names identify actors: no two staff share one
+        self.staff_ids: dict[tuple[str, str], int] = {}  # (grid code, name) -> grid_staff id
         # Geography: the grids with their people, the departments' staff, the call takers.
         self.grids: list[GridPlan] = []
         self.department_staff: dict[str, list[Person]] = {}
@@ -82,6 +83,9 @@ class DemoWorld:
         # Field work and cases: the patrol of each grid and day, and what each patrol found.
         self.patrol_of_day: dict[tuple[str, dt.date], dict[str, Any]] = {}
         self.patrol_findings: dict[int, list[str]] = {}
+
+    def staff_id(self, grid: GridPlan, person: Person) -> int:
+        return self.staff_ids[(grid.code, person.name)]
 
     def add(self, table: str, row: dict[str, Any], created_at: dt.datetime,
             updated_at: dt.datetime | None = None) -> dict[str, Any]:

@@ -21,16 +21,18 @@ from sqlalchemy.orm import Session
 
 from backend import models
 from backend.areas.geometry import grids_written
-from backend.areas.models import Area, AreaLevel, Grid
+from backend.areas.models import Area, AreaLevel
 from backend.cases.models import CaseStep, DepartmentKind
 from backend.cases.reference import COUNTY_CODE
 from backend.core.config import get_settings
 from backend.core.db import Database, utcnow
+from backend.identity.models import Role, RoleAssignment
 from backend.identity.service import DemoLayout, create_demo_accounts
 from backend.seed.build import ProgressBars, build_demo_data
 from backend.seed.case_year import CaseYear
 from backend.seed.vocabulary import BATCH_SIZE, BETWEEN_SLICES, SLICE_SECONDS
 from backend.seed.world import TABLE_ORDER
+from backend.team.models import GridStaff, TeamRole
 
 
 def is_empty(database: Database) -> bool:
@@ -116,7 +118,31 @@ def write_county(session: Session, rows: dict[str, list[dict[str, Any]]], bars: 
     # Before the cases: the accounts are who hears of them (notifications).
     database_settings = session.info.get("settings")
     password = demo_password or (database_settings or get_settings()).demo_password
-    return create_demo_accounts(session, password, demo_layout(rows))
+    accounts = create_demo_accounts(session, password, demo_layout(rows))
+    link_to_roster(session, accounts)
+    return accounts
+
+
+# The roster entry a grid account signs for: its grid's chief, or its full-time worker.
+ROSTER_ROLE = {Role.grid_chief: TeamRole.grid_chief, Role.grid_member: TeamRole.full_time}
+
+
+def link_to_roster(session: Session, accounts: list[Any]) -> None:
+    """The demo's grid accounts are its grids' people: their patrols and logs sent through the
+    API are theirs on the roster."""
+    ids = [account.id for account in accounts]
+    grants = session.execute(select(RoleAssignment.user_id, RoleAssignment.role,
+                                    RoleAssignment.area_code)
+                             .where(RoleAssignment.user_id.in_(ids))).all()
+    for user_id, role, area_code in grants:
+        if role not in ROSTER_ROLE or area_code is None:
+            continue
+        staff_id = session.execute(select(GridStaff.id).where(
+            GridStaff.grid_code == area_code, GridStaff.team_role == ROSTER_ROLE[role],
+            GridStaff.user_id.is_(None)).order_by(GridStaff.id)).scalars().first()
+        if staff_id is not None:
+            session.execute(update(GridStaff).where(GridStaff.id == staff_id)
+                            .values(user_id=user_id))
 
 
 def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:
@@ -131,29 +157,35 @@ def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:
                       other_grid=other_grid, sanitation=sanitation)
 
 
+# Tables whose rows point at others of the same table: (the key, the column pointing).
+SELF_REFERENCES = {"grid": ("code", "partner_grid_code"), "grid_staff": ("id", "partner_id")}
+
+
 def write_rows(session: Session, rows: dict[str, list[dict[str, Any]]],
                bars: ProgressBars) -> None:
     """Bulk Core inserts, parents first, in batches."""
     tables = models.Base.metadata.tables
     for name in TABLE_ORDER:
         table, table_rows = tables[name], rows[name]
-        if name == "grid":
-            # Partners point at grids written later in the same list: link them afterwards.
-            table_rows = [{**row, "partner_grid_code": None} for row in table_rows]
+        link = SELF_REFERENCES.get(name)
+        if link is not None:
+            # Rows point at rows written later in the same list: link them afterwards.
+            table_rows = [{**row, link[1]: None} for row in table_rows]
         advance = bars.task(table.comment or name, len(table_rows))
         for start in range(0, len(table_rows), BATCH_SIZE):
             batch = table_rows[start:start + BATCH_SIZE]
             session.execute(insert(table), batch)
             advance(len(batch))
     grids_written(session)
-    grid = Grid.__table__
-    partners = [{"grid": row["code"], "partner": row["partner_grid_code"],
-                 "updated": row["updated_at"]} for row in rows["grid"]]
-    if partners:
-        # updated_at given explicitly, or its onupdate would stamp today on the setup rows.
-        session.execute(update(grid).where(grid.c.code == bindparam("grid"))
-                        .values(partner_grid_code=bindparam("partner"),
-                                updated_at=bindparam("updated")), partners)
+    for name, (key, column) in SELF_REFERENCES.items():
+        table = tables[name]
+        links = [{"key": row[key], "target": row[column], "updated": row["updated_at"]}
+                 for row in rows[name] if row[column] is not None]
+        if links:
+            # updated_at given explicitly, or its onupdate would stamp today on the setup rows.
+            session.execute(update(table).where(table.c[key] == bindparam("key"))
+                            .values({column: bindparam("target"),
+                                     "updated_at": bindparam("updated")}), links)
     if session.get_bind().dialect.name == "postgresql":
         # Rows came with explicit ids: move each id sequence past them for later inserts.
         for name in TABLE_ORDER:

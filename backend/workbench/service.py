@@ -8,8 +8,11 @@ desk follows the plans' duties, by role:
 - 指挥中心 dispatcher: reports to file, filed cases to dispatch, approvals to review, extension
   requests to decide, handled cases to verify and close, and the red lights;
 - 职能部门 department: the cases dispatched (or summoned) to it still running;
-- 网格长 / 网格员: their grids' open cases and today's patrols, grid by grid;
-- 社区书记 secretary: reports to file, approvals to review, work logs awaiting review;
+- 网格长 / 网格员: their grids' open cases and today's patrols, grid by grid; the chief also
+  the grids not yet walked today and the households overdue for a visit (backend/kpi/
+  coverage.py: those queues are the coverage lists, not a list query);
+- 社区书记 secretary: reports to file, approvals to review, work logs awaiting review, the
+  grids not yet walked today and the households overdue for a visit;
 - 领导小组 leader: the headline figures of this month (backend/kpi) and the red lights.
 
 Everyone: who they are, their scope by name, and their unread notifications.
@@ -33,6 +36,7 @@ from backend.core.db import BEIJING, utcnow
 from backend.core.filtering import parse_list_query
 from backend.identity.models import Role
 from backend.identity.service import scope_names
+from backend.kpi import coverage
 from backend.kpi import service as kpi
 from backend.kpi.live import code_names
 from backend.kpi.periods import parse_period
@@ -85,9 +89,46 @@ QUEUES = (
     Queue("patrols_today", "今日巡查", "Today's patrols", "patrols", frozenset({C, M, S}),
           {"started_at__gte": "{today}", "sort": "-started_at"}),
     Queue("logs_to_review", "待审阅工作日志", "Work logs to review", "work-logs",
-          frozenset({S}), {"reviewed_at__isnull": "true", "sort": "log_date"}),
+          frozenset({S}), {"status": "submitted", "sort": "log_date"}),
 )
 FIGURES_ROLES = frozenset({L})
+
+
+@dataclass(frozen=True)
+class CoverageQueue:
+    """A queue that is one of the coverage lists (GET /api/v1/kpi/coverage/...)."""
+
+    key: str
+    label: str
+    label_en: str
+    roles: frozenset[Role]
+    path: str  # under /api/v1/kpi/coverage
+    needs: tuple[tuple[str, str], ...]  # (object, action) the caller must hold
+
+    def allowed(self, caller: Caller) -> bool:
+        principal = caller.principal
+        return principal is None or all(principal.can(o, a) for o, a in self.needs)
+
+    def ask(self, session: Session, caller: Caller, now: dt.datetime,
+            limit: int = ITEMS_PER_QUEUE) -> dict[str, Any]:
+        if self.path == "unpatrolled":
+            items = coverage.unpatrolled_grids(session, caller, Subject(), now)
+            count, items = len(items), items[:limit]
+        else:
+            found = coverage.due_visits(session, caller, Subject(), limit=limit, now=now)
+            count, items = found["total"], found["items"]
+        return {"key": self.key, "label": self.label, "label_en": self.label_en,
+                "entity": f"kpi/coverage/{self.path}", "count": count, "items": items,
+                "list_query": {}}
+
+
+COVERAGE_QUEUES = (
+    CoverageQueue("unpatrolled", "今日未巡查网格", "Grids not patrolled today",
+                  frozenset({C, S}), "unpatrolled", (("kpi", "read"),)),
+    CoverageQueue("visits_due", "逾期未走访户", "Households overdue for a visit",
+                  frozenset({C, S}), "due-visits",
+                  (("kpi", "read"), ("households", "read"), ("households", "pii"))),
+)
 
 
 def roles_of(caller: Caller) -> set[Role]:
@@ -136,12 +177,24 @@ def workbench(session: Session, caller: Caller, now: dt.datetime | None = None
         asked = ask(session, queue, caller, now)
         _named(session, asked["items"])
         queues.append(asked)
+    for extra in COVERAGE_QUEUES:
+        if extra.roles & roles and extra.allowed(caller):
+            queues.append(extra.ask(session, caller, now))
     figures = None
     if roles & FIGURES_ROLES and (caller.principal is None or caller.principal.can("kpi", "read")):
         period = parse_period(None, now.astimezone(BEIJING).date(), None, None)
         figures = kpi.summary(session, caller=caller, subject=Subject(), period=period, now=now)
     return {"as_of": now, "user": _who(session, caller), "queues": queues, "figures": figures,
-            "notifications": _notifications(session, caller)}
+            "notifications": _notifications(session, caller),
+            # Whether the coverage figures of the user's grids are theirs to read.
+            "coverage": _reads_coverage(caller)}
+
+
+def _reads_coverage(caller: Caller) -> bool:
+    """Coverage is of grids: for area roles with the figures (departments have no grids)."""
+    principal = caller.principal
+    return principal is None or (principal.can("kpi", "read") and any(
+        g.department_code is None for g in principal.grants))
 
 
 def _who(session: Session, caller: Caller) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The grid team: who works each grid, their A/B partner, and their leave."""
