@@ -500,7 +500,9 @@ class PostgresTarget(Target):
         # prepare_threshold=None: like the app, whose statements are never prepared (psycopg
         # prepares a query on its 5th execution on a connection, but also forgets every
         # prepared statement on rollback(), and each request's session ends in one).
-        return self.psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=None)
+        # As the app connects (backend/core/db.py): no prepared statements, no JIT.
+        return self.psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=None,
+                                    options="-c jit=off")
 
     def size_bytes(self) -> int:
         with self.connect() as conn:

@@ -127,6 +127,8 @@ def test_the_grid_chief_adds_a_resident_and_logs_a_patrol(world, settings, brows
                                                           client):
     with desk(browser, settings, "chief") as chief:
         chief.log_in("chief")
+        chief.click("#gridlink-coverage-link")  # this month's coverage of the chief's grid
+        chief.arrived("#gridlink-coverage [data-rate='patrol_rate']", "coverage")
         chief.menu("/admin/residents/list")
         chief.arrived("#filter-sidebar", "residents")
         chief.click("a[href$='/admin/residents/create']")

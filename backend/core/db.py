@@ -208,9 +208,11 @@ def make_engine(url: str, echo: bool = False,
         return engine
     # No server-side prepared statements: after five executions PostgreSQL may switch a prepared
     # list query to a generic plan that ignores the status filter's selectivity (19 -> 186 ms
-    # measured, benchmarks/RESULTS.md).
+    # measured, benchmarks/RESULTS.md). No JIT compilation: it pays off for queries running
+    # many seconds, and costs a request half a second whenever the planner's estimate crosses
+    # jit_above_cost (a community's households overdue for a visit: 757 ms, 530 of them JIT).
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"prepare_threshold": None})
+                         connect_args={"prepare_threshold": None, "options": "-c jit=off"})
 
 
 def affected_rows(result: Result[Any]) -> int:

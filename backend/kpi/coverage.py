@@ -49,13 +49,13 @@ from backend.core import area_codes
 from backend.core.crud import Caller
 from backend.core.db import BEIJING, utcnow
 from backend.core.errors import ProblemError
-from backend.fieldwork.entities import PATROLS, WORK_LOGS
+from backend.fieldwork.entities import PATROLS, VISITS, WORK_LOGS
 from backend.fieldwork.models import CoverageRule, Patrol, Visit, WorkLog, WorkLogStatus
 from backend.kpi.periods import Period, PeriodKind, beijing_midnight, period_of
 from backend.kpi.rates import coverage_rates_of
 from backend.kpi.scope import Subject, area_conditions, ledger_grants
 from backend.kpi.sql import as_date, beijing_day
-from backend.ledgers.entities import HOUSEHOLDS
+from backend.ledgers.entities import HOUSEHOLDS, RESIDENTS
 from backend.ledgers.models import Building, Household, Resident
 from backend.team.entities import GRID_STAFF, STAFF_LEAVES
 from backend.team.models import GridStaff, StaffLeave, TeamRole
@@ -198,15 +198,19 @@ def unpatrolled_grids(session: Session, caller: Caller, subject: Subject,
 # --- visits ---------------------------------------------------------------------------------
 
 
-def _is_key():
-    """The household has a resident with any key-group tag (stored `|tag|...`, '' for none)."""
+def _is_key(scope: Scope):
+    """The household has a resident with any key-group tag (stored `|tag|...`, '' for none).
+    The scope is said again on the residents: PostgreSQL answers the correlated test with a
+    join over the residents it may read, not all of them."""
     return exists().where(Resident.household_id == Household.id,
-                          type_coerce(Resident.key_groups, Text) != "")
+                          type_coerce(Resident.key_groups, Text) != "",
+                          *scope.conditions(RESIDENTS))
 
 
-def _last_visit(today: dt.date):
+def _last_visit(scope: Scope, today: dt.date):
     return (select(func.max(Visit.visit_date))
-            .where(Visit.household_id == Household.id, Visit.visit_date <= today)
+            .where(Visit.household_id == Household.id, Visit.visit_date <= today,
+                   *scope.conditions(VISITS))
             .scalar_subquery())
 
 
@@ -223,8 +227,8 @@ def visit_figures(session: Session, scope: Scope, rules: Rules, period: Period,
     """Per grid: households and key households, and how many of each are covered."""
     _at, today = _as_of(period, now)
     cutoffs = _cutoffs(rules, scope.grids, today)
-    inner = select(Household.grid_code.label("grid_code"), _is_key().label("is_key"),
-                   _last_visit(today).label("last_visit")).where(
+    inner = select(Household.grid_code.label("grid_code"), _is_key(scope).label("is_key"),
+                   _last_visit(scope, today).label("last_visit")).where(
         *scope.conditions(HOUSEHOLDS)).subquery()
     visited_after = [func.coalesce(func.sum(case((inner.c.last_visit > cutoff, 1), else_=0)), 0)
                      .label(f"after_{months}") for months, cutoff in cutoffs.items()]
@@ -260,7 +264,8 @@ def due_visits(session: Session, caller: Caller, subject: Subject, *, key_only: 
     scope = coverage_scope(session, caller, subject)
     rules = Rules(session)
     today = now.astimezone(BEIJING).date()
-    is_key, last_visit = _is_key().label("is_key"), _last_visit(today).label("last_visit")
+    is_key = _is_key(scope).label("is_key")
+    last_visit = _last_visit(scope, today).label("last_visit")
     inner = select(Household.id, Household.grid_code, Household.room, Household.head_name,
                    Building.name.label("building_name"), is_key, last_visit).join(
         Building, Building.id == Household.building_id).where(
