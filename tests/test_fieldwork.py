@@ -352,3 +352,92 @@ def test_the_coverage_page_shows_each_role_its_own(app, client, team):
     assert panel_login(app, "member").get("/admin/coverage").status_code == 403
     home = panel_login(app, "chief").get("/admin/").text
     assert 'data-queue="visits_due"' in home and 'data-queue="unpatrolled"' in home
+
+
+# --- AB岗: while the chief is away, the partner is told --------------------------------------
+
+def _today() -> dt.date:
+    return dt.datetime.now(BEIJING).date()
+
+
+def _leave(client, staff: dict, first: dt.date, last: dt.date) -> dict:
+    return ok(client.post("/api/v1/staff-leaves", json={
+        "staff_id": staff["id"], "first_day": first.isoformat(), "last_day": last.isoformat(),
+        "reason": "年休假"}), 201)
+
+
+def _hotline_report(client, title: str, grid: str = GRID, **extra) -> dict:
+    """The test's one hotline call (its category made with it)."""
+    ok(client.post("/api/v1/case-categories", json={
+        "code": "01001", "kind": "component", "big_class_code": "01",
+        "big_class_name": "公用设施", "name": "井盖", "deadline_value": 3,
+        "deadline_unit": "working_hours"}), 201)
+    return ok(client.post("/api/v1/cases", json={
+        "source": "hotline_12345", "category_code": "01001", "title": title,
+        "grid_code": grid} | extra), 201)
+
+
+def _told(as_user, login: str, kind: str) -> list[str]:
+    return [n["title"] for n in ok(as_user(login).get("/api/v1/notifications"))["items"]
+            if n["kind"] == kind]
+
+
+def _handovers(client, case: dict) -> list[dict]:
+    return [s for s in ok(client.get(f"/api/v1/cases/{case['id']}/steps"))
+            if s["action"] == "handover"]
+
+
+def test_a_hotline_report_is_a_new_task_for_the_grids_chief(client, as_user, team):
+    case = _hotline_report(client, "路灯不亮")
+    assert _told(as_user, "chief", "grid_task") == [f"本网格新案卷 {case['code']}: 路灯不亮"]
+    assert _told(as_user, "member", "grid_task") == []
+    assert _handovers(client, case) == []
+    # The grid's own patrol found it: nobody needs telling.
+    patrol = ok(as_user("member").post("/api/v1/cases", json={
+        "source": "patrol", "category_code": "01001", "title": "井盖缺失", "grid_code": GRID}),
+        201)
+    assert not any(patrol["code"] in title for title in _told(as_user, "chief", "grid_task"))
+
+
+def test_while_the_chief_is_on_leave_the_partner_gets_the_new_tasks(client, as_user, team):
+    _leave(client, team["chief"], _today() - dt.timedelta(days=1),
+           _today() + dt.timedelta(days=2))
+    case = _hotline_report(client, "垃圾满溢")
+    assert _told(as_user, "member", "grid_task") == [f"本网格新案卷 {case['code']}: 垃圾满溢"]
+    assert _told(as_user, "chief", "grid_task") == []
+    [step] = _handovers(client, case)
+    until = _today() + dt.timedelta(days=2)
+    assert step["note"] == (f"网格长 王建国 请假至{until.month}月{until.day}日, "
+                            "由AB岗搭档 李秀英 代班")
+    assert step["details"]["partner_staff_id"] == team["worker"]["id"]
+    assert step["actor"] == "system" and step["to_status"] == case["status"]
+
+
+def test_a_leave_that_has_ended_hands_nothing_over(client, as_user, team):
+    _leave(client, team["chief"], _today() - dt.timedelta(days=10),
+           _today() - dt.timedelta(days=1))
+    case = _hotline_report(client, "路面破损")
+    assert _told(as_user, "chief", "grid_task") == [f"本网格新案卷 {case['code']}: 路面破损"]
+    assert _handovers(client, case) == []
+
+
+def test_with_both_partners_away_the_secretary_arranges_cover(client, as_user, team):
+    for who in ("chief", "worker"):
+        _leave(client, team[who], _today(), _today())
+    case = _hotline_report(client, "占道经营")
+    assert _told(as_user, "secretary", "grid_task") == [f"本网格新案卷 {case['code']}: 占道经营"]
+    assert _told(as_user, "chief", "grid_task") == _told(as_user, "member", "grid_task") == []
+    [step] = _handovers(client, case)
+    assert "未设在岗的AB岗搭档, 已通知社区书记安排代班" in step["note"]
+    assert step["details"]["partner_staff_id"] is None
+
+
+def test_an_emergency_next_door_reaches_the_partner_of_a_chief_on_leave(client, as_user, team):
+    _leave(client, team["chief"], _today(), _today() + dt.timedelta(days=5))
+    case = _hotline_report(client, "燃气泄漏", grid=OTHER_GRID, handling_type="emergency")
+    assert _told(as_user, "member", "adjacent_alert") == [
+        f"相邻网格紧急情况 {case['code']}: 燃气泄漏"]
+    assert _told(as_user, "chief", "adjacent_alert") == []
+    assert _told(as_user, "chief2", "grid_task") == [f"本网格新案卷 {case['code']}: 燃气泄漏"]
+    [step] = _handovers(client, case)
+    assert step["details"]["grid_code"] == GRID and "李秀英 代班" in step["note"]

@@ -197,7 +197,22 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
         if resident["key_groups"]:  # key households every quarter
             assert visited[resident["household_id"]] >= 4
 
-    for log in fetch_all(client, "work-logs"):
+    # Nobody patrols or logs a day of their leave: the partner walks the grid (AB岗).
+    leaves = fetch_all(client, "staff-leaves")
+    assert len(leaves) == 2 * len(grids)  # the chief's and the worker's week off
+    away_days = set()
+    for leave in leaves:
+        first, last = (dt.date.fromisoformat(leave[k]) for k in ("first_day", "last_day"))
+        away_days |= {(leave["staff_id"], first + dt.timedelta(days=n))
+                      for n in range((last - first).days + 1)}
+    for patrol in patrols:
+        day = when(patrol["started_at"]).astimezone(BEIJING).date()
+        assert (patrol["staff_id"], day) not in away_days
+    logs = fetch_all(client, "work-logs")
+    assert not {(log["staff_id"], dt.date.fromisoformat(log["log_date"])) for log in logs
+                } & away_days
+
+    for log in logs:
         if log["reviewed_at"]:
             assert log["reviewed_by"]
             assert when(log["reviewed_at"]).astimezone(BEIJING).date() > dt.date.fromisoformat(
@@ -227,7 +242,7 @@ def test_seeded_cases_are_exactly_what_the_workflow_produced(app, client, seeded
     for case in cases:
         chain = steps[case.id]
         actions.update(s.action for s in chain)
-        moves = [s for s in chain if s.action not in ("escalate", "merged")]
+        moves = [s for s in chain if s.action not in ("escalate", "merged", "handover")]
         # The chain: from `reported`, each step where the last one left the case, ending where
         # the case is; in time order, after the report and before the seed's now.
         status = CaseStatus.reported
@@ -297,7 +312,7 @@ def test_seeded_cases_are_exactly_what_the_workflow_produced(app, client, seeded
     assert set(actions) >= {
         "file", "cancel", "dispatch", "accept", "return", "feedback", "request-extension",
         "approve-extension", "verify", "close", "rework", "handle-on-site", "evaluate",
-        "summon", "review-approval", "escalate"}, actions
+        "summon", "review-approval", "escalate", "handover"}, actions
     statuses = Counter(c.status for c in cases)  # (a thousand cases: not every open status)
     assert {CaseStatus.closed, CaseStatus.cancelled} < set(statuses), statuses
     assert sum(n for status, n in statuses.items() if status in OPEN_STATUSES) > 0

@@ -17,6 +17,7 @@ class NotificationKind(LabeledEnum):
     red = ("red", "红灯超期")
     escalation = ("escalation", "督办")
     summons = ("summons", "吹哨报到")
+    grid_task = ("grid_task", "网格新任务")
     adjacent_alert = ("adjacent_alert", "相邻网格预警")
     hotspot = ("hotspot", "聚集性预警")
     rework = ("rework", "返工")

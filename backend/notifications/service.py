@@ -1,8 +1,9 @@
 """Who hears of what: notifications addressed to the users whose roles make it their business.
 
 Recipients are found through role assignments: a department's users, the dispatchers whose
-area covers a case, the chiefs of given grids. A `dedupe` key makes a notice idempotent (the
-SLA tick runs every minute but warns once per deadline).
+area covers a case, the chiefs of given grids (or their A/B partners while they are on leave).
+A `dedupe` key makes a notice idempotent (the SLA tick runs every minute but warns once per
+deadline).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from backend.core.db import affected_rows, once_per_session, utcnow
 from backend.core.errors import ProblemError
 from backend.identity.models import Role, RoleAssignment, User
 from backend.notifications.models import Notification, NotificationKind
+from backend.team import cover
+from backend.team.cover import Handover
 
 # Keys per IN (...) lookup: well below the parameter limits of SQLite and PostgreSQL.
 LOOKUP_CHUNK = 1000
@@ -118,12 +121,15 @@ def dispatchers(session: Session, case: Case, kind: NotificationKind, title: str
 
 
 def grid_chiefs(session: Session, grid_codes: list[str], kind: NotificationKind, case: Case,
-                title: str, dedupe: str | None = None, at: dt.datetime | None = None) -> int:
+                title: str, dedupe: str | None = None, at: dt.datetime | None = None
+                ) -> list[Handover]:
+    """Tell the chiefs of these grids, or whoever covers for one on leave (AB岗, see
+    backend/team/cover.py); returns the substitutions made, for the case's step log."""
     if not grid_codes:
-        return 0
-    users = once_per_session(session, ("grid_chiefs", tuple(grid_codes)), lambda: active_users(
-        session, RoleAssignment.role == Role.grid_chief, RoleAssignment.area_code.in_(grid_codes)))
-    return send(session, users, kind, case, title, dedupe=dedupe, at=at)
+        return []
+    duty = cover.on_duty(session, grid_codes, at or utcnow())
+    send(session, duty.user_ids, kind, case, title, dedupe=dedupe, at=at)
+    return duty.handovers
 
 
 def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:

@@ -62,6 +62,7 @@ def build_demo_data(
         lambda: ledgers.build_ledgers(world, resident_target),
         lambda: ledgers.build_organizations(world, resident_target / RESIDENTS_PER_SCALE),
         lambda: fieldwork.build_coverage_rule(world),
+        lambda: fieldwork.build_leaves(world),
         lambda: fieldwork.build_patrols(world),
         lambda: case_plans.build_cases(world, case_count),
         lambda: fieldwork.finish_patrols(world),

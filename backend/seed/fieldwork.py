@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import random
 from typing import Any
 
 from backend.areas.geometry import metres_between
@@ -17,6 +18,7 @@ from backend.fieldwork.models import VisitKind, WorkLogStatus
 from backend.seed.vocabulary import (
     FIELDWORK_DAYS,
     KEY_VISIT_NOTES,
+    LEAVE_REASONS,
     PATROL_QUIET_NOTES,
     ROUTINE_VISIT_NOTES,
     VISIT_PURPOSES,
@@ -36,12 +38,36 @@ def build_coverage_rule(world: DemoWorld) -> None:
         world.setup_time)
 
 
+def build_leaves(world: DemoWorld) -> None:
+    """A week's annual leave for each grid's chief and worker, at different times of the
+    year; while one is away the other patrols, and the cases' notices go to them (AB岗)."""
+    first_day = world.today - dt.timedelta(days=364)
+    for grid in world.grids:
+        # Its own generator: the leave of one grid does not move the draws of everything else.
+        r = random.Random(f"leave-{grid.code}")
+        chief_start = r.randrange(0, 358)
+        worker_start = (chief_start + r.randrange(60, 300)) % 358
+        for person, start in ((grid.chief, chief_start), (grid.worker, worker_start)):
+            first = first_day + dt.timedelta(days=start)
+            last = first + dt.timedelta(days=r.randint(3, 6))
+            staff_id = world.staff_id(grid, person)
+            world.add("staff_leave", {
+                "staff_id": staff_id, "grid_code": grid.code, "first_day": first,
+                "last_day": last, "reason": r.choice(LEAVE_REASONS)},
+                world.local_time(first - dt.timedelta(days=r.randint(3, 14)), 9 * 60))
+            world.leave_days.update((staff_id, first + dt.timedelta(days=n))
+                                    for n in range((last - first).days + 1))
+
+
 def build_patrols(world: DemoWorld) -> None:
     """One walk of every grid on every working day of the last 90 days."""
     r = world.rng
     for day in world.recent_working_days(FIELDWORK_DAYS):
         for grid in world.grids:
-            patroller = grid.worker if r.random() < 0.7 else grid.chief
+            patroller, partner = ((grid.worker, grid.chief) if r.random() < 0.7
+                                  else (grid.chief, grid.worker))
+            if world.is_away(grid, patroller, day):
+                patroller = partner
             morning = r.random() < 0.7
             started = world.local_time(day, (8 * 60 if morning else 14 * 60 + 30)
                                        + r.randint(0, 120))
@@ -101,7 +127,10 @@ def build_visits(world: DemoWorld) -> None:
         for visit_date, note in zip(sorted(dates), notes, strict=True):
             visitor = grid.worker if r.random() < 0.75 else grid.chief
             second = grid.chief if visitor is grid.worker else grid.worker
+            if world.is_away(grid, visitor, visit_date):
+                visitor, second = second, visitor
             paired = kind is not VisitKind.routine or r.random() < 0.3  # 两人一道入户
+            paired = paired and not world.is_away(grid, second, visit_date)
             created = min(world.local_time(visit_date, 17 * 60 + r.randint(0, 180)), world.now)
             world.add("visit", {
                 "grid_code": grid.code, "household_id": household["id"],
@@ -120,7 +149,7 @@ def build_work_logs(world: DemoWorld) -> None:
         for grid in world.grids:
             for author in (grid.chief, grid.worker):
                 created = world.local_time(day, 17 * 60 + 30 + r.randint(0, 90))
-                if created > world.now:
+                if created > world.now or world.is_away(grid, author, day):
                     continue
                 content = (f"巡查网格{r.randint(1, 2)}次, 走访{r.randint(0, 6)}户; "
                            f"{r.choice(WORK_LOG_NOTES)}")

@@ -165,6 +165,7 @@ WORK_LOG_NOTES = ["协助环卫清理卫生死角", "调解邻里纠纷一起", 
                   "配合开展燃气安全检查", "督促商户落实门前三包", "跟进已上报案件处置情况"]
 WORK_LOG_REVIEW_NOTES = ["已阅", "内容翔实", "按时完成"]
 WORK_LOG_RETURN_NOTES = ["请补充走访户的具体情况", "请写明巡查发现的问题及处理结果"]
+LEAVE_REASONS = ["年休假", "年休假", "病假", "参加区网格员培训", "事假"]
 # What each kind of visit is for (VisitKind values).
 VISIT_PURPOSES = {"routine": "入户走访, 核实人口信息", "key_group": "重点人群定期走访",
                   "hardship": "困难群众帮扶走访", "follow_up": "回访"}

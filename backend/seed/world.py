@@ -23,7 +23,8 @@ from backend.ledgers.models import Sex
 # Parents before children, so that every foreign key points at a row already written. Cases
 # are not among them: they come in through intake and the workflow (CaseYear).
 TABLE_ORDER = (
-    "area", "department", "case_category", "grid", "grid_staff", "coverage_rule", "building",
+    "area", "department", "case_category", "grid", "grid_staff", "staff_leave", "coverage_rule",
+    "building",
     "household", "resident", "organization", "patrol", "visit", "work_log",
 )
 
@@ -69,6 +70,7 @@ class DemoWorld:
         self.setup_time = now - dt.timedelta(days=420)
         self.staff_names: set[str] = set()  # names identify actors: no two staff share one
         self.staff_ids: dict[tuple[str, str], int] = {}  # (grid code, name) -> grid_staff id
+        self.leave_days: set[tuple[int, dt.date]] = set()  # (grid_staff id, day away)
         # Geography: the grids with their people, the departments' staff, the call takers.
         self.grids: list[GridPlan] = []
         self.department_staff: dict[str, list[Person]] = {}
@@ -86,6 +88,9 @@ class DemoWorld:
 
     def staff_id(self, grid: GridPlan, person: Person) -> int:
         return self.staff_ids[(grid.code, person.name)]
+
+    def is_away(self, grid: GridPlan, person: Person, day: dt.date) -> bool:
+        return (self.staff_id(grid, person), day) in self.leave_days
 
     def add(self, table: str, row: dict[str, Any], created_at: dt.datetime,
             updated_at: dt.datetime | None = None) -> dict[str, Any]:
