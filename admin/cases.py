@@ -29,6 +29,7 @@ from admin.views import (
     form_version,
     light_badge,
     parse_row_id,
+    problem_page,
     shown_value,
 )
 from backend.areas.maps import outline_svg
@@ -158,9 +159,7 @@ class CaseWorkflowView(ExportingView):
         try:
             page = await run_in_threadpool(self._page, case_id)
         except ProblemError as exc:
-            return await self.templates.TemplateResponse(
-                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
-                status_code=exc.status)
+            return await problem_page(self.templates, request, exc)
         chosen, error, status = None, None, 200
         if request.method == "POST":
             data = await request.form()
@@ -204,7 +203,7 @@ class CaseWorkflowView(ExportingView):
                    "english": english(), "local_time": _local_time,
                    "own_photo": photos.own_photo,
                    "action_labels": {n: a.label for n, a in workflow.ACTIONS.items()} | {
-                       "merged": "合并", "escalate": "督办"}}
+                       "merged": "合并", "escalate": "督办", "handover": "AB岗代班"}}
         return await self.templates.TemplateResponse(request, "gridlink/workflow.html", context,
                                                      status_code=status)
 

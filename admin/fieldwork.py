@@ -19,7 +19,7 @@ from admin import forms
 from admin.auth import current_user
 from admin.i18n import Text, english, say
 from admin.ledgers import ExportingView
-from admin.views import VIEW_ACTIONS, PanelError, parse_row_id, shown_value
+from admin.views import VIEW_ACTIONS, PanelError, parse_row_id, problem_page, shown_value
 from backend.core import crud
 from backend.core.errors import ProblemError
 from backend.fieldwork import service
@@ -62,9 +62,7 @@ class WorkLogView(ExportingView):
         try:
             log = await run_in_threadpool(self._load, log_id)
         except ProblemError as exc:
-            return await self.templates.TemplateResponse(
-                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
-                status_code=exc.status)
+            return await problem_page(self.templates, request, exc)
         form, error, status = self._review_form()(), None, 200
         if request.method == "POST":
             form = self._review_form()(await request.form())

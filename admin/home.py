@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin.auth import current_user
 from admin.i18n import english, say
-from admin.views import EntityView, light_badge, shown_value
+from admin.views import EntityView, light_badge, problem_page, shown_value
 from backend.cases.models import CaseStatus
 from backend.core.db import Database
 from backend.core.errors import ProblemError
@@ -122,9 +122,7 @@ class PanelAdmin(Admin):
         try:
             page = await run_in_threadpool(load)
         except ProblemError as exc:
-            return await self.templates.TemplateResponse(
-                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
-                status_code=exc.status)
+            return await problem_page(self.templates, request, exc)
         context = {"page": page, "english": english(), "local_time": _local_time}
         return await self.templates.TemplateResponse(request, "gridlink/coverage.html", context)
 
@@ -147,9 +145,7 @@ class PanelAdmin(Admin):
         try:
             await run_in_threadpool(mark)
         except ProblemError as exc:
-            return await self.templates.TemplateResponse(
-                request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
-                status_code=exc.status)
+            return await problem_page(self.templates, request, exc)
         return RedirectResponse(request.url_for("admin:index"), status_code=303)
 
     @login_required

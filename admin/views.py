@@ -25,6 +25,7 @@ from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from wtforms import fields
 
 from admin import filters, forms
@@ -462,6 +463,13 @@ class EntityView(ModelView):
             crud.delete_row(session, self.spec, obj, None, caller)
 
         await run_in_threadpool(self._write, delete)
+
+
+async def problem_page(templates: Any, request: Request, exc: ProblemError) -> Response:
+    """A refusal (not found, out of scope, conflict) as the panel's error page, its status kept."""
+    return await templates.TemplateResponse(
+        request, "sqladmin/error.html", {"status_code": exc.status, "message": exc.detail},
+        status_code=exc.status)
 
 
 def form_version(data: Any) -> str:
