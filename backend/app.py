@@ -21,6 +21,7 @@ from backend.api.problems import install_error_handlers
 from backend.api.request_id import RequestIdMiddleware
 from backend.api.request_size import RequestSizeLimit
 from backend.api.routes import build_router
+from backend.assessment.router import router as assessment_router
 from backend.cases.escalation import TickScheduler
 from backend.cases.router import router as case_router
 from backend.cases.webhooks import WebhookSender
@@ -113,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # dispatch at every level, so a level less is about half the routing cost of a request.
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
-               hotspot_router, fieldwork_router, team_router,  # before the generic /{id} routes
+               # before the generic /{id} routes
+               hotspot_router, fieldwork_router, team_router, assessment_router,
                notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]

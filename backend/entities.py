@@ -1,6 +1,7 @@
 """Every domain's entity declarations, in the order users meet them (menus, docs, the README)."""
 
 from backend.areas import entities as _areas  # noqa: F401
+from backend.assessment import entities as _assessment  # noqa: F401
 from backend.audit import entities as _audit  # noqa: F401
 from backend.cases import entities as _cases  # noqa: F401
 from backend.cases import webhooks as _webhooks  # noqa: F401
@@ -15,7 +16,8 @@ ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
-    "work-logs", "coverage-rules",
+    "work-logs", "coverage-rules", "assessment-schemes", "assessment-items", "assessment-entries",
+    "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",
 )
 if set(ORDER) != set(REGISTRY):

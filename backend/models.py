@@ -4,6 +4,7 @@ A new model in an existing domain's models.py needs nothing here; a new domain a
 """
 
 from backend.areas import models as areas
+from backend.assessment import models as assessment
 from backend.audit import models as audit
 from backend.cases import models as cases
 from backend.core.db import Base
@@ -17,5 +18,5 @@ from backend.notifications import models as notifications
 from backend.team import models as team
 from rbac import models as policy
 
-__all__ = ["Base", "areas", "audit", "cases", "fieldwork", "hotspots", "identity", "imports",
-           "kpi", "ledgers", "notifications", "policy", "team"]
+__all__ = ["Base", "areas", "assessment", "audit", "cases", "fieldwork", "hotspots", "identity",
+           "imports", "kpi", "ledgers", "notifications", "policy", "team"]

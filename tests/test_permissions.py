@@ -62,11 +62,17 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "role-assignments":   ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "policy-rules":       ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "audit-log":          ("RE",     "RE",  "-",       "-",       "-",       "-",        "-"),
+    "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
+    "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
+    "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),
+    "assessment-runs":    ("RE",     "RE",  "RE",      "RE",      "R",       "-",        "-"),
+    "assessment-scores":  ("RE",     "RE",  "RE",      "RE",      "R",       "-",        "R"),
 }
 # Written by the system alone (the webhook sender, the audit trail, intake's hot spots): no
 # route creates, changes or deletes them, whatever the policy grants (the admin's `*`): 405
 # for everyone.
-READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts"}
+READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts", "assessment-runs",
+             "assessment-scores"}
 
 # A personal field of each entity that has them, and the value the admin's row holds: shown
 # as is to a role with P, masked to the other roles that read the entity.
@@ -121,6 +127,9 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "households": {"is_rental": True, "landlord_name": "张三", "landlord_phone": "13600001234"},
         "cases": {"reporter_name": "市民", "reporter_phone": "13900009999"},
         "grid-staff": {"name": "钱进"}, "coverage-rules": {"area_code": STREET},
+        "assessment-schemes": {"name": "社区千分制考核 (二)"},
+        "assessment-items": {"name": "群众评议 (二)"},
+        "assessment-entries": {"period_first": "2026-07-01"},
     }.get(entity, {})
     return body, target, patch
 

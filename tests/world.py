@@ -21,6 +21,9 @@ OWN_TESTS = {
     "webhooks": "test_webhooks.py", "webhook-deliveries": "test_webhooks.py",
     "users": "test_auth.py", "role-assignments": "test_auth.py",
     "policy-rules": "test_policy_changes.py", "audit-log": "test_audit.py",
+    "assessment-schemes": "test_assessment.py", "assessment-items": "test_assessment.py",
+    "assessment-entries": "test_assessment.py", "assessment-runs": "test_assessment.py",
+    "assessment-scores": "test_assessment.py",
 }
 
 
@@ -33,6 +36,8 @@ class World:
     category: dict
     patrol: dict
     staff: dict
+    scheme: dict  # a grid assessment scheme with one hand-scored item
+    item: dict
 
 
 def make_world(client) -> World:
@@ -55,7 +60,12 @@ def make_world(client) -> World:
         "grid_code": GRID, "patroller_name": "李秀英", "started_at": "2026-11-02T01:00:00Z"}), 201)
     staff = ok(client.post("/api/v1/grid-staff", json={
         "grid_code": GRID, "name": "李秀英", "team_role": "full_time"}), 201)
-    return World(building, household, resident, department, category, patrol, staff)
+    scheme = ok(client.post("/api/v1/assessment-schemes", json={
+        "name": "网格考核细则 (试行)", "level": "grid"}), 201)
+    item = ok(client.post("/api/v1/assessment-items", json={
+        "scheme_id": scheme["id"], "name": "台账管理", "kind": "manual", "points": 200}), 201)
+    return World(building, household, resident, department, category, patrol, staff, scheme,
+                 item)
 
 
 def new_row(entity: str, world: World) -> tuple[dict, dict]:
@@ -93,4 +103,11 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
                     "visit_date": "2026-11-04", "kind": "key_group"}, {"needs_follow_up": True}),
         "work-logs": ({"grid_code": GRID, "author_name": "王建国", "log_date": "2026-11-05",
                        "content": "巡查一次"}, {"hours": 7.5}),
+        "assessment-schemes": ({"name": "社区千分制考核", "level": "community"},
+                               {"note": "2026年试行"}),
+        "assessment-items": ({"scheme_id": world.scheme["id"], "name": "群众评议",
+                              "kind": "manual", "points": 100}, {"points": 150}),
+        "assessment-entries": ({"item_id": world.item["id"], "period_kind": "quarter",
+                                "period_first": "2026-04-01", "unit_code": GRID, "points": 180,
+                                "reason": "台账更新不及时, 扣20分"}, {"points": 190}),
     }[entity]

@@ -86,10 +86,13 @@ def _fractions(figures: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, RATE_DIGITS)
+
+
 def rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
     """The rates as shown: fractions rounded to RATE_DIGITS, None where nothing to divide."""
-    return {name: None if value is None else round(value, RATE_DIGITS)
-            for name, value in _fractions(figures).items()}
+    return {name: _rounded(value) for name, value in _fractions(figures).items()}
 
 
 def coverage_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
@@ -100,8 +103,12 @@ def coverage_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
         "key_visit_rate": _fraction(figures["key_visited"], figures["key_households"]),
         "work_log_rate": _fraction(figures["written"], figures["owed"]),  # 日志完整率
     }
-    return {name: None if value is None else round(value, RATE_DIGITS)
-            for name, value in fractions.items()}
+    return {name: _rounded(value) for name, value in fractions.items()}
+
+
+def work_log_rate_of(row: dict[str, Any]) -> float | None:
+    """One team member's 日志完整率 (a row of coverage.work_log_rows), as the grids' is."""
+    return _rounded(_fraction(row["written"], row["owed"]))
 
 
 def score_of(figures: dict[str, Any], settings: Settings) -> tuple[float | None, str | None]:
