@@ -6,12 +6,15 @@ bottom-two rule, star grid workers, and a stored run that never changes
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
 from backend.cases import workflow
 from backend.core.crud import Caller
 from tests.builders import COMMUNITY, COUNTY, GRID, OTHER_COMMUNITY, OTHER_GRID, STREET, ok
+from tests.test_case_photos import picture
 from tests.world import make_world
 
 BJ = dt.timezone(dt.timedelta(hours=8))
@@ -294,3 +297,46 @@ def test_three_quarters_running_in_the_bottom_two_raise_the_flag(communities):
     assert streaks[2]["410602001004"] == (3, True)
     assert streaks[2]["410602001005"] == (0, False)
     assert streaks[2][COMMUNITY] == (0, False)
+
+
+# --- evidence and the printed result -----------------------------------------------------------
+
+def test_a_veto_carries_its_evidence_for_those_who_read_the_entry(quarter, as_user):
+    entry = quarter.enter(quarter.secretary, "重大安全事故", GRID, vetoed=True,
+                          reason="8月12日辖区发生较大火灾事故")
+    url = f"/api/v1/assessments/entries/{entry['id']}/evidence"
+    assert quarter.secretary.get(url).status_code == 404  # none yet
+    uploaded = quarter.secretary.post(url, files={"file": ("现场.jpg", picture("JPEG"),
+                                                           "image/jpeg")})
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["evidence"].endswith(".jpg")
+    shown = quarter.leader.get(url)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    # The other community's chief cannot read the entry at all.
+    assert as_user("chief2").get(url).status_code in (403, 404)
+    refused = quarter.secretary.post(url, files={"file": ("x.gif", picture("GIF"), "image/gif")})
+    assert refused.status_code == 422
+
+
+def test_a_run_exports_as_the_office_prints_it(quarter):
+    quarter.enter(quarter.secretary, "台账管理", GRID, points=280, reason="扣20分")
+    quarter.enter(quarter.secretary, "重大安全事故", GRID, vetoed=True, reason="较大火灾事故")
+    run = quarter.run()
+    response = quarter.leader.get(f"/api/v1/assessments/runs/{run['id']}/export.xlsx")
+    assert response.status_code == 200
+    assert "2026%E5%B9%B4" in response.headers["content-disposition"]  # 2026年...
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "鹤山区2026年第3季度网格千分制考核结果"
+    assert "草稿" in rows[1][0]
+    assert rows[2] == ("名次", "考核对象 (网格)", "按期结案率\n(400分)", "巡查覆盖率\n(300分)",
+                       "台账管理\n(300分)", "总分", "等级", "否决理由")
+    assert rows[3] == (1, "红旗第一网格", 0, 0, 300, 300, "不合格", None)
+    assert rows[4] == (2, "新华街第七网格", 400, 300, 280, 980, "不合格",
+                       "重大安全事故: 较大火灾事故")
+    assert sheet.page_setup.orientation == "landscape"
+    # A secretary's copy holds her community's grid only.
+    mine = quarter.secretary.get(f"/api/v1/assessments/runs/{run['id']}/export.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(mine.content)).worksheets[0].iter_rows(
+        values_only=True))
+    assert [row[1] for row in rows[3:]] == ["新华街第七网格"]

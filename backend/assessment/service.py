@@ -385,6 +385,11 @@ def finalize(session: Session, run_id: int, caller: crud.Caller,
     return run
 
 
+def area_name(session: Session, code: str) -> str:
+    model, column = (Grid, Grid.code) if area_codes.is_grid_code(code) else (Area, Area.code)
+    return session.execute(select(model.name).where(column == code)).scalar() or code
+
+
 def ranking(session: Session, run: AssessmentRun, caller: crud.Caller) -> list[dict[str, Any]]:
     """The run's scores the caller may read, best first."""
     table = AssessmentScore.__table__
