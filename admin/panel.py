@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin import csrf, i18n
+from admin.assessment import AssessmentEntryView
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
 from admin.fieldwork import WorkLogView
@@ -58,6 +59,7 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
                 WorkLogView if spec.name == "work-logs" else
+                AssessmentEntryView if spec.name == "assessment-entries" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)
         admin.add_view(view_for(spec, database, app.state, base))
     for item in admin._menu.items:  # a group with nothing the user may open is not shown

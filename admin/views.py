@@ -69,6 +69,8 @@ CATEGORIES = {
     "role-assignments": ("用户与权限", "Users, roles and policy"),
     "policy-rules": ("用户与权限", "Users, roles and policy"),
     "audit-log": ("审计日志", "Audit log"),
+    **dict.fromkeys(("assessment-runs", "assessment-scores", "assessment-entries",
+                     "assessment-schemes", "assessment-items"), ("考核评价", "Assessment")),
 }
 ICONS = {
     "areas": "fa-solid fa-map", "grids": "fa-solid fa-border-all",
@@ -77,6 +79,8 @@ ICONS = {
     "organizations": "fa-solid fa-briefcase", "cases": "fa-solid fa-folder-open",
     "patrols": "fa-solid fa-person-walking", "visits": "fa-solid fa-handshake",
     "grid-staff": "fa-solid fa-id-badge",
+    "assessment-runs": "fa-solid fa-ranking-star", "assessment-scores": "fa-solid fa-medal",
+    "assessment-entries": "fa-solid fa-pen-to-square",
     "audit-log": "fa-solid fa-clipboard-list",
 }
 LIST_COLUMNS = 8
@@ -91,6 +95,12 @@ LISTED = {
                 "findings", "distance_m"),
     "visits": ("visit_date", "visitor_name", "household_id", "kind", "purpose",
                "needs_follow_up", "grid_code"),
+    "assessment-entries": ("period_first", "period_kind", "item_id", "unit_code", "points",
+                           "vetoed", "reason", "entered_by"),
+    "assessment-runs": ("period_label", "level", "status", "area_code", "units", "created_by",
+                        "finalized_at"),
+    "assessment-scores": ("run_id", "rank", "unit_name", "total", "grade", "vetoed",
+                          "veto_reason", "star"),
 }
 # Searched besides the indexed columns: a case is looked up by its title or address too.
 SEARCHED_ANYWHERE = {"cases": ("title", "address")}

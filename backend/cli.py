@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from backend import migrations
+from backend.assessment.defaults import install_defaults
 from backend.audit import writer as audit
 from backend.cases.escalation import TickScheduler, tick
 from backend.cases.webhooks import BATCH, deliver_due
@@ -158,6 +159,26 @@ def sla_tick() -> None:
     typer.echo(f"scanned {result.scanned:,} open cases in {result.seconds:.2f}s: "
                f"{result.yellow} yellow, {result.red} red, {result.escalated} escalated; "
                f"{result.hotspots_expired} hot-spot alerts expired")
+
+
+assessment_app = typer.Typer(help="The 1,000-point assessment", no_args_is_help=True)
+app.add_typer(assessment_app, name="assessment")
+
+
+@assessment_app.command("defaults")
+def assessment_defaults() -> None:
+    """Install the default schemes (网格, 网格长, 社区 and 职能部门千分制考核) not yet there;
+    edit them afterwards in the panel or through /api/v1/assessment-items."""
+    database = _database()
+    try:
+        with database.session() as session:
+            added = install_defaults(session, crud.Caller.system("cli:assessment"))
+            session.commit()
+            names = [scheme.name for scheme in added]
+    finally:
+        database.dispose()
+    typer.echo(f"schemes installed: {', '.join(names)}" if names
+               else "the default schemes are all there already")
 
 
 @policy_app.command("matrix")

@@ -48,6 +48,9 @@ def pages() -> list:
                      icon=":material/emergency:", url_path="command-center", default=True),
              st.Page(VIEWS / "leader.py", title=t("page_leader"), icon=":material/monitoring:",
                      url_path="leader")]
+    if me.can("assessment-runs"):
+        found.append(st.Page(VIEWS / "assessment.py", title=t("page_assessment"),
+                             icon=":material/military_tech:", url_path="assessment"))
     if me.can("grids"):
         found.append(st.Page(VIEWS / "grid.py", title=t("page_grid"), icon=":material/grid_on:",
                              url_path="grid"))
@@ -62,7 +65,7 @@ def login_pages() -> list:
     English "Page not found" and the first page)."""
     return [st.Page(login_form, title=t("login"), url_path="login", default=True),
             *(st.Page(login_form, title=t("login"), url_path=path)
-              for path in ("command-center", "leader", "grid", "big-screen"))]
+              for path in ("command-center", "leader", "assessment", "grid", "big-screen"))]
 
 
 def main() -> None:

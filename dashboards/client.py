@@ -56,7 +56,7 @@ class ApiClient:
                                  headers=headers)
         self.calls = 0
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         self.calls += 1
         try:
             response = self.http.request(method, path, **kwargs)
@@ -68,7 +68,14 @@ class ApiClient:
             raise ApiUnavailable(f"HTTP {response.status_code} {_detail(response)}")
         if response.status_code >= 400:
             raise ApiRefused(response.status_code, _detail(response))
-        return response.json()
+        return response
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._send(method, path, **kwargs).json()
+
+    def download(self, path: str) -> bytes:
+        """A file the API serves (an xlsx), as bytes; refusals as for `request`."""
+        return self._send("GET", path).content
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items()

@@ -14,6 +14,7 @@ import pytest
 from backend.cases import workflow
 from backend.core.crud import Caller
 from tests.builders import COMMUNITY, COUNTY, GRID, OTHER_COMMUNITY, OTHER_GRID, STREET, ok
+from tests.test_admin_panel import panel_login
 from tests.test_case_photos import picture
 from tests.world import make_world
 
@@ -340,3 +341,33 @@ def test_a_run_exports_as_the_office_prints_it(quarter):
     rows = list(openpyxl.load_workbook(io.BytesIO(mine.content)).worksheets[0].iter_rows(
         values_only=True))
     assert [row[1] for row in rows[3:]] == ["新华街第七网格"]
+
+
+# --- the panel: the secretary enters a deduction with its evidence ------------------------------
+
+def test_the_secretary_enters_a_deduction_with_its_photo_in_the_panel(app, quarter, client):
+    secretary = panel_login(app, "secretary")
+    form = secretary.get("/admin/assessment-entries/create")
+    assert form.status_code == 200 and "佐证材料" in form.text
+    fields = {"item_id": str(quarter.items["台账管理"]["id"]), "period_kind": "quarter",
+              "period_first": "2026-08-15", "unit_code": GRID, "points": "285",
+              "reason": "出租房屋台账缺3项, 扣15分", "save": "保存"}
+    gif = secretary.post("/admin/assessment-entries/create", data=fields,
+                         files={"evidence_file": ("x.gif", picture("GIF"), "image/gif")})
+    assert gif.status_code == 400 and "只接受 JPEG、PNG 或 WebP" in gif.text
+    assert ok(client.get("/api/v1/assessment-entries"))["total"] == 0  # nothing written
+    saved = secretary.post("/admin/assessment-entries/create", data=fields,
+                           files={"evidence_file": ("督查.jpg", picture("JPEG"), "image/jpeg")})
+    assert saved.status_code == 302, saved.text
+    [entry] = ok(client.get("/api/v1/assessment-entries"))["items"]
+    assert entry["points"] == 285 and entry["evidence"] and entry["entered_by"] == "secretary"
+    assert entry["period_first"] == "2026-07-01"
+    details = secretary.get(saved.headers["location"]).text
+    assert "查看照片" in details
+    photo = secretary.get(f"/admin/assessment-entries/{entry['id']}/evidence")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    # A grid chief enters no scores and sees none of them.
+    assert panel_login(app, "chief2").get(
+        f"/admin/assessment-entries/{entry['id']}/evidence").status_code == 403
+    # The run takes it.
+    assert _points(_by_unit(quarter.run())[GRID])["台账管理"] == 285

@@ -1,4 +1,5 @@
-"""The command line an operator uses on the server: accounts and API keys."""
+"""The command line an operator uses on the server: accounts, API keys, the assessment's
+default schemes."""
 
 from __future__ import annotations
 
@@ -40,6 +41,22 @@ def test_bad_input_on_the_command_line_says_why_and_writes_nothing(settings, cli
     assert result.returncode == 2
     assert "username" in result.stderr or "password" in result.stderr
     assert ok(client.get("/api/v1/users", params={"username": "x y"}))["total"] == 0
+
+
+def test_the_office_installs_the_default_assessment_schemes_once(settings, client):
+    first = gridlink(settings, "assessment", "defaults")
+    assert first.returncode == 0, first.stderr
+    assert "网格千分制考核" in first.stdout
+    schemes = ok(client.get("/api/v1/assessment-schemes"))["items"]
+    assert {s["level"] for s in schemes} == {"grid", "grid_chief", "community", "department"}
+    for scheme in schemes:  # each adds up to 1,000 points, the vetoes worth none
+        items = ok(client.get("/api/v1/assessment-items",
+                              params={"scheme_id": scheme["id"], "limit": 100}))["items"]
+        assert sum(item["points"] for item in items) == 1000
+        assert any(item["kind"] == "veto" for item in items)
+    again = gridlink(settings, "assessment", "defaults")
+    assert again.returncode == 0 and "already" in again.stdout
+    assert ok(client.get("/api/v1/assessment-schemes"))["total"] == 4
 
 
 def test_an_api_key_is_printed_once_and_works(settings, client, anonymous):

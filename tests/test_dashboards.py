@@ -400,6 +400,68 @@ def test_the_leader_view_gives_last_months_score_flow_and_rankings_as_the_api(ap
     assert [s.value for s in at.subheader][1:3] == ["街道排名", "部门排名"]
 
 
+# --- the assessment ---------------------------------------------------------------------------
+
+
+GRADES = {"excellent": "优秀", "qualified": "合格", "basic": "基本合格", "unqualified": "不合格"}
+
+
+def assessment_answer(api: Api, username: str, run_id: int) -> dict[str, Any]:
+    run = api.get(username, f"/assessments/runs/{run_id}")
+    grades = dict.fromkeys(GRADES.values(), 0)
+    for score in run["scores"]:
+        grades[GRADES[score["grade"]]] += 1
+    return {"units": [s["unit_name"] for s in run["scores"]],
+            "ranks": [str(s["rank"]) for s in run["scores"]],
+            "totals": [f"{s['total']:g}" for s in run["scores"]],
+            "grades": [GRADES[s["grade"]] for s in run["scores"]],
+            "counts": {"考核对象数": str(run["units"]), **{k: str(v) for k, v in grades.items()}}}
+
+
+def assessment_shown(at: AppTest) -> dict[str, Any]:
+    ranking = table(at, "总分")
+    return {"units": ranking["单位"].tolist(), "ranks": ranking["名次"].tolist(),
+            "totals": ranking["总分"].tolist(), "grades": ranking["等级"].tolist(),
+            "counts": metrics(at, ("考核对象数", *GRADES.values()))}
+
+
+def test_the_assessment_page_ranks_as_the_api_and_the_leader_view_names_flags_and_stars(
+        api, screen):
+    at = screen("leader").switch_page("views/assessment.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    runs = api.get("leader", "/assessment-runs", limit=200, sort="-period_first,-id")["items"]
+    level = widget(at.selectbox, "考核对象")
+    assert level.options == ["网格", "网格长", "社区", "职能部门"]
+    newest = next(r for r in runs if r["level"] == "grid")  # the newest quarter's final run
+    shown, answered = settled(at, lambda: assessment_answer(api, "leader", newest["id"]),
+                              assessment_shown)
+    assert shown == answered and answered["units"]
+    assert widget(at.selectbox, "考核批次").value == newest["id"]
+    assert_chinese(at)
+
+    # The community ranking, as printed, and the grid chiefs' stars.
+    level.set_value("community").run()
+    community = next(r for r in runs if r["level"] == "community")
+    assert widget(at.selectbox, "考核批次").value == community["id"]
+    shown, answered = settled(at, lambda: assessment_answer(api, "leader", community["id"]),
+                              assessment_shown)
+    assert shown == answered
+    assert "连续末两位季度" in table(at, "总分").columns
+    assert_chinese(at)
+    widget(at.selectbox, "考核对象").set_value("grid_chief").run()
+    chief_run = next(r for r in runs if r["level"] == "grid_chief")
+    chiefs = api.get("leader", f"/assessments/runs/{chief_run['id']}")
+    stars = [s["unit_name"] for s in chiefs["scores"] if s["star"]]
+    assert f"**星级网格员**: {'、'.join(stars)}" in [m.value for m in at.markdown]
+
+    # The leader view sums it up under the figures.
+    at.switch_page("views/leader.py").run()
+    assert "考核结果" in [s.value for s in at.subheader]
+    assert any(m.value.startswith("**星级网格员**") and stars[0] in m.value
+               for m in at.markdown)
+    assert_chinese(at)
+
+
 # --- the secretary: one community ------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -38,6 +39,7 @@ from backend.seed import (
     BBOX,
     run_seed,
 )
+from tests.builders import ok
 from tests.conftest import empty_all_tables
 from tests.test_seed import SEED_NOW, beijing_today, fetch_all, when
 
@@ -329,3 +331,30 @@ def test_a_tick_at_the_seeds_now_finds_nothing_left_to_do(app, seeded):
         result = tick(session, now=SEED_NOW)
     assert result.scanned > 0 and (result.yellow, result.red, result.escalated) == (0, 0, 0)
 
+
+
+def test_the_closed_quarters_of_the_year_are_assessed_and_final(client, seeded):
+    schemes = {s["id"]: s for s in fetch_all(client, "assessment-schemes")}
+    assert {s["level"] for s in schemes.values()} == {"grid", "grid_chief", "community",
+                                                      "department"}
+    runs = fetch_all(client, "assessment-runs")
+    quarters = {run["period_first"] for run in runs}
+    assert quarters and all(run["status"] == "final" for run in runs)
+    assert len(runs) == len(quarters) * len(schemes)  # every scheme, every closed quarter
+    grids = fetch_all(client, "grids")
+    first = min(quarters)
+    grid_run = next(r for r in runs if r["period_first"] == first
+                    and schemes[r["scheme_id"]]["level"] == "grid")
+    ranking = ok(client.get(f"/api/v1/assessments/runs/{grid_run['id']}"))["scores"]
+    assert len(ranking) == len(grids)
+    vetoed = [s for s in ranking if s["vetoed"]]
+    assert len(vetoed) == 1 and vetoed[0]["grade"] == "unqualified"
+    assert vetoed[0]["rank"] == len(grids)  # after every grid not vetoed
+    assert [s["rank"] for s in ranking] == sorted(s["rank"] for s in ranking)
+    chief_run = next(r for r in runs if r["period_first"] == first
+                     and schemes[r["scheme_id"]]["level"] == "grid_chief")
+    chiefs = ok(client.get(f"/api/v1/assessments/runs/{chief_run['id']}"))["scores"]
+    cutoff = math.ceil(len(chiefs) * 0.1)  # the top tenth (those tied with it too)
+    assert [s["star"] for s in chiefs] == [s["rank"] <= cutoff and not s["vetoed"]
+                                           for s in chiefs]
+    assert any(s["star"] for s in chiefs)

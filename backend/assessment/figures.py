@@ -25,8 +25,6 @@ FIGURES_BY_LEVEL = {
 
 
 def figure_label(name: str) -> str:
-    if name == "kpi_score":
-        return "综合得分率"
     return FIGURE_LABELS[name][0]
 
 

@@ -8,7 +8,6 @@ editable ones; how a run computes: backend/assessment/service.py.
 
 from __future__ import annotations
 
-from pathlib import Path as PathLike
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,17 +17,15 @@ from sqlalchemy.orm import Session
 from backend.api.deps import CurrentCaller, SessionDep, SettingsDep
 from backend.api.problems import problem_docs
 from backend.api.routes import etag, json_response
-from backend.assessment import export, service
+from backend.assessment import evidence, export, service
 from backend.assessment.entities import ASSESSMENT_ENTRIES, ASSESSMENT_RUNS
 from backend.assessment.models import AssessmentRun
 from backend.assessment.schemas import AssessmentRunCreate
-from backend.audit import writer as audit
 from backend.cases.router import photo_response
 from backend.core import crud
-from backend.core.config import Settings
 from backend.core.db import MAX_ID
 from backend.core.errors import ProblemError
-from backend.core.images import MAX_PHOTO_BYTES, MAX_PHOTO_MB, store_image, stored_image
+from backend.core.images import MAX_PHOTO_BYTES, MAX_PHOTO_MB
 from backend.spreadsheets.tabular import XLSX_MEDIA
 
 router = APIRouter(prefix="/assessments", tags=["考核 assessment"],
@@ -86,10 +83,6 @@ def export_run(run_id: RunId, session: SessionDep, caller: CurrentCaller) -> Res
                                f"filename*=UTF-8''{quote(name)}"})
 
 
-def evidence_folder(settings: Settings, entry_id: int) -> PathLike:
-    return settings.upload_dir / "assessment" / str(entry_id)
-
-
 @router.post("/entries/{entry_id}/evidence", summary="上传佐证材料 Attach evidence",
              description=f"人工评分或一票否决的佐证照片 (JPEG、PNG 或 WebP, 最大 {MAX_PHOTO_MB} "
                          "MB; 存储时去除 EXIF), 替换原有的; 需要修改该录入的权限。",
@@ -98,15 +91,8 @@ def upload_evidence(entry_id: EntryId, session: SessionDep, caller: CurrentCalle
                     settings: SettingsDep,
                     file: Annotated[UploadFile, File(description="佐证照片")]) -> Any:
     entry = crud.get_row(session, ASSESSMENT_ENTRIES, entry_id, caller, "update")
-    folder = evidence_folder(settings, entry.id)
-    name = store_image(folder, file.file.read(MAX_PHOTO_BYTES + 1))
-    old = stored_image(folder, entry.evidence) if entry.evidence else None
-    audit.record(session, caller.actor, "evidence", ASSESSMENT_ENTRIES.name, entry.id,
-                 entry.area_code, {"evidence": (entry.evidence, name)})
-    entry.evidence = name
-    session.commit()
-    if old is not None:
-        old.unlink(missing_ok=True)
+    evidence.attach(session, entry, file.file.read(MAX_PHOTO_BYTES + 1), settings.upload_dir,
+                    caller, field="file")
     return json_response(crud.show(caller, ASSESSMENT_ENTRIES, entry), headers=etag(entry))
 
 
@@ -115,8 +101,7 @@ def upload_evidence(entry_id: EntryId, session: SessionDep, caller: CurrentCalle
 def read_evidence(entry_id: EntryId, session: SessionDep, caller: CurrentCaller,
                   settings: SettingsDep) -> Any:
     entry = crud.get_row(session, ASSESSMENT_ENTRIES, entry_id, caller)
-    path = (stored_image(evidence_folder(settings, entry.id), entry.evidence)
-            if entry.evidence else None)
+    path = evidence.stored(settings.upload_dir, entry)
     if path is None:
         raise ProblemError(404, f"考核评分录入 {entry_id} 没有佐证材料")
     return photo_response(path)

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backend.areas.models import Area, Grid
@@ -253,11 +253,14 @@ def run_period(run: AssessmentRun) -> Period:
     return Period(PeriodKind(run.period_kind), run.period_first, run.period_last)
 
 
-def changes_from(previous: list[AssessmentScore], scores: list[dict[str, Any]]
+def changes_from(session: Session, previous_run_id: int, scores: list[dict[str, Any]]
                  ) -> list[dict[str, Any]]:
     """What a re-run changed: per unit, the total, grade or rank that differ (or the unit
-    that came or went)."""
-    before = {score.unit_code: score for score in previous}
+    that came or went). Of the previous run only what is compared is read, not the JSON."""
+    before = {row.unit_code: row for row in session.execute(
+        select(AssessmentScore.unit_code, AssessmentScore.unit_name, AssessmentScore.total,
+               AssessmentScore.grade, AssessmentScore.rank)
+        .where(AssessmentScore.run_id == previous_run_id))}
     changes = []
     for score in scores:
         old = before.pop(score["unit_code"], None)
@@ -318,8 +321,9 @@ def _scheme(session: Session, scheme_id: int) -> tuple[AssessmentScheme, list[As
 
 
 def start_run(session: Session, body: AssessmentRunCreate, caller: crud.Caller,
-              now: dt.datetime | None = None) -> AssessmentRun:
-    """Compute and store a draft run of the scheme for the period holding `date`."""
+              now: dt.datetime | None = None, commit: bool = True) -> AssessmentRun:
+    """Compute and store a draft run of the scheme for the period holding `date` (`commit`
+    False: flushed, in the caller's transaction, as the demo seed's)."""
     now = now or utcnow()
     if caller.principal is not None:
         caller.principal.require(ASSESSMENT_RUNS.name, RUN)
@@ -345,21 +349,28 @@ def start_run(session: Session, body: AssessmentRunCreate, caller: crud.Caller,
         period_first=period.first, period_last=period.last, period_label=period.label,
         area_code=area_code, status=RunStatus.draft, scheme_snapshot=frozen, computed_at=now,
         created_by=caller.actor.name, previous_run_id=previous.id if previous else None,
-        units=len(scores))
+        units=len(scores), created_at=now, updated_at=now)
     if scheme.level is AssessmentLevel.grid_chief:
         mark_stars(scores, scheme.star_share)
     if scheme.level is AssessmentLevel.community and period.kind is PeriodKind.quarter:
         mark_bottom_two(session, run, scores)
     if previous is not None:
-        run.changes = changes_from(list(session.execute(select(AssessmentScore).where(
-            AssessmentScore.run_id == previous.id)).scalars()), scores)
+        run.changes = changes_from(session, previous.id, scores)
     session.add(run)
     session.flush()
-    session.add_all(AssessmentScore(run_id=run.id, **score) for score in scores)
+    # One multi-row INSERT: a thousand grids' ORM objects took twice as long (benchmarks/
+    # RESULTS.md, "Assessment run").
+    if scores:
+        session.execute(insert(AssessmentScore.__table__), [
+            {"run_id": run.id, "created_at": now, "updated_at": now, "version": 1, **score}
+            for score in scores])
     audit.record(session, caller.actor, RUN, ASSESSMENT_RUNS.name, run.id, area_code,
                  {"scheme_id": (None, scheme.id), "period": (None, period.label),
-                  "units": (None, len(scores))})
-    session.commit()
+                  "units": (None, len(scores))}, at=now)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return run
 
 
@@ -370,7 +381,7 @@ def get_run(session: Session, run_id: int, caller: crud.Caller, action: str = "r
 
 
 def finalize(session: Session, run_id: int, caller: crud.Caller,
-             now: dt.datetime | None = None) -> AssessmentRun:
+             now: dt.datetime | None = None, commit: bool = True) -> AssessmentRun:
     """A draft run becomes the period's result, never to change again."""
     now = now or utcnow()
     run = get_run(session, run_id, caller, FINALIZE)
@@ -379,9 +390,13 @@ def finalize(session: Session, run_id: int, caller: crud.Caller,
     if run.period_last >= beijing_today(now):
         raise ProblemError(409, f"{run.period_label} 尚未结束, 不能定稿")
     run.status, run.finalized_at, run.finalized_by = RunStatus.final, now, caller.actor.name
+    run.updated_at = now
     audit.record(session, caller.actor, FINALIZE, ASSESSMENT_RUNS.name, run.id, run.area_code,
-                 {"status": (RunStatus.draft.value, RunStatus.final.value)})
-    session.commit()
+                 {"status": (RunStatus.draft.value, RunStatus.final.value)}, at=now)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return run
 
 

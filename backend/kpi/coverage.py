@@ -160,9 +160,12 @@ def patrol_figures(session: Session, scope: Scope, rules: Rules, period: Period,
     figures = {}
     for code in scope.grids:
         every, grid_walked = rules.of(code).patrol_every_days, walked.get(code, set())
+        # Walked every day (the usual rule): the days walked are the days covered.
+        covered = (len(grid_walked.intersection(days)) if every == 1
+                   else sum(_covered(grid_walked, day, every) for day in days))
         figures[code] = {
             "grid_days": len(days),
-            "covered_grid_days": sum(_covered(grid_walked, day, every) for day in days),
+            "covered_grid_days": covered,
             "unpatrolled_today": int(not _covered(grid_walked, today, every)),
         }
     return figures

@@ -41,6 +41,8 @@ FIGURE_LABELS = {
     "overdue_rate": ("超期率", "overdue rate"),
     "satisfaction_rate": ("满意率", "satisfaction rate"),
     "score": ("综合得分", "score"),
+    # The score as a share of its 100 points: what an assessment item reads (backend/assessment).
+    "kpi_score": ("综合得分率", "score share"),
     # Field-work coverage (backend/kpi/coverage.py).
     "grids": ("网格数", "grids"),
     "grid_days": ("应巡查网格天数", "grid-days to patrol"),

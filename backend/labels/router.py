@@ -18,6 +18,7 @@ from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
 from backend.areas.models import AreaLevel, GridLevel
+from backend.assessment.models import AssessmentLevel, Grade, ItemKind, RunStatus, ScoringRule
 from backend.cases.entities import DEPARTMENTS
 from backend.cases.models import (
     ApprovalStage,
@@ -52,6 +53,8 @@ ENUMS: dict[str, type[LabeledEnum]] = {
     "grid_level": GridLevel, "residence_type": ResidenceType, "sex": Sex,
     "key_group": KeyGroup, "organization_kind": OrganizationKind, "risk_grade": RiskGrade,
     "visit_kind": VisitKind, "notification_kind": NotificationKind, "period": PeriodKind,
+    "assessment_level": AssessmentLevel, "assessment_grade": Grade, "item_kind": ItemKind,
+    "scoring_rule": ScoringRule, "run_status": RunStatus,
 }
 
 

@@ -28,6 +28,7 @@ from backend.core.config import get_settings
 from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.identity.service import DemoLayout, create_demo_accounts
+from backend.seed import assessment
 from backend.seed.build import ProgressBars, build_demo_data
 from backend.seed.case_year import CaseYear
 from backend.seed.vocabulary import BATCH_SIZE, BETWEEN_SLICES, SLICE_SECONDS
@@ -59,8 +60,10 @@ def run_seed(
                                progress=bars)
         with database.session() as session, session.begin():
             accounts = write_county(session, rows, bars, demo_password)
+            assessment.enter_scores(session, now, seed)
             advance = bars.task("案卷流转", len(rows["case"]))
             played = CaseYear(session, now).play(rows["case"], advance)
+            assessment.run_quarters(session, now)
             steps = session.execute(select(func.count()).select_from(CaseStep)).scalar_one()
     return ({table: len(rows[table]) for table in TABLE_ORDER}
             | {"case": played, "case_step": steps, "user_account": len(accounts)})
@@ -88,6 +91,7 @@ def seed_county(
                                progress=bars)
         with database.session() as session, session.begin():
             write_county(session, rows, bars, demo_password)
+            assessment.enter_scores(session, now, seed)
     return PendingYear(rows["case"], now)
 
 
@@ -96,11 +100,15 @@ def play_year(database: Database, year: PendingYear, advance: Callable[[int], No
               stop: threading.Event | None = None) -> int:
     """Play the cases of `seed_county`'s year while others use the database: in slices of
     about `slice_seconds`, each committed (see CaseYear). `advance(n)`: n more cases are in.
-    Returns how many cases came in."""
+    Returns how many cases came in. The whole year in, the closed quarters are assessed."""
     with database.session() as session:
-        return CaseYear(session, year.now).play(year.reports, advance,
-                                                slice_seconds=slice_seconds,
-                                                between_slices=between_slices, stop=stop)
+        played = CaseYear(session, year.now).play(year.reports, advance,
+                                                  slice_seconds=slice_seconds,
+                                                  between_slices=between_slices, stop=stop)
+        if played == len(year.reports):
+            assessment.run_quarters(session, year.now)
+            session.commit()
+    return played
 
 
 def _seed_now(database: Database, scale: int, now: dt.datetime | None) -> dt.datetime:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboards.assessment import leader_summary
 from dashboards.ledgers import ledger_counts
 from dashboards.session import Viewer, beijing_today, language, render, t
 
@@ -247,6 +248,7 @@ def page(viewer: Viewer) -> None:
             - dt.date.fromisoformat(now["period"]["from"])).days + 1
     trends_chart(viewer, get("/kpi/trends", area=area, interval="day" if days <= 62 else "week",
                              **period))
+    leader_summary(viewer)
     if viewer.can("residents") or viewer.can("households"):
         ledger_counts(viewer, area, "ledgers", (
             "grids", "buildings", "households", "rental_households", "residents",
