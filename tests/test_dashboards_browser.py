@@ -374,3 +374,25 @@ def test_a_grid_chief_looks_at_their_grid(live_county, dashboards, browser):
     outline = [f for f in live_county.get("chief", "/kpi/map")["features"]
                if f["properties"]["code"] == code]
     assert_map_drawn(browser, live["grids"], outline)
+
+
+def test_the_leader_reads_the_assessment_ranking(live_county, dashboards, browser):
+    runs = live_county.get("leader", "/assessment-runs", limit=200,
+                           sort="-period_first,-id")["items"]
+    newest = next(r for r in runs if r["level"] == "grid")
+    run = live_county.get("leader", f"/assessments/runs/{newest['id']}")
+    open_logged_in(browser, f"{dashboards}/assessment", "leader", DESK,
+                   css("[data-testid=stDataFrame]"))
+    full_page_shot(browser, "6-assessment", DESK)
+    assert_for_viewers(browser, dashboards)
+    shown = metrics(browser)
+    assert shown["考核对象数"] == str(run["units"])
+    grades = {"优秀": "excellent", "合格": "qualified", "基本合格": "basic",
+              "不合格": "unqualified"}
+    assert {label: shown[label] for label in grades} == {
+        label: str(sum(s["grade"] == grade for s in run["scores"]))
+        for label, grade in grades.items()}
+    chosen = browser.execute_script(  # the chosen option: the box's input holds it
+        "return Array.from(document.querySelectorAll('[data-testid=stSelectbox] input'))"
+        ".map(box => box.value).join(' / ')")
+    assert f"{run['period_label']} · 网格千分制考核 · 已定稿" in chosen

@@ -1,5 +1,5 @@
-"""The demo's assessment: the default schemes, the office's hand scores and vetoes for each
-quarter of the year, and the final runs of the quarters closed within it.
+"""The demo's assessment: the default schemes, the office's hand scores and vetoes, and the
+final runs of the quarters closed within the demo's field work.
 
 The schemes and scores are written with the county (`enter_scores`); the runs once the year of
 cases is in (`run_quarters`), since they read its figures. Drawn from a generator of their own:
@@ -23,6 +23,7 @@ from backend.assessment.schemas import AssessmentEntryCreate, AssessmentRunCreat
 from backend.cases.reference import COUNTY_CODE
 from backend.core import crud
 from backend.kpi.periods import Period, PeriodKind, beijing_midnight, beijing_today, period_of
+from backend.seed.vocabulary import FIELDWORK_DAYS
 from backend.team.models import GridStaff, TeamRole
 
 OFFICE = crud.Caller.system("区网格化服务管理中心")
@@ -32,10 +33,12 @@ VETO_REASON = "辖区一沿街商铺发生火灾, 造成较大财产损失 (区�
 
 
 def closed_quarters(now: dt.datetime) -> list[Period]:
-    """The quarters of the year before `now` that lie wholly within it and have ended."""
+    """The quarters that have ended and lie wholly within the demo's field work (its patrols
+    and logs go back FIELDWORK_DAYS): at least the last one."""
     today = beijing_today(now)
-    quarter = period_of(PeriodKind.quarter, today - dt.timedelta(days=364))
-    if quarter.first < today - dt.timedelta(days=364):
+    oldest = today - dt.timedelta(days=FIELDWORK_DAYS - 1)
+    quarter = period_of(PeriodKind.quarter, oldest)
+    if quarter.first < oldest:
         quarter = period_of(PeriodKind.quarter, quarter.last + dt.timedelta(days=1))
     quarters = []
     while quarter.last < today:

@@ -1,7 +1,8 @@
 """Field work: the grids' daily patrols, the household visits, and the daily work logs.
 
-Patrols and work logs cover the last `FIELDWORK_DAYS` working days. A patrol's findings are the
-cases reported on it, so they are written in `finish_patrols`, once the cases are drafted.
+Patrols cover the last `FIELDWORK_DAYS` days, work logs their working days. A patrol's
+findings are the cases reported on it, so they are written in `finish_patrols`, once the cases
+are drafted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from backend.seed.vocabulary import (
     KEY_VISIT_NOTES,
     LEAVE_REASONS,
     PATROL_QUIET_NOTES,
+    PATROLLED_DAY_OFF,
+    PATROLLED_WORKING_DAY,
     ROUTINE_VISIT_NOTES,
     VISIT_PURPOSES,
     WORK_LOG_NOTES,
@@ -60,10 +63,15 @@ def build_leaves(world: DemoWorld) -> None:
 
 
 def build_patrols(world: DemoWorld) -> None:
-    """One walk of every grid on every working day of the last 90 days."""
+    """A walk of every grid on nearly every day of the field-work days: a working day is
+    seldom missed, a weekend or holiday more often."""
     r = world.rng
-    for day in world.recent_working_days(FIELDWORK_DAYS):
+    for day in world.recent_days(FIELDWORK_DAYS):
+        walked = (PATROLLED_WORKING_DAY if world.calendar.is_working_day(day)
+                  else PATROLLED_DAY_OFF)
         for grid in world.grids:
+            if r.random() >= walked:
+                continue
             patroller, partner = ((grid.worker, grid.chief) if r.random() < 0.7
                                   else (grid.chief, grid.worker))
             if world.is_away(grid, patroller, day):

@@ -176,7 +176,10 @@ PATROL_QUIET_NOTES = ["未发现问题", "网格内秩序良好, 未发现问题
 
 RESIDENTS_PER_SCALE = 20_000
 CASES_PER_SCALE = 6_000
-FIELDWORK_DAYS = 90  # patrols and work logs cover the last 90 days
+# Patrols and work logs cover the last 190 days: the last closed quarter whole, whatever the
+# day (the assessment's runs read it; backend/seed/assessment.py).
+FIELDWORK_DAYS = 190
+PATROLLED_WORKING_DAY, PATROLLED_DAY_OFF = 0.97, 0.85  # the chance a grid is walked that day
 BATCH_SIZE = 5_000  # rows per INSERT, ids per IN list
 # The demo's year (CaseYear): a slice holds the database about this long, then leaves it free
 # to other writers for BETWEEN_SLICES.

@@ -146,10 +146,12 @@ class DemoWorld:
         return (dt.datetime.combine(day, dt.time(0), BEIJING)
                 + dt.timedelta(minutes=minutes_after_midnight)).astimezone(dt.UTC)
 
-    def recent_working_days(self, days: int) -> list[dt.date]:
+    def recent_days(self, days: int) -> list[dt.date]:
         oldest = self.today - dt.timedelta(days=days - 1)
-        return [d for d in (oldest + dt.timedelta(days=n) for n in range(days))
-                if self.calendar.is_working_day(d)]
+        return [oldest + dt.timedelta(days=n) for n in range(days)]
+
+    def recent_working_days(self, days: int) -> list[dt.date]:
+        return [d for d in self.recent_days(days) if self.calendar.is_working_day(d)]
 
     def minutes(self, low: int, high: int) -> dt.timedelta:
         return dt.timedelta(minutes=self.rng.randint(low, high))

@@ -44,13 +44,6 @@ def headline(viewer: Viewer, run: dict[str, Any]) -> None:
         st.warning(t("flagged_communities", names="、".join(flagged)))
 
 
-def grade_chart(viewer: Viewer, run: dict[str, Any]) -> None:
-    counts = grade_counts(viewer, run)
-    frame = pd.DataFrame({t("grade"): [viewer.label("assessment_grade", g) for g in counts],
-                          t("units"): list(counts.values())}).set_index(t("grade"))
-    st.bar_chart(frame)
-
-
 def page(viewer: Viewer) -> None:
     st.title(t("page_assessment"))
     st.caption(viewer.who())
@@ -71,11 +64,8 @@ def page(viewer: Viewer) -> None:
         st.caption(t("nothing"))
     else:
         st.dataframe(frame, hide_index=True, width="stretch")
-    left, right = st.columns([2, 1])
-    with left:
-        grade_chart(viewer, run)
     if viewer.can("assessment-runs", "export"):
-        right.download_button(
+        st.download_button(
             t("download_xlsx"),
             viewer.client.download(f"/assessments/runs/{run['id']}/export.xlsx"),
             file_name=f"{run['period_label']}{run['scheme_snapshot']['name']}结果.xlsx",
