@@ -41,7 +41,7 @@ def main() -> None:
     lp.DATA_DIR = args.data_dir.resolve()
     if not args.variant and not args.baseline:
         parser.error("give a variant (NAME=VALUE) or --baseline DIR")
-    target = lp.SqliteTarget(args) if args.db == "sqlite" else lp.PostgresTarget(args)
+    target = lp.target_for(args)
     if not target.exists():
         sys.exit("no bench data: run benchmarks/list_pages.py with the same sizes first")
     variant = dict(v.split("=", 1) for v in args.variant)

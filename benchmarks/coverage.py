@@ -63,27 +63,6 @@ QUARTER = {"period": "quarter", "date": "2026-11-15"}
 MONTH = {"period": "month", "date": "2026-11-15"}
 
 
-class CoverageSqlite(lp.SqliteTarget):
-    @property
-    def path(self) -> Path:
-        return lp.DATA_DIR / f"coverage_{self.tag}.db"
-
-    @property
-    def meta_path(self) -> Path:
-        return lp.DATA_DIR / f"coverage_{self.dialect}_{self.tag}.json"
-
-
-class CoveragePostgres(lp.PostgresTarget):
-    def __init__(self, args: argparse.Namespace) -> None:
-        super().__init__(args)
-        self.dbname = f"gridlink_coverage_{self.tag}"
-        self.conninfo = f"{self.admin_url.rsplit('/', 1)[0]}/{self.dbname}"
-
-    @property
-    def meta_path(self) -> Path:
-        return lp.DATA_DIR / f"coverage_{self.dialect}_{self.tag}.json"
-
-
 def _insert(session: Session, model, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(model), rows[start:start + CHUNK])
@@ -192,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
-    target = CoverageSqlite(args) if args.db == "sqlite" else CoveragePostgres(args)
+    target = lp.target_for(args, "coverage")
     meta = prepare(target, log)
     settings = Settings(database_url=target.url(), sla_tick_seconds=0, webhooks_enabled=False,
                         secret_key="gridlink-bench-secret-key-of-at-least-32-bytes")

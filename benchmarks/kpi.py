@@ -92,27 +92,6 @@ def kpi_cases(rng, ts, grids, categories, n_cases):
         yield (*row, light, row[DISPATCHED], escalated_at)
 
 
-class KpiSqlite(lp.SqliteTarget):
-    @property
-    def path(self) -> Path:
-        return lp.DATA_DIR / f"kpi_{self.tag}.db"
-
-    @property
-    def meta_path(self) -> Path:
-        return lp.DATA_DIR / f"kpi_{self.dialect}_{self.tag}.json"
-
-
-class KpiPostgres(lp.PostgresTarget):
-    def __init__(self, args: argparse.Namespace) -> None:
-        super().__init__(args)
-        self.dbname = f"gridlink_kpi_{self.tag}"
-        self.conninfo = f"{self.admin_url.rsplit('/', 1)[0]}/{self.dbname}"
-
-    @property
-    def meta_path(self) -> Path:
-        return lp.DATA_DIR / f"kpi_{self.dialect}_{self.tag}.json"
-
-
 def prepare(target, log) -> dict[str, Any]:
     # list_pages.seed writes its module's case generator and columns: ours stand in for them
     # (a module's globals, swapped for the one call, rather than a copy of its loader).
@@ -298,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.recount:  # every caller counted as a department is: from the cases themselves
         original = live.open_case_conditions
         live.open_case_conditions = lambda *a: (original(*a)[0], None)  # type: ignore[assignment]
-    target = KpiSqlite(args) if args.db == "sqlite" else KpiPostgres(args)
+    target = lp.target_for(args, "kpi")
     meta = prepare(target, log)
     settings = Settings(database_url=target.url(), sla_tick_seconds=0, webhooks_enabled=False,
                         secret_key="gridlink-bench-secret-key-of-at-least-32-bytes")

@@ -351,9 +351,16 @@ class Target:
     # What a missing or unreachable database raises on connect or query (counts: None then).
     errors: tuple[type[Exception], ...]
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    # Its files and database: DATA_DIR/<name>_<tag>.db (SQLite), gridlink_<db_name>_<tag>.
+    name = "list_pages"
+    db_name = "bench"
+
+    def __init__(self, args: argparse.Namespace, name: str | None = None,
+                 tag: str | None = None) -> None:
         self.args = args
-        self.tag = f"r{args.residents}_c{args.cases}"
+        if name is not None:  # another benchmark's database of its own
+            self.name = self.db_name = name
+        self.tag = tag or f"r{args.residents}_c{args.cases}"
 
     # implemented by subclasses
     def url(self) -> str: ...
@@ -366,7 +373,7 @@ class Target:
 
     @property
     def meta_path(self) -> Path:
-        return DATA_DIR / f"list_pages_{self.dialect}_{self.tag}.json"
+        return DATA_DIR / f"{self.name}_{self.dialect}_{self.tag}.json"
 
     def counts(self) -> dict[str, int] | None:
         try:
@@ -392,7 +399,7 @@ class SqliteTarget(Target):
 
     @property
     def path(self) -> Path:
-        return DATA_DIR / f"list_pages_{self.tag}.db"
+        return DATA_DIR / f"{self.name}_{self.tag}.db"
 
     def url(self) -> str:
         return f"sqlite:///{self.path}"
@@ -466,14 +473,15 @@ class SqliteTarget(Target):
 class PostgresTarget(Target):
     dialect = "postgres"
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        super().__init__(args)
+    def __init__(self, args: argparse.Namespace, name: str | None = None,
+                 tag: str | None = None) -> None:
+        super().__init__(args, name, tag)
         import psycopg
 
         self.psycopg = psycopg
         self.errors = (psycopg.Error,)
         self.admin_url = args.pg_admin_url
-        self.dbname = f"gridlink_bench_{self.tag}"
+        self.dbname = f"gridlink_{self.db_name}_{self.tag}"
         base = self.admin_url.rsplit("/", 1)[0]
         self.conninfo = f"{base}/{self.dbname}"
 
@@ -557,6 +565,14 @@ class PostgresTarget(Target):
         with self.connect() as conn:
             conn.execute("VACUUM ANALYZE")
         log(f"  VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s")
+
+
+def target_for(args: argparse.Namespace, name: str | None = None,
+               tag: str | None = None) -> Target:
+    """The `--db` database of a benchmark: list_pages' county, or `name`'s own."""
+    if args.db == "sqlite":
+        return SqliteTarget(args, name, tag)
+    return PostgresTarget(args, name, tag)
 
 
 def seed(target: Target, log) -> dict[str, Any]:
@@ -1207,7 +1223,7 @@ def ms(x: float) -> str:
 
 def run(args: argparse.Namespace) -> str:
     log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    target: Target = SqliteTarget(args) if args.db == "sqlite" else PostgresTarget(args)
+    target = target_for(args)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     args.load_before = os.getloadavg()[0]
@@ -1495,7 +1511,7 @@ def main(argv: list[str] | None = None) -> None:
         write_results(report, f"{args.db}:{args.residents}:{args.cases}", args.results)
         print(f"\n(written to {args.results})", file=sys.stderr)
     if args.drop:
-        target = SqliteTarget(args) if args.db == "sqlite" else PostgresTarget(args)
+        target = target_for(args)
         target.drop()
         target.meta_path.unlink(missing_ok=True)
 

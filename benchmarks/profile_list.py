@@ -85,7 +85,7 @@ async def call(app, path: str, query: str, headers: list[tuple[bytes, bytes]]) -
 
 
 async def run(args: argparse.Namespace) -> None:
-    target = lp.SqliteTarget(args) if args.db == "sqlite" else lp.PostgresTarget(args)
+    target = lp.target_for(args)
     if not target.exists():
         sys.exit("no bench data: run benchmarks/list_pages.py with the same sizes first")
     url = target.url()
