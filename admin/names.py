@@ -16,6 +16,7 @@ from sqlalchemy import select
 from admin.auth import current_user
 from admin.i18n import english
 from backend.areas.models import Area, Grid
+from backend.assessment.models import AssessmentItem, AssessmentScheme
 from backend.cases import workflow
 from backend.cases.models import CaseCategory, Department
 from backend.core import area_codes
@@ -33,7 +34,8 @@ CODE_COLUMNS: dict[str, Any] = {
 }
 # Columns holding a row's id, shown by that row's name (a household by building, room, head).
 NAMED_BY_ID: dict[str, Any] = {"building_id": Building, "staff_id": GridStaff,
-                               "partner_id": GridStaff}
+                               "partner_id": GridStaff, "item_id": AssessmentItem,
+                               "scheme_id": AssessmentScheme}
 ID_COLUMNS = ("household_id", *NAMED_BY_ID)
 # The audit log's words: who (a login, shown as the person's name), did what, to what.
 AUDIT_COLUMNS = ("actor", "action", "entity")
@@ -42,7 +44,8 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "import": ("导入", "imported"), "revoke": ("吊销", "revoked"),
     "acknowledge": ("确认", "acknowledged"), "photo": ("上传照片", "photo added"),
     "review": ("审阅", "reviewed"), "track": ("上传轨迹", "track added"),
-    "finish": ("结束巡查", "patrol finished"),
+    "finish": ("结束巡查", "patrol finished"), "run": ("考核计算", "assessment run"),
+    "finalize": ("定稿", "finalized"), "evidence": ("上传佐证材料", "evidence added"),
 } | {name: (act.label, name) for name, act in workflow.ACTIONS.items()}
 OTHER_ENTITIES = {"api-keys": ("API 密钥", "API keys")}  # audited, not in the registry
 

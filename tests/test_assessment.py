@@ -103,7 +103,7 @@ def _points(score: dict) -> dict[str, float]:
 def test_a_quarter_is_scored_item_by_item_graded_and_ranked(quarter):
     entry = quarter.enter(quarter.secretary, "台账管理", GRID, points=280,
                           reason="流动人口台账缺2项, 扣20分")
-    assert entry["period_first"] == "2026-07-01" and entry["entered_by"] == "secretary"
+    assert entry["period_first"] == "2026-07-01" and entry["entered_by"] == "社区书记"
     run = quarter.run()
     assert run["status"] == "draft" and run["period_label"] == "2026年第3季度"
     assert run["units"] == 2 and run["level"] == "grid"
@@ -140,7 +140,7 @@ def test_a_stored_run_is_reproducible_and_never_changes(quarter):
         (s["unit_code"], s["total"], s["rank"]) for s in first["scores"]]
 
     final = ok(quarter.leader.post(f"/api/v1/assessments/runs/{first['id']}/finalize"))
-    assert final["status"] == "final" and final["finalized_by"] == "leader"
+    assert final["status"] == "final" and final["finalized_by"] == "领导小组"
     twice = quarter.leader.post(f"/api/v1/assessments/runs/{first['id']}/finalize")
     assert twice.status_code == 409 and "已定稿" in twice.text
 
@@ -360,7 +360,7 @@ def test_the_secretary_enters_a_deduction_with_its_photo_in_the_panel(app, quart
                            files={"evidence_file": ("督查.jpg", picture("JPEG"), "image/jpeg")})
     assert saved.status_code == 302, saved.text
     [entry] = ok(client.get("/api/v1/assessment-entries"))["items"]
-    assert entry["points"] == 285 and entry["evidence"] and entry["entered_by"] == "secretary"
+    assert entry["points"] == 285 and entry["evidence"] and entry["entered_by"] == "社区书记"
     assert entry["period_first"] == "2026-07-01"
     details = secretary.get(saved.headers["location"]).text
     assert "查看照片" in details

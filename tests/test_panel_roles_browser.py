@@ -243,3 +243,33 @@ def test_the_leader_reads_the_months_figures(world, settings, browser, as_user):
         shown = leader.find("[data-figure='1']").text
         assert shown == str(figures["counts"]["reported"]) == "1"
         assert "本月" in leader.find("#gridlink-home").text
+
+
+def test_the_secretary_enters_a_deduction_with_its_photo(world, settings, browser,  # noqa: F811
+                                                         client, tmp_path):
+    # The world's grid scheme has one item scored by hand: 台账管理.
+    (item,) = ok(client.get("/api/v1/assessment-items", params={"name": "台账管理"}))["items"]
+    with desk(browser, settings, "secretary") as secretary:
+        secretary.log_in("secretary")
+        secretary.menu("/admin/assessment-entries/list")
+        secretary.arrived("#filter-sidebar", "entries")
+        secretary.click("a[href$='/admin/assessment-entries/create']")
+        secretary.arrived("form", "new-entry")
+        secretary.click("select[name=item_id] + .select2 .select2-selection")
+        secretary.find(".select2-container--open .select2-search__field").send_keys("台账")
+        choose(secretary.wait, "台账管理")
+        secretary.set_value("period_kind", "quarter")
+        secretary.set_value("period_first", "2026-08-15")
+        secretary.find("[name='unit_code']").send_keys(GRID)
+        secretary.find("[name='points']").send_keys("85")
+        secretary.find("[name='reason']").send_keys("流动人口台账缺3项, 扣15分")
+        secretary.find("input[type=file][name=evidence_file]").send_keys(photo_file(tmp_path))
+        secretary.click("input[type=submit][name=save]")
+        assert secretary.toast().startswith("已保存考核评分录入")
+        secretary.arrived(".card-header", "entry-saved")
+        page = secretary.driver.execute_script("return document.body.innerText")
+        assert "台账管理" in page and "查看照片" in page  # the item by its name
+    (entry,) = ok(client.get("/api/v1/assessment-entries"))["items"]
+    assert (entry["item_id"], entry["points"], entry["period_first"]) == (
+        item["id"], 85, "2026-07-01")
+    assert entry["evidence"].endswith(".png")

@@ -97,7 +97,7 @@ def prepare_entry(session: Session, changed: dict[str, Any], existing: Assessmen
                   caller: Caller) -> None:
     """The period as its first day; the unit's area (the row's scope) from the unit; who
     entered it, from the login."""
-    changed["entered_by"] = caller.actor.name
+    changed["entered_by"] = caller.person
     kind = changed.get("period_kind") or (existing.period_kind if existing else None)
     first = changed.get("period_first") or (existing.period_first if existing else None)
     if kind is not None and isinstance(first, dt.date):

@@ -55,6 +55,14 @@ class ScoringRule(LabeledEnum):
     target = ("target", "达标计分")  # full at or above target, none at or below floor
 
 
+class AssessmentPeriod(LabeledEnum):
+    """The periods a run is of (PeriodKind's values: the columns hold those)."""
+
+    month = ("month", "月度")
+    quarter = ("quarter", "季度")
+    year = ("year", "年度")
+
+
 class RunStatus(LabeledEnum):
     draft = ("draft", "草稿")
     final = ("final", "已定稿")

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.assessment.models import FULL_MARKS, AssessmentLevel, ItemKind, ScoringRule
+from backend.assessment.models import (
+    FULL_MARKS,
+    AssessmentLevel,
+    AssessmentPeriod,
+    ItemKind,
+    ScoringRule,
+)
 from backend.core.db import MAX_ID
 from backend.core.schemas import CreateSchema
 
@@ -60,8 +66,7 @@ class AssessmentEntryCreate(CreateSchema):
         "reason": "季度督查发现2处台账信息未更新, 扣20分"}]})
 
     item_id: Annotated[int, Field(ge=1, le=MAX_ID, title="考核项目")]
-    period_kind: Annotated[str, Field(pattern=r"^(month|quarter|year)$", title="考核周期",
-                                      description="month, quarter 或 year")]
+    period_kind: Annotated[AssessmentPeriod, Field(title="考核周期")]
     period_first: Annotated[dt.date, Field(
         title="考核期", description="考核期内任一天, 存为该期首日")]
     unit_code: Annotated[str, Field(
@@ -80,7 +85,7 @@ class AssessmentRunCreate(CreateSchema):
         "scheme_id": 1, "period": "quarter", "date": "2026-09-30", "area_code": "410602"}]})
 
     scheme_id: Annotated[int, Field(ge=1, le=MAX_ID, title="考核方案")]
-    period: Annotated[str, Field(pattern=r"^(month|quarter|year)$", title="考核周期")]
+    period: Annotated[AssessmentPeriod, Field(title="考核周期")]
     date: Annotated[dt.date, Field(title="考核期内任一天")]
     area_code: Annotated[str | None, Field(
         pattern=AREA_PATTERN, title="考核区域", description="省略: 本人辖区 (须唯一)")] = None

@@ -348,7 +348,7 @@ def start_run(session: Session, body: AssessmentRunCreate, caller: crud.Caller,
         scheme_id=scheme.id, level=scheme.level, period_kind=period.kind,
         period_first=period.first, period_last=period.last, period_label=period.label,
         area_code=area_code, status=RunStatus.draft, scheme_snapshot=frozen, computed_at=now,
-        created_by=caller.actor.name, previous_run_id=previous.id if previous else None,
+        created_by=caller.person, previous_run_id=previous.id if previous else None,
         units=len(scores), created_at=now, updated_at=now)
     if scheme.level is AssessmentLevel.grid_chief:
         mark_stars(scores, scheme.star_share)
@@ -389,7 +389,7 @@ def finalize(session: Session, run_id: int, caller: crud.Caller,
         raise ProblemError(409, f"考核批次 {run.id} 已定稿, 不能再改; 如需更正请重新考核")
     if run.period_last >= beijing_today(now):
         raise ProblemError(409, f"{run.period_label} 尚未结束, 不能定稿")
-    run.status, run.finalized_at, run.finalized_by = RunStatus.final, now, caller.actor.name
+    run.status, run.finalized_at, run.finalized_by = RunStatus.final, now, caller.person
     run.updated_at = now
     audit.record(session, caller.actor, FINALIZE, ASSESSMENT_RUNS.name, run.id, run.area_code,
                  {"status": (RunStatus.draft.value, RunStatus.final.value)}, at=now)

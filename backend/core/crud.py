@@ -58,6 +58,11 @@ class Caller:
     def system(cls, name: str = "system") -> Caller:
         return cls(None, Actor(name) if name != "system" else SYSTEM)
 
+    @property
+    def person(self) -> str:
+        """Who it is, as a record names them (王书记, not the login): a reviewer, a rater."""
+        return self.principal.display_name if self.principal else self.actor.name
+
 
 @dataclass
 class EntitySpec:

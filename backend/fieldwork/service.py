@@ -154,7 +154,7 @@ def review_work_log(session: Session, log_id: int, body: WorkLogReview, caller: 
     note = (body.note or "").strip() or None
     if body.decision is LogDecision.send_back and note is None:
         raise field_error(422, "note", "退回须写明意见")
-    reviewer = caller.principal.display_name if caller.principal else caller.actor.name
+    reviewer = caller.person
     status = (WorkLogStatus.approved if body.decision is LogDecision.approve
               else WorkLogStatus.returned)
     changes = {"status": status, "reviewed_by": reviewer, "reviewed_at": now or utcnow(),
