@@ -371,3 +371,35 @@ def test_the_secretary_enters_a_deduction_with_its_photo_in_the_panel(app, quart
         f"/admin/assessment-entries/{entry['id']}/evidence").status_code == 403
     # The run takes it.
     assert _points(_by_unit(quarter.run())[GRID])["台账管理"] == 285
+
+
+@pytest.mark.parametrize(("change", "status", "field"), [
+    ({"period": "week"}, 422, "period"),
+    ({"date": "1900-01-01"}, 422, "date"),
+    ({"date": "2026-02-30"}, 422, "date"),
+    ({"scheme_id": 0}, 422, "scheme_id"),
+    ({"scheme_id": 2**40}, 422, "scheme_id"),
+    ({"scheme_id": 99999}, 422, "scheme_id"),
+    ({"area_code": "41060"}, 422, "area_code"),
+    ({"area_code": "410699"}, 404, "area_code"),
+    ({"area_code": "410602\u0000"}, 422, "area_code"),
+])
+def test_a_bad_run_request_is_refused_naming_the_field(quarter, change, status, field):
+    refused = quarter.leader.post("/api/v1/assessments/runs", json={
+        "scheme_id": quarter.scheme["id"], "area_code": COUNTY} | Q3 | change)
+    assert refused.status_code == status, refused.text
+    assert refused.json()["errors"][0]["field"] == field
+    assert ok(quarter.leader.get("/api/v1/assessment-runs"))["total"] == 0
+
+
+def test_a_secretary_runs_nothing_and_sees_no_run_of_an_area_above_hers_but_its_scores(
+        quarter, as_user):
+    run = quarter.run()
+    # The county's run is listed for her (runs of the areas above), her grid's score only.
+    listed = ok(as_user("secretary").get("/api/v1/assessment-runs"))["items"]
+    assert [r["id"] for r in listed] == [run["id"]]
+    scores = ok(as_user("secretary").get("/api/v1/assessment-scores",
+                                         params={"run_id": run["id"]}))["items"]
+    assert [s["unit_code"] for s in scores] == [GRID]
+    other = as_user("chief2").get(f"/api/v1/assessment-scores/{_by_unit(run)[GRID]['id']}")
+    assert other.status_code == 404  # out of scope: as if missing

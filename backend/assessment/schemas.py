@@ -16,6 +16,7 @@ from backend.assessment.models import (
 )
 from backend.core.db import MAX_ID
 from backend.core.schemas import CreateSchema
+from backend.kpi.periods import EARLIEST, LATEST
 
 AREA_PATTERN = r"^\d{6}(\d{3}){0,3}$"
 RATE = Field(ge=0, le=1, description="比率 (0–1)")
@@ -68,7 +69,7 @@ class AssessmentEntryCreate(CreateSchema):
     item_id: Annotated[int, Field(ge=1, le=MAX_ID, title="考核项目")]
     period_kind: Annotated[AssessmentPeriod, Field(title="考核周期")]
     period_first: Annotated[dt.date, Field(
-        title="考核期", description="考核期内任一天, 存为该期首日")]
+        ge=EARLIEST, le=LATEST, title="考核期", description="考核期内任一天, 存为该期首日")]
     unit_code: Annotated[str, Field(
         min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", title="考核对象",
         description="网格/社区/部门代码; 网格长考核为网格工作人员编号")]
@@ -86,7 +87,7 @@ class AssessmentRunCreate(CreateSchema):
 
     scheme_id: Annotated[int, Field(ge=1, le=MAX_ID, title="考核方案")]
     period: Annotated[AssessmentPeriod, Field(title="考核周期")]
-    date: Annotated[dt.date, Field(title="考核期内任一天")]
+    date: Annotated[dt.date, Field(ge=EARLIEST, le=LATEST, title="考核期内任一天")]
     area_code: Annotated[str | None, Field(
         pattern=AREA_PATTERN, title="考核区域", description="省略: 本人辖区 (须唯一)")] = None
 
