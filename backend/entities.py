@@ -6,6 +6,7 @@ from backend.audit import entities as _audit  # noqa: F401
 from backend.cases import entities as _cases  # noqa: F401
 from backend.cases import webhooks as _webhooks  # noqa: F401
 from backend.core.crud import REGISTRY
+from backend.disputes import entities as _disputes  # noqa: F401
 from backend.fieldwork import entities as _fieldwork  # noqa: F401
 from backend.hotspots import entities as _hotspots  # noqa: F401
 from backend.identity import entities as _identity  # noqa: F401
@@ -16,7 +17,8 @@ ORDER = (
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
-    "work-logs", "coverage-rules", "assessment-schemes", "assessment-items", "assessment-entries",
+    "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
+    "assessment-schemes", "assessment-items", "assessment-entries",
     "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",
 )

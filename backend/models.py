@@ -8,6 +8,7 @@ from backend.assessment import models as assessment
 from backend.audit import models as audit
 from backend.cases import models as cases
 from backend.core.db import Base
+from backend.disputes import models as disputes
 from backend.fieldwork import models as fieldwork
 from backend.hotspots import models as hotspots
 from backend.identity import models as identity
@@ -18,5 +19,5 @@ from backend.notifications import models as notifications
 from backend.team import models as team
 from rbac import models as policy
 
-__all__ = ["Base", "areas", "assessment", "audit", "cases", "fieldwork", "hotspots", "identity",
-           "imports", "kpi", "ledgers", "notifications", "policy", "team"]
+__all__ = ["Base", "areas", "assessment", "audit", "cases", "disputes", "fieldwork", "hotspots",
+           "identity", "imports", "kpi", "ledgers", "notifications", "policy", "team"]

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from backend import migrations
 from backend.app import create_app
 from backend.core.config import Settings
-from backend.core.db import Base
+from backend.core.db import Base, utcnow
+from backend.disputes.models import DEFAULT_TYPES, DisputeType
 from backend.identity import security
 from backend.identity.models import RoleAssignment, User
 from backend.identity.service import DEMO_ACCOUNTS, create_demo_accounts
@@ -178,6 +179,10 @@ def empty_all_tables(app, baseline: dict | None = None) -> None:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
+        # Reference data a fresh install has from its migrations, as the migration left it.
+        conn.execute(insert(DisputeType.__table__), [
+            {"code": code, "name": name, "is_active": True, "created_at": utcnow(),
+             "updated_at": utcnow(), "version": 1} for code, name in DEFAULT_TYPES])
         identity_changed = False
         if baseline is not None:
             kept = baseline["assignments"]

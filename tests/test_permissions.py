@@ -62,6 +62,9 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "role-assignments":   ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "policy-rules":       ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "audit-log":          ("RE",     "RE",  "-",       "-",       "-",       "-",        "-"),
+    "dispute-types":      ("RCUDE",  "R",   "R",       "R",       "R",       "R",        "-"),
+    "disputes":           ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
+    "dispute-parties":    ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
     "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),
@@ -77,6 +80,7 @@ READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts", "assessment-ru
 # A personal field of each entity that has them, and the value the admin's row holds: shown
 # as is to a role with P, masked to the other roles that read the entity.
 PERSONAL_DATA = {
+    "dispute-parties": ("phone", "13700009999"),
     "residents": ("id_number", id_number(3)),
     "households": ("landlord_phone", "13600001234"),
     "cases": ("reporter_phone", "13900009999"),
@@ -127,6 +131,7 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "households": {"is_rental": True, "landlord_name": "张三", "landlord_phone": "13600001234"},
         "cases": {"reporter_name": "市民", "reporter_phone": "13900009999"},
         "grid-staff": {"name": "钱进"}, "coverage-rules": {"area_code": STREET},
+        "dispute-types": {"code": "11"}, "dispute-parties": {"phone": "13700009999"},
         "assessment-schemes": {"name": "社区千分制考核 (二)"},
         "assessment-items": {"name": "群众评议 (二)"},
         "assessment-entries": {"period_first": "2026-07-01"},

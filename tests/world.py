@@ -11,7 +11,7 @@ from tests.builders import COMMUNITY, COUNTY, GRID, SANITATION, id_number, make_
 DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
-    "visits", "work-logs", "coverage-rules",
+    "visits", "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -38,6 +38,7 @@ class World:
     staff: dict
     scheme: dict  # a grid assessment scheme with one hand-scored item
     item: dict
+    dispute: dict  # a neighbours' dispute in the grid
 
 
 def make_world(client) -> World:
@@ -64,8 +65,12 @@ def make_world(client) -> World:
         "name": "网格考核细则 (试行)", "level": "grid"}), 201)
     item = ok(client.post("/api/v1/assessment-items", json={
         "scheme_id": scheme["id"], "name": "台账管理", "kind": "manual", "points": 200}), 201)
+    dispute = ok(client.post("/api/v1/disputes", json={
+        "grid_code": GRID, "type_code": "01", "title": "楼上漏水引发邻里纠纷",
+        "risk_level": "low", "found_how": "visit", "found_by": "李秀英",
+        "found_on": "2026-11-20"}), 201)
     return World(building, household, resident, department, category, patrol, staff, scheme,
-                 item)
+                 item, dispute)
 
 
 def new_row(entity: str, world: World) -> tuple[dict, dict]:
@@ -103,6 +108,12 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
                     "visit_date": "2026-11-04", "kind": "key_group"}, {"needs_follow_up": True}),
         "work-logs": ({"grid_code": GRID, "author_name": "王建国", "log_date": "2026-11-05",
                        "content": "巡查一次"}, {"hours": 7.5}),
+        "dispute-types": ({"code": "10", "name": "宅基地纠纷"}, {"name": "宅基地权属纠纷"}),
+        "disputes": ({"grid_code": GRID, "type_code": "03", "title": "物业费纠纷",
+                      "found_on": "2026-11-21", "found_by": "王建国"}, {"risk_level": "medium"}),
+        "dispute-parties": ({"dispute_id": world.dispute["id"], "name": "刘志强",
+                             "resident_id": world.resident["id"], "side": "申请人"},
+                            {"side": "被申请人"}),
         "assessment-schemes": ({"name": "社区千分制考核", "level": "community"},
                                {"note": "2026年试行"}),
         "assessment-items": ({"scheme_id": world.scheme["id"], "name": "群众评议",
