@@ -106,6 +106,9 @@ def scene(app, client, anonymous, accounts) -> Scene:
         201)
     staff = ok(client.post("/api/v1/grid-staff", json={
         "grid_code": OTHER_GRID, "name": "赵敏", "team_role": "grid_chief"}), 201)
+    dispute = ok(client.post("/api/v1/disputes", json={
+        "grid_code": OTHER_GRID, "type_code": "05", "title": "工地拖欠工资", "found_by": "赵敏",
+        "found_on": "2026-11-20"}), 201)
     ok(client.post("/api/v1/departments", json={
         "code": "HQ01", "name": "红旗社区物业办", "kind": "other", "area_code": OTHER_COMMUNITY}),
         201)
@@ -118,10 +121,11 @@ def scene(app, client, anonymous, accounts) -> Scene:
     mine = {"area": COMMUNITY, "grid": GRID, "building": world.building["id"],
             "household": world.household["id"], "resident": world.resident["id"],
             "department": "HW01", "patrol": world.patrol["id"], "grid_staff": world.staff["id"],
-            "case_category": world.category["code"], "user_account": accounts["member"]}
+            "case_category": world.category["code"], "user_account": accounts["member"],
+            "dispute": world.dispute["id"], "dispute_type": "01"}
     theirs = {"area": OTHER_COMMUNITY, "grid": OTHER_GRID, "building": building["id"],
               "household": household["id"], "resident": resident["id"], "department": "HQ01",
-              "patrol": patrol["id"], "grid_staff": staff["id"]}
+              "patrol": patrol["id"], "grid_staff": staff["id"], "dispute": dispute["id"]}
     return Scene(world, caller, mine, theirs)
 
 
