@@ -27,6 +27,7 @@ from backend.cases.router import router as case_router
 from backend.cases.webhooks import WebhookSender
 from backend.core.config import Settings, get_settings
 from backend.core.db import Database
+from backend.disputes.router import router as dispute_router
 from backend.entities import ENTITIES
 from backend.fieldwork.router import router as fieldwork_router
 from backend.hotspots.router import router as hotspot_router
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [auth_router, api_keys_router,
                case_router,  # before the generic /cases/{id} routes
                # before the generic /{id} routes
-               hotspot_router, fieldwork_router, team_router, assessment_router,
+               hotspot_router, fieldwork_router, team_router, assessment_router, dispute_router,
                notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]

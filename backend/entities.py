@@ -18,6 +18,7 @@ ORDER = (
     "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
     "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
+    "dispute-steps", "dispute-mediations", "dispute-screenings",
     "assessment-schemes", "assessment-items", "assessment-entries",
     "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",

@@ -226,6 +226,30 @@ def clean_tables(request) -> Iterator[None]:
         empty_all_tables(request.getfixturevalue("app"), baseline)
 
 
+@pytest.fixture
+def new_user(app, client, anonymous):
+    """new_user(role, name, area_code=..., department_code=...) → the client of a new account
+    holding that one grant, logged in as its user would be."""
+    made = 0
+
+    def make(role: str, display_name: str, **scope: str) -> TestClient:
+        nonlocal made
+        made += 1
+        username = f"{role}-{made}"
+        user = client.post("/api/v1/users", json={
+            "username": username, "password": DEMO_PASSWORD, "display_name": display_name})
+        assert user.status_code == 201, user.text
+        granted = client.post("/api/v1/role-assignments",
+                              json={"user_id": user.json()["id"], "role": role} | scope)
+        assert granted.status_code == 201, granted.text
+        token = anonymous.post("/api/v1/auth/token",
+                               data={"username": username, "password": DEMO_PASSWORD})
+        assert token.status_code == 200, token.text
+        return client_as(app, token.json()["access_token"])
+
+    return make
+
+
 # One seeded county behind a live API per session (per worker), whichever modules read it:
 # imported here, after `fresh_database` which it uses, rather than by each module, which
 # would give each module a fixture (and a seed) of its own.

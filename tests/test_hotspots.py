@@ -14,7 +14,6 @@ import threading
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from backend.cases.entities import CASES
@@ -23,7 +22,6 @@ from backend.cases.schemas import CaseCreate
 from backend.core.crud import Caller, create_row
 from tests.builders import (
     COMMUNITY,
-    DEMO_PASSWORD,
     GRID,
     OTHER_COMMUNITY,
     OTHER_GRID,
@@ -70,28 +68,10 @@ def when(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def login(anonymous: TestClient, username: str) -> str:
-    response = anonymous.post("/api/v1/auth/token",
-                              data={"username": username, "password": DEMO_PASSWORD})
-    return ok(response)["access_token"]
-
-
 @pytest.fixture
-def dispatcher_of(app, client, anonymous):
+def dispatcher_of(new_user):
     """dispatcher_of(area_code) → the client of a new dispatcher working there."""
-    made = 0
-
-    def make(area_code: str) -> TestClient:
-        nonlocal made
-        made += 1
-        username = f"dispatcher-{made}"
-        user = ok(client.post("/api/v1/users", json={
-            "username": username, "password": DEMO_PASSWORD, "display_name": f"坐席{made}"}), 201)
-        ok(client.post("/api/v1/role-assignments", json={
-            "user_id": user["id"], "role": "dispatcher", "area_code": area_code}), 201)
-        return TestClient(app, headers={"Authorization": f"Bearer {login(anonymous, username)}"})
-
-    return make
+    return lambda area_code: new_user("dispatcher", f"坐席{area_code}", area_code=area_code)
 
 
 @pytest.fixture

@@ -63,8 +63,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "policy-rules":       ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "audit-log":          ("RE",     "RE",  "-",       "-",       "-",       "-",        "-"),
     "dispute-types":      ("RCUDE",  "R",   "R",       "R",       "R",       "R",        "-"),
-    "disputes":           ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
-    "dispute-parties":    ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
+    "disputes":           ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "R"),
+    "dispute-parties":    ("RCUDEP", "RE",  "REP",     "RCUDEP",  "RCUEP",   "RC",       "R"),
+    "dispute-steps":      ("RE",     "R",   "R",       "R",       "R",       "R",        "R"),
+    "dispute-mediations": ("RE",     "R",   "R",       "R",       "R",       "R",        "R"),
+    "dispute-screenings": ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
     "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),
@@ -75,7 +78,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 # route creates, changes or deletes them, whatever the policy grants (the admin's `*`): 405
 # for everyone.
 READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts", "assessment-runs",
-             "assessment-scores"}
+             "assessment-scores", "dispute-steps", "dispute-mediations"}
 
 # A personal field of each entity that has them, and the value the admin's row holds: shown
 # as is to a role with P, masked to the other roles that read the entity.
@@ -135,6 +138,7 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "assessment-schemes": {"name": "社区千分制考核 (二)"},
         "assessment-items": {"name": "群众评议 (二)"},
         "assessment-entries": {"period_first": "2026-07-01"},
+        "dispute-screenings": {"period_first": "2026-11-01", "nil_report": True},
     }.get(entity, {})
     return body, target, patch
 
@@ -160,6 +164,10 @@ def test_each_role_may_do_exactly_what_the_table_says(client, as_user, role, ent
         if entity == "cases" and role == "department":
             # A department reads the cases dispatched to it: the 指挥中心 dispatches this one.
             dispatch_case(as_user("dispatcher"), target, SANITATION)
+        if entity == "dispute-parties" and role == "department":
+            # ... and the parties of the disputes handed to it: the community hands this one.
+            ok(client.post(f"/api/v1/disputes/{target['dispute_id']}/actions/hand-over",
+                           json={"department_code": SANITATION, "note": "移交"}))
         if entity in PERSONAL_DATA:
             field, value = PERSONAL_DATA[entity]
             shown = user.get(f"{url}/{target['id']}")

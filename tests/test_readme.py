@@ -6,6 +6,7 @@ from pathlib import Path
 
 from backend.cases.actions import CASE_ACTIONS
 from backend.cases.workflow import WORKFLOW_END, WORKFLOW_START, actions_markdown
+from backend.disputes.actions import DISPUTE_ACTIONS
 from backend.identity.models import Role
 from rbac.default_policy import default_rules
 from rbac.enforcer import one_of
@@ -29,6 +30,14 @@ def test_the_default_policy_grants_each_case_action_to_whom_the_action_table_say
     rules = [(role, obj, act) for role, obj, act in default_rules() if role != Role.admin.value]
     for name, action in CASE_ACTIONS.items():
         granted = {role for role, obj, act in rules if one_of("cases", obj) and one_of(name, act)}
+        assert granted == {role.value for role in action.who}, name
+
+
+def test_the_default_policy_grants_each_dispute_action_to_whom_the_action_table_says():
+    rules = [(role, obj, act) for role, obj, act in default_rules() if role != Role.admin.value]
+    for name, action in DISPUTE_ACTIONS.items():
+        granted = {role for role, obj, act in rules
+                   if one_of("disputes", obj) and one_of(name, act)}
         assert granted == {role.value for role in action.who}, name
 
 

@@ -12,6 +12,7 @@ DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
     "visits", "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
+    "dispute-screenings",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -24,6 +25,7 @@ OWN_TESTS = {
     "assessment-schemes": "test_assessment.py", "assessment-items": "test_assessment.py",
     "assessment-entries": "test_assessment.py", "assessment-runs": "test_assessment.py",
     "assessment-scores": "test_assessment.py",
+    "dispute-steps": "test_disputes.py", "dispute-mediations": "test_disputes.py",
 }
 
 
@@ -114,6 +116,9 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
         "dispute-parties": ({"dispute_id": world.dispute["id"], "name": "刘志强",
                              "resident_id": world.resident["id"], "side": "申请人"},
                             {"side": "被申请人"}),
+        # The half month of the world's dispute (found 2026-11-20): not a nil report.
+        "dispute-screenings": ({"grid_code": GRID, "period_first": "2026-11-16",
+                                "note": "排查 126 户"}, {"note": "排查 126 户, 发现 1 起"}),
         "assessment-schemes": ({"name": "社区千分制考核", "level": "community"},
                                {"note": "2026年试行"}),
         "assessment-items": ({"scheme_id": world.scheme["id"], "name": "群众评议",

@@ -39,7 +39,7 @@ VETOES = [
 GRID_WORK = [
     _computed("按期结案率", 200, "on_time_closure_rate", "target", 0.95, 0.6,
               "95%及以上得满分, 60%及以下不得分, 其间按比例计分"),
-    _computed("处置率", 100, "handling_rate", "proportional", standard="按处置率比例计分"),
+    _computed("处置率", 50, "handling_rate", "proportional", standard="按处置率比例计分"),
     _computed("返工率", 50, "rework_rate", "inverse", standard="按 (1 − 返工率) 比例计分"),
     _computed("群众满意率", 100, "satisfaction_rate", "target", 0.9, 0.5,
               "90%及以上得满分, 50%及以下不得分"),
@@ -50,7 +50,11 @@ GRID_WORK = [
     _computed("走访覆盖率", 50, "visit_rate", "proportional", standard="每户每年至少走访一次"),
     _computed("日志完整率", 50, "work_log_rate", "target", 1.0, 0.8,
               "每个工作日一篇; 缺一篇按比例扣分, 80%及以下不得分"),
-    _manual("台账管理", 100, "八类台账齐全、更新及时; 督查发现缺项、错项每项扣5分"),
+    _computed("矛盾纠纷排查上报", 50, "screening_on_time_rate", "target", 1.0, 0.5,
+              "半月一排查一上报 (含零报告); 按时上报率100%得满分, 50%及以下不得分"),
+    _computed("矛盾纠纷化解率", 50, "settlement_rate", "target", 0.9, 0.5,
+              "发现的矛盾纠纷化解90%及以上得满分, 50%及以下不得分"),
+    _manual("台账管理", 50, "八类台账齐全、更新及时; 督查发现缺项、错项每项扣5分"),
     _manual("双向点评", 100, "社区、居民代表评议; 按评议结果计分"),
 ]
 DEFAULT_SCHEMES: list[dict[str, Any]] = [

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from backend.areas.models import Area, Grid
 from backend.assessment.entities import ASSESSMENT_RUNS, ASSESSMENT_SCORES
-from backend.assessment.figures import CASE_FIGURES, COVERAGE_FIGURES
+from backend.assessment.figures import CASE_FIGURES, COVERAGE_FIGURES, DISPUTE_FIGURES
 from backend.assessment.models import (
     FULL_MARKS,
     AssessmentEntry,
@@ -54,6 +54,7 @@ from backend.core.db import utcnow
 from backend.core.errors import ProblemError, field_error
 from backend.core.filtering import ListQuery
 from backend.kpi import coverage as kpi_coverage
+from backend.kpi import disputes as kpi_disputes
 from backend.kpi import service as kpi
 from backend.kpi.periods import Period, PeriodKind, beijing_today, period_of
 from backend.kpi.rates import work_log_rate_of
@@ -92,6 +93,12 @@ def _coverage_inputs(row: dict[str, Any]) -> dict[str, float | None]:
     return {name: row["rates"][name] for name in COVERAGE_FIGURES}
 
 
+def _dispute_inputs(row: dict[str, Any] | None) -> dict[str, float | None]:
+    if row is None:
+        return dict.fromkeys(DISPUTE_FIGURES)
+    return {name: row["rates"][name] for name in DISPUTE_FIGURES}
+
+
 def units_of(session: Session, caller: crud.Caller, level: AssessmentLevel, period: Period,
              subject: Subject, now: dt.datetime) -> list[Unit]:
     """The units of `level` in the subject's area, each with its figures of the period."""
@@ -108,9 +115,12 @@ def units_of(session: Session, caller: crud.Caller, level: AssessmentLevel, peri
         session, caller=caller, period=period, subject=subject, by=by, now=now)}
     covered = kpi_coverage.coverage(session, caller=caller, period=period, subject=subject,
                                     by=by, now=now)["by"]
+    disputed = {row["code"]: row for row in kpi_disputes.dispute_figures(
+        session, caller=caller, period=period, subject=subject, by=by, now=now)["by"]}
     if level is not AssessmentLevel.grid_chief:
         return [Unit(row["code"], row["name"] or row["code"], row["code"], None,
-                     _case_inputs(ranked.get(row["code"])) | _coverage_inputs(row))
+                     _case_inputs(ranked.get(row["code"])) | _coverage_inputs(row)
+                     | _dispute_inputs(disputed.get(row["code"])))
                 for row in covered]
     # A grid chief answers for the grid's figures, and for their own work logs.
     grids = {row["code"]: row for row in covered}
@@ -124,7 +134,8 @@ def units_of(session: Session, caller: crud.Caller, level: AssessmentLevel, peri
     units = []
     for staff_id, name, grid_code in chiefs.tuples():
         grid = grids[grid_code]
-        inputs = _case_inputs(ranked.get(grid_code)) | _coverage_inputs(grid)
+        inputs = (_case_inputs(ranked.get(grid_code)) | _coverage_inputs(grid)
+                  | _dispute_inputs(disputed.get(grid_code)))
         log = logs.get(staff_id)
         inputs["work_log_rate"] = work_log_rate_of(log) if log is not None else None
         units.append(Unit(str(staff_id), f"{name} ({grid['name'] or grid_code})", grid_code,

@@ -40,6 +40,8 @@ class DepartmentKind(LabeledEnum):
     fire = ("fire", "消防")
     housing = ("housing", "住建")
     market = ("market", "市场监管")
+    justice = ("justice", "司法")
+    petitions = ("petitions", "信访")
     other = ("other", "其他")
 
 

@@ -10,14 +10,26 @@ from sqlalchemy.orm import Session
 from backend.core.crud import Caller, EntitySpec, ParentLink, register
 from backend.core.db import utcnow
 from backend.core.errors import field_error
+from backend.disputes.actions import DISPUTE_ACTIONS
 from backend.disputes.models import (
     Dispute,
     DisputeLevel,
+    DisputeMediation,
     DisputeParty,
+    DisputeScreening,
     DisputeStatus,
+    DisputeStep,
     DisputeType,
 )
-from backend.disputes.schemas import DisputeCreate, DisputePartyCreate, DisputeTypeCreate
+from backend.disputes.schemas import (
+    DisputeCreate,
+    DisputeMediationRead,
+    DisputePartyCreate,
+    DisputeScreeningCreate,
+    DisputeStepRead,
+    DisputeTypeCreate,
+)
+from backend.disputes.screening import prepare_screening, validate_screening
 from backend.kpi.periods import beijing_today
 from backend.ledgers.models import Resident
 
@@ -48,6 +60,13 @@ def validate_party(session: Session, data: dict[str, Any], _existing: Any) -> No
             raise field_error(422, "resident_id", f"居民 {data['resident_id']} 不存在")
 
 
+def of_department(model):
+    """The rows of a dispute handed to the department: a department sees nothing else."""
+    def condition(code: str):
+        return model.dispute_id.in_(select(Dispute.id).where(Dispute.department_code == code))
+    return condition
+
+
 DISPUTE_TYPES = register(EntitySpec(
     name="dispute-types", model=DisputeType, create_schema=DisputeTypeCreate, label="纠纷类型",
     label_en="dispute types", scope_column=None, default_sort="code", immutable=("code",),
@@ -55,12 +74,36 @@ DISPUTE_TYPES = register(EntitySpec(
 DISPUTES = register(EntitySpec(
     name="disputes", model=Dispute, create_schema=DisputeCreate, label="矛盾纠纷",
     label_en="disputes", default_sort="-found_on", prepare_write=prepare_dispute,
-    validate=validate_dispute, children=(("dispute-parties", "dispute_id"),),
-    read_example={"status": "registered", "level": "grid"},
+    validate=validate_dispute,
+    children=(("dispute-parties", "dispute_id"), ("dispute-steps", "dispute_id"),
+              ("dispute-mediations", "dispute_id")),
+    department_column="department_code", actions=tuple(DISPUTE_ACTIONS),
+    read_example={"status": "registered", "level": "grid", "department_code": None,
+                  "reopen_count": 0},
 ))
 DISPUTE_PARTIES = register(EntitySpec(
     name="dispute-parties", model=DisputeParty, create_schema=DisputePartyCreate,
     label="纠纷当事人", label_en="dispute parties", parent=ParentLink("dispute_id", Dispute),
-    pii={"phone": "phone"}, validate=validate_party,
+    pii={"phone": "phone"}, validate=validate_party, department_scope=of_department(DisputeParty),
     read_example={"grid_code": "410602001002007"},
+))
+# Written by the workflow only (backend/disputes/workflow.py): the timeline and the sessions.
+DISPUTE_STEPS = register(EntitySpec(
+    name="dispute-steps", model=DisputeStep, create_schema=DisputeStepRead, label="纠纷流转记录",
+    label_en="dispute steps", parent=ParentLink("dispute_id", Dispute), read_only=True,
+    department_scope=of_department(DisputeStep),
+))
+DISPUTE_MEDIATIONS = register(EntitySpec(
+    name="dispute-mediations", model=DisputeMediation, create_schema=DisputeMediationRead,
+    label="调解记录", label_en="mediation sessions", parent=ParentLink("dispute_id", Dispute),
+    read_only=True, default_sort="held_on", department_scope=of_department(DisputeMediation),
+))
+DISPUTE_SCREENINGS = register(EntitySpec(
+    name="dispute-screenings", model=DisputeScreening, create_schema=DisputeScreeningCreate,
+    label="矛盾纠纷排查报告", label_en="dispute screenings", default_sort="-period_first",
+    immutable=("grid_code", "period_first"), prepare_write=prepare_screening,
+    validate=validate_screening,
+    read_example={"period_last": "2026-11-30", "due_on": "2026-12-01",
+                  "filed_at": "2026-11-30T09:12:00Z", "filed_by": "李秀英", "dispute_count": 1,
+                  "late": False},
 ))

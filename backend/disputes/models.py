@@ -1,18 +1,21 @@
 """Disputes between people (矛盾纠纷): the register of what each grid finds, with the parties.
 
 "小事不出社区, 大事不出街道, 矛盾不上交": a dispute is registered where it is found, mediated,
-and settled at the lowest level that can settle it. This is the register; the mediation,
-hand-over and escalation steps come with the disputes' workflow service.
+and settled at the lowest level that can settle it, or handed to the office whose business it
+is (司法所, 派出所, 信访办) with a deadline. Its life is the workflow service's
+(backend/disputes/workflow.py); each step leaves a DisputeStep, each mediation session a
+DisputeMediation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.core.db import HIERARCHICAL, TableBase
+from backend.core.db import HIERARCHICAL, TableBase, UTCDateTime
 from backend.core.labels import LabeledEnum, enum_column_type
 
 
@@ -81,6 +84,19 @@ class Dispute(TableBase):
                                                   comment="状态")
     level: Mapped[DisputeLevel] = mapped_column(enum_column_type(DisputeLevel),
                                                 comment="化解层级")
+    # Handed over (移交): to which office, when, and by when it must answer.
+    department_code: Mapped[str | None] = mapped_column(
+        String(20), ForeignKey("department.code", ondelete="RESTRICT"), index=True,
+        comment="移交部门")
+    handed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="移交时间")
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="办理时限")
+    # Settled (化解): when, at which level (None: by the office it was handed to), and how.
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True,
+                                                           comment="化解时间")
+    settled_level: Mapped[DisputeLevel | None] = mapped_column(
+        enum_column_type(DisputeLevel), comment="化解层级(结案时)")
+    agreement: Mapped[str | None] = mapped_column(Text, comment="调解协议/办理结果")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, comment="重新启动次数")
 
 
 class DisputeParty(TableBase):
@@ -98,3 +114,68 @@ class DisputeParty(TableBase):
         ForeignKey("resident.id", ondelete="SET NULL"), index=True, comment="居民")
     phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
     side: Mapped[str | None] = mapped_column(String(20), comment="当事方")
+
+
+class DisputeStep(TableBase):
+    """One step of a dispute's life: who did what, from which status and level to which."""
+
+    __tablename__ = "dispute_step"
+    __table_args__ = {"comment": "纠纷流转记录"}
+
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), index=True, comment="纠纷")
+    grid_code: Mapped[str] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                           comment="网格编码")
+    action: Mapped[str] = mapped_column(String(30), comment="动作")
+    from_status: Mapped[DisputeStatus] = mapped_column(enum_column_type(DisputeStatus),
+                                                       comment="原状态")
+    to_status: Mapped[DisputeStatus] = mapped_column(enum_column_type(DisputeStatus),
+                                                     comment="新状态")
+    level: Mapped[DisputeLevel] = mapped_column(enum_column_type(DisputeLevel),
+                                                comment="层级(操作后)")
+    actor: Mapped[str] = mapped_column(String(50), comment="操作人")
+    department_code: Mapped[str | None] = mapped_column(String(20), comment="部门")
+    note: Mapped[str | None] = mapped_column(Text, comment="意见/备注")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="附加信息")
+
+
+class DisputeMediation(TableBase):
+    """One mediation session (调解): when, where, who mediated, what was agreed."""
+
+    __tablename__ = "dispute_mediation"
+    __table_args__ = {"comment": "调解记录"}
+
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), index=True, comment="纠纷")
+    grid_code: Mapped[str] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                           comment="网格编码")
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True, comment="调解日期")
+    level: Mapped[DisputeLevel] = mapped_column(enum_column_type(DisputeLevel),
+                                                comment="调解层级")
+    place: Mapped[str | None] = mapped_column(String(200), comment="调解地点")
+    mediators: Mapped[str] = mapped_column(String(200), comment="调解人")
+    agreed: Mapped[str | None] = mapped_column(Text, comment="调解情况/达成意见")
+    recorded_by: Mapped[str] = mapped_column(String(50), comment="记录人")
+
+
+class DisputeScreening(TableBase):
+    """A grid's report of a half month's screening (半月一排查一上报): the disputes it found, or
+    none (零报告). Due on the first working day after the half month; later is late."""
+
+    __tablename__ = "dispute_screening"
+    __table_args__ = (UniqueConstraint("grid_code", "period_first"),
+                      {"comment": "矛盾纠纷排查报告"})
+
+    grid_code: Mapped[str] = mapped_column(
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码")
+    period_first: Mapped[dt.date] = mapped_column(Date, index=True, comment="半月起 (1日或16日)")
+    period_last: Mapped[dt.date] = mapped_column(Date, comment="半月止")
+    due_on: Mapped[dt.date] = mapped_column(Date, comment="应报日期")
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, comment="上报时间")
+    filed_by: Mapped[str] = mapped_column(String(50), comment="上报人")
+    nil_report: Mapped[bool] = mapped_column(Boolean, default=False, comment="零报告")
+    # The grid's disputes found in the half month when the report was filed (or last changed).
+    dispute_count: Mapped[int] = mapped_column(Integer, default=0, comment="排查发现纠纷数")
+    late: Mapped[bool] = mapped_column(Boolean, default=False, comment="逾期上报")
+    note: Mapped[str | None] = mapped_column(Text, comment="排查情况")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.core.db import MAX_ID
 from backend.core.schemas import CreateSchema
@@ -55,3 +55,56 @@ class DisputePartyCreate(CreateSchema):
     phone: Phone | None = None
     side: Annotated[str | None, Field(max_length=20, title="当事方",
                                       description="如 申请人、被申请人")] = None
+
+
+class DisputeStepRead(BaseModel):
+    """A step of a dispute's life (written by the workflow only); the example for the docs."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "dispute_id": 1, "grid_code": "410602001002007", "action": "hand-over",
+        "from_status": "mediating", "to_status": "handed_over", "level": "community",
+        "actor": "secretary", "department_code": "PCS01", "note": "涉嫌故意伤害, 移交派出所",
+        "details": {"department_code": "PCS01", "days": 10,
+                    "due_at": "2026-12-15T09:30:00+00:00"}}]})
+
+    dispute_id: int
+    grid_code: str
+    action: str
+    from_status: str
+    to_status: str
+    level: str
+    actor: str
+    department_code: str | None
+    note: str | None
+    details: dict[str, Any]
+
+
+class DisputeMediationRead(BaseModel):
+    """A mediation session (recorded by the workflow's `mediate`); the example for the docs."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "dispute_id": 1, "grid_code": "410602001002007", "held_on": "2026-11-29",
+        "level": "grid", "place": "社区调解室", "mediators": "李秀英、王建国",
+        "agreed": "双方同意共同请维修工查明漏水原因", "recorded_by": "李秀英"}]})
+
+    dispute_id: int
+    grid_code: str
+    held_on: dt.date
+    level: str
+    place: str | None
+    mediators: str
+    agreed: str | None
+    recorded_by: str
+
+
+class DisputeScreeningCreate(CreateSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "grid_code": "410602001002007", "period_first": "2026-11-16", "nil_report": False,
+        "note": "走访排查 126 户, 发现邻里纠纷 1 起, 已登记调解"}]})
+
+    grid_code: GridCode
+    period_first: Annotated[dt.date, Field(
+        title="半月起", description="所报半月的第一天: 每月1日或16日")]
+    nil_report: Annotated[bool, Field(
+        title="零报告", description="本半月未发现矛盾纠纷")] = False
+    note: Annotated[str | None, Field(max_length=2000, title="排查情况")] = None

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,7 +120,7 @@ def coverage_scope(session: Session, caller: Caller, subject: Subject) -> Scope:
     return Scope(grants, subject, grids)
 
 
-def _as_of(period: Period, now: dt.datetime) -> tuple[dt.datetime, dt.date]:
+def as_of(period: Period, now: dt.datetime) -> tuple[dt.datetime, dt.date]:
     at = min(period.end, now)
     return at, (at - dt.timedelta(microseconds=1)).astimezone(BEIJING).date()
 
@@ -153,7 +153,7 @@ def _covered(walked: set[dt.date], day: dt.date, every: int) -> bool:
 def patrol_figures(session: Session, scope: Scope, rules: Rules, period: Period,
                    now: dt.datetime) -> dict[str, dict[str, int]]:
     """Per grid: grid-days of the period, covered, and whether today is covered."""
-    at, today = _as_of(period, now)
+    at, today = as_of(period, now)
     days = _days(period.first, today)
     longest = max([rules.of(code).patrol_every_days for code in scope.grids] or [1])
     walked = _walked_days(session, scope, period.first - dt.timedelta(days=longest - 1), at)
@@ -228,7 +228,7 @@ def _cutoffs(rules: Rules, codes: Iterable[str], today: dt.date) -> dict[int, dt
 def visit_figures(session: Session, scope: Scope, rules: Rules, period: Period,
                   now: dt.datetime) -> dict[str, dict[str, int]]:
     """Per grid: households and key households, and how many of each are covered."""
-    _at, today = _as_of(period, now)
+    _at, today = as_of(period, now)
     cutoffs = _cutoffs(rules, scope.grids, today)
     inner = select(Household.grid_code.label("grid_code"), _is_key(scope).label("is_key"),
                    _last_visit(scope, today).label("last_visit")).where(
@@ -331,7 +331,7 @@ def work_log_rows(session: Session, scope: Scope, period: Period, now: dt.dateti
                   ) -> list[dict[str, Any]]:
     """Per team member who keeps a log: days owed, logs written, missing, awaiting review,
     returned, the last log's day, and whether today's is missing."""
-    _at, today = _as_of(period, now)
+    _at, today = as_of(period, now)
     calendar = deadlines(session).calendar
     days = _days(period.first, today)
     working = [day for day in days if calendar.is_working_day(day)]
@@ -415,36 +415,41 @@ def grid_figures(session: Session, scope: Scope, period: Period, now: dt.datetim
     return figures
 
 
-def _with_rates(counts: dict[str, int]) -> dict[str, Any]:
-    return {**counts, "rates": coverage_rates_of(counts)}
-
-
 def coverage(session: Session, *, caller: Caller, period: Period, subject: Subject,
              by: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """The coverage figures of the subject's grids in the period, and with `by` the same per
     street, community or grid (with names)."""
     now = now or utcnow()
     scope = coverage_scope(session, caller, subject)
-    per_grid = grid_figures(session, scope, period, now)
-    total = _empty()
+    return summed(session, scope, grid_figures(session, scope, period, now), _empty,
+                  coverage_rates_of, period, by, now)
+
+
+def summed(session: Session, scope: Scope, per_grid: dict[str, dict[str, int]],
+           empty: Callable[[], dict[str, int]],
+           rates_of: Callable[[dict[str, Any]], dict[str, float | None]], period: Period,
+           by: str | None, now: dt.datetime) -> dict[str, Any]:
+    """Grid counts summed over the scope, and with `by` per street, community or grid (with
+    names), each with its rates: the answer of every per-grid figure of the KPI module."""
+    total = empty()
     units: dict[str, dict[str, int]] = {}
     for code, counts in per_grid.items():
-        unit = units.setdefault(code[:LEVEL_LENGTH[by]], _empty()) if by else None
+        unit = units.setdefault(code[:LEVEL_LENGTH[by]], empty()) if by else None
         for name, value in counts.items():
             total[name] += value
             if unit is not None:
                 unit[name] += value
-    at, _today = _as_of(period, now)
-    result: dict[str, Any] = {"period": period.as_dict(), "area_code": subject.area_code,
-                              "as_of": at, **_with_rates(total)}
+    at, _today = as_of(period, now)
+    result: dict[str, Any] = {"period": period.as_dict(), "area_code": scope.subject.area_code,
+                              "as_of": at, **total, "rates": rates_of(total)}
     if by is not None:
-        names = _unit_names(session, by, units, scope)
-        result["by"] = [{"code": code, "name": names.get(code), **_with_rates(counts)}
-                        for code, counts in sorted(units.items())]
+        names = unit_names(session, by, units, scope)
+        result["by"] = [{"code": code, "name": names.get(code), **counts,
+                         "rates": rates_of(counts)} for code, counts in sorted(units.items())]
     return result
 
 
-def _unit_names(session: Session, by: str, units: dict[str, Any], scope: Scope
+def unit_names(session: Session, by: str, units: dict[str, Any], scope: Scope
                 ) -> dict[str, str]:
     if by == "grid":
         return dict(scope.grids)

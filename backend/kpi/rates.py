@@ -64,6 +64,23 @@ FIGURE_LABELS = {
     "key_visit_rate": ("重点户走访覆盖率", "key-household visit coverage"),
     "work_log_rate": ("日志完整率", "work-log completeness"),
     "grade": ("等级", "grade"),
+    # Disputes (backend/kpi/disputes.py).
+    "found": ("发现纠纷数", "disputes found"),
+    "found_settled": ("其中已化解", "of which settled"),
+    "settled": ("化解数", "disputes settled"),
+    "settled_grid": ("网格化解数", "settled in the grid"),
+    "settled_community": ("社区化解数", "settled in the community"),
+    "settled_street": ("街道化解数", "settled in the street"),
+    "settled_office": ("移交办结数", "concluded by an office"),
+    "high_risk_open": ("高风险未化解数", "high-risk unsettled"),
+    "handover_overdue": ("移交超期数", "hand-overs overdue"),
+    "screenings_due": ("应报排查数", "screenings due"),
+    "screenings_on_time": ("按时排查上报数", "screenings on time"),
+    "screenings_late": ("逾期排查上报数", "screenings late"),
+    "screenings_missing": ("未报排查数", "screenings missing"),
+    "settlement_rate": ("化解率", "settlement rate"),
+    "low_level_share": ("基层化解占比", "share settled in grid or community"),
+    "screening_on_time_rate": ("排查按时上报率", "screenings on time"),
 }
 
 
@@ -104,6 +121,18 @@ def coverage_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
         "visit_rate": _fraction(figures["visited"], figures["households"]),  # 走访覆盖率
         "key_visit_rate": _fraction(figures["key_visited"], figures["key_households"]),
         "work_log_rate": _fraction(figures["written"], figures["owed"]),  # 日志完整率
+    }
+    return {name: _rounded(value) for name, value in fractions.items()}
+
+
+def dispute_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
+    """The disputes' rates (backend/kpi/disputes.py), rounded as the others."""
+    fractions = {
+        "settlement_rate": _fraction(figures["found_settled"], figures["found"]),  # 化解率
+        "low_level_share": _fraction(figures["settled_grid"] + figures["settled_community"],
+                                     figures["settled"]),  # 小事不出社区
+        "screening_on_time_rate": _fraction(figures["screenings_on_time"],
+                                            figures["screenings_due"]),
     }
     return {name: _rounded(value) for name, value in fractions.items()}
 

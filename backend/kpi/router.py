@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Query
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.kpi import coverage, ledgers, live, schemas, service
-from backend.kpi.periods import Period, PeriodKind, parse_period
+from backend.kpi import coverage, disputes, ledgers, live, schemas, service
+from backend.kpi.periods import EARLIEST, LATEST, Period, PeriodKind, parse_period
 from backend.kpi.scope import Subject
 
 router = APIRouter(prefix="/kpi", tags=["考核指标 KPI"], responses=problem_docs(401, 403, 404, 422))
@@ -174,3 +174,27 @@ def kpi_missing_work_logs(session: SessionDep, caller: CurrentCaller, subject: S
                           period: PeriodDep) -> Any:
     return json_response({"period": period.as_dict(),
                           "items": coverage.missing_work_logs(session, caller, subject, period)})
+
+
+@router.get("/disputes", summary="矛盾纠纷指标 Disputes: found, settled, screenings",
+            description="时段内发现、化解的矛盾纠纷 (化解率; 网格、社区、街道化解及移交办结数, "
+                        "基层化解占比), 当前未化解、高风险未化解、移交超期数, "
+                        "半月排查应报、按时、逾期、未报数 (排查按时上报率); "
+                        "可按街道、社区或网格分列。口径见 backend/kpi/disputes.py。")
+def kpi_disputes(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                 period: PeriodDep,
+                 by: Annotated[LedgerBy | None, Query(description="按街道、社区或网格分列")] = None,
+                 ) -> Any:
+    return json_response(disputes.dispute_figures(session, caller=caller, period=period,
+                                                  subject=subject, by=by.value if by else None))
+
+
+@router.get("/disputes/screenings", summary="半月排查上报情况 Who has reported the screening",
+            description="某半月 (含 date 的半月; 省略: 最近一个已到应报日的半月) 各网格的排查报告: "
+                        "按时 on_time、逾期 late、未报 missing (已过应报日)、待报 waiting。")
+def kpi_screenings(
+    session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+    day: Annotated[dt.date | None, Query(alias="date", ge=EARLIEST, le=LATEST,
+                                         description="半月内的任一天")] = None,
+) -> Any:
+    return json_response(disputes.screening_status(session, caller, subject, day))

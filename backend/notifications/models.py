@@ -22,6 +22,8 @@ class NotificationKind(LabeledEnum):
     hotspot = ("hotspot", "聚集性预警")
     rework = ("rework", "返工")
     extension = ("extension", "延期申请")
+    dispute_sent = ("dispute_sent", "纠纷移交")
+    dispute_raised = ("dispute_raised", "纠纷上报")
 
 
 class Notification(TableBase):

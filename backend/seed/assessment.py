@@ -74,6 +74,10 @@ def enter_scores(session: Session, now: dt.datetime, seed: int) -> None:
         GridStaff.team_role == TeamRole.grid_chief)).tuples().all())
     communities = list(session.execute(select(Area.code).where(
         Area.level == AreaLevel.community).order_by(Area.code)).scalars())
+    ledger_points = dict(session.execute(
+        select(AssessmentItem.id, AssessmentItem.points).where(
+            AssessmentItem.id.in_([items[(level, "台账管理")] for level in (
+                AssessmentLevel.grid, AssessmentLevel.grid_chief)]))).tuples().all())
     quarters = closed_quarters(now)
     for quarter in quarters:
         for grid in grids:
@@ -86,8 +90,9 @@ def enter_scores(session: Session, now: dt.datetime, seed: int) -> None:
                 for level, unit in ((AssessmentLevel.grid, grid),
                                     (AssessmentLevel.grid_chief, str(chiefs.get(grid, "")))):
                     if unit:
-                        _enter(session, now, items[(level, "台账管理")], quarter, unit, reason,
-                               points=100 - 5 * missing)
+                        item_id = items[(level, "台账管理")]
+                        _enter(session, now, item_id, quarter, unit, reason,
+                               points=ledger_points[item_id] - 5 * missing)
         for community in communities:
             _enter(session, now, items[(AssessmentLevel.community, "双向点评")], quarter, community,
                    "街道及居民代表评议", points=r.randint(80, 100))
