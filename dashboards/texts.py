@@ -110,6 +110,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "assessment_level": ("考核对象", "Assessed"),
     "assessment_run": ("考核批次", "Run"),
     "assessment_results": ("考核结果", "Assessment results"),
+    "disputes": ("矛盾纠纷排查化解", "Disputes: screening and settlement"),
+    "screenings": ("半月排查上报", "Half-monthly dispute screening"),
+    "screenings_of": ("{first}至{last} (应报 {due}): 按时 {on_time} · 逾期 {late} · 未报 {missing}"
+                      " · 待报 {waiting}",
+                      "{first} to {last} (due {due}): on time {on_time} · late {late} · "
+                      "missing {missing} · waiting {waiting}"),
+    "screenings_all_in": ("各网格均已按时上报", "Every grid reported on time"),
+    "col_screening": ("上报情况", "Report"),
+    "col_filed_by": ("上报人", "Filed by"),
+    "screening_missing": ("未报", "missing"),
+    "screening_late": ("逾期上报", "late"),
     "units": ("考核对象数", "Units"),
     "vetoed": ("一票否决", "Vetoed"),
     "total": ("总分", "Total"),

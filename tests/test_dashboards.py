@@ -53,6 +53,17 @@ RATES = {"closure_rate": "结案率", "on_time_closure_rate": "按期结案率",
 LEDGERS = {"grids": "网格", "buildings": "楼栋", "households": "户",
            "rental_households": "出租户", "residents": "居民", "organizations": "组织",
            "key_supervised_organizations": "重点监管组织"}
+# The leader view's disputes (矛盾纠纷排查化解): the headline, and each unit's columns.
+DISPUTES = {"found": "发现纠纷数", "settled": "化解数", "settlement_rate": "化解率",
+            "low_level_share": "基层化解占比", "high_risk_open": "高风险未化解数",
+            "handover_overdue": "移交超期数", "screenings_missing": "未报排查数",
+            "screening_on_time_rate": "排查按时上报率"}
+DISPUTE_UNITS = {"found": "发现纠纷数", "settled": "化解数", "settlement_rate": "化解率",
+                 "settled_grid": "网格化解数", "settled_community": "社区化解数",
+                 "settled_street": "街道化解数", "settled_office": "移交办结数",
+                 "unsettled": "未化解数", "high_risk_open": "高风险未化解数",
+                 "screenings_late": "逾期排查上报数", "screenings_missing": "未报排查数",
+                 "screening_on_time_rate": "排查按时上报率"}
 GRID_LEDGERS = {k: v for k, v in LEDGERS.items()
                 if k not in ("grids", "key_supervised_organizations")}
 HOTSPOT_CATEGORY = "积存垃圾渣土"
@@ -317,6 +328,14 @@ def test_the_leader_sees_the_county_figures_the_api_gives(api, screen):
         "、".join(dict.fromkeys(names[c["grid_code"]] for c in a["cases"]))
         for a in alerts["items"]]
     assert any("、" in where for where in column_of(at, "案卷数", "区域"))
+    # The half-monthly dispute screening: who is late or has not reported, as the API says.
+    status = api.get("leader", "/kpi/disputes/screenings")
+    behind = [(item["grid_name"], {"late": "逾期上报", "missing": "未报"}[item["status"]])
+              for item in status["items"] if item["status"] in ("late", "missing")]
+    assert "半月排查上报" in [s.value for s in at.subheader]
+    assert list(zip(column_of(at, "上报情况", "网格"), column_of(at, "上报情况", "上报情况"),
+                    strict=True)) == behind
+    assert any(f"未报 {status['missing']}" in c.value for c in at.caption)
     assert_chinese(at)
 
 
@@ -348,6 +367,9 @@ def leader_answer(api: Api, username: str, day: dt.date, area: str | None = None
     now = api.get(username, "/kpi/summary", area=area, **period)
     counts = {**now["counts"], **now["due"], **now["open"]}
     counted = api.get(username, "/kpi/ledgers", area=area) if ledgers else {}
+    # Areas' disputes: not a department's (it reads only the disputes handed to it).
+    disputes = (api.get(username, "/kpi/disputes", area=area, by=rankings[0], **period)
+                if ledgers else None)
     return {
         "period": now["period"]["label"],
         "figures": {"综合得分": score(now["score"]), "等级": now["grade"] or "—",
@@ -356,15 +378,28 @@ def leader_answer(api: Api, username: str, day: dt.date, area: str | None = None
         "rankings": [ranking_rows(api.get(username, "/kpi/rankings", area=area, by=by,
                                           **period)) for by in rankings],
         "ledgers": {v: number(counted[k]) for k, v in LEDGERS.items() if counted},
+        "disputes": {} if disputes is None else {
+            label: dispute_value(disputes, name) for name, label in DISPUTES.items()},
+        "dispute units": [] if disputes is None else [
+            {"单位": unit["name"], **{label: dispute_value(unit, name)
+                                    for name, label in DISPUTE_UNITS.items()}}
+            for unit in disputes["by"]],
     }
+
+
+def dispute_value(figures: dict[str, Any], name: str) -> str:
+    return percent(figures["rates"][name]) if name in figures["rates"] else number(figures[name])
 
 
 def leader_shown(at: AppTest) -> dict[str, Any]:
     return {
         "period": at.subheader[0].value.split(" · ")[0],
         "figures": metrics(at, ("综合得分", "等级", *FLOW.values(), *RATES.values())),
-        "rankings": [records(d.value) for d in at.dataframe],
+        "rankings": [records(d.value) for d in at.dataframe
+                     if "发现纠纷数" not in d.value.columns],
         "ledgers": metrics(at, LEDGERS.values()),
+        "disputes": metrics(at, DISPUTES.values()),
+        "dispute units": records(table(at, "发现纠纷数")),
     }
 
 
@@ -382,6 +417,8 @@ def test_the_leader_view_gives_last_months_score_flow_and_rankings_as_the_api(ap
     assert shown == answered
     assert answered["figures"]["综合得分"] != "—"  # a month with cases due
     assert [s.value for s in at.subheader][1:3] == ["街道排名", "部门排名"]
+    assert "矛盾纠纷排查化解" in [s.value for s in at.subheader]
+    assert answered["disputes"]["发现纠纷数"] != "0"  # a month of the seed's disputes
     assert at.caption[0].value == scope_caption(api, "leader")
     assert_chinese(at)
 
@@ -552,9 +589,10 @@ def test_a_refresh_of_the_command_center_costs_one_call_for_the_figures_and_one_
         screen):
     """The viewer's me and labels and the grid map come once per session; each refresh
     (the fragment re-running every REFRESH_SECONDS) reads /kpi/command-center and, for viewers
-    who may read them, /hotspot-alerts: 2 calls for the leader, 1 for a department (at most 5
-    allowed). A run of the whole page costs the same: the rest of it calls nothing."""
-    for username, calls in (("leader", 2), ("dept-sanitation", 1)):
+    who may read them, /hotspot-alerts and the dispute screening's state: 3 calls for the
+    leader, 1 for a department (at most 5 allowed). A run of the whole page costs the same: the
+    rest of it calls nothing."""
+    for username, calls in (("leader", 3), ("dept-sanitation", 1)):
         at = screen(username).switch_page("views/command_center.py").run()
         viewer = at.session_state["viewer"]
         before = viewer.client.calls

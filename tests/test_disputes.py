@@ -317,3 +317,29 @@ def test_a_grid_reports_each_half_month_once_and_a_nil_report_needs_no_dispute(w
         "period_first": "2026-10-16", "nil_report": False})
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "nil_report"
     assert as_user("dept-sanitation").get("/api/v1/kpi/disputes").status_code == 403
+
+
+def test_the_figures_count_what_was_found_and_where_it_was_settled(world, as_user, new_user):
+    chief, secretary = as_user("chief"), as_user("secretary")
+    today = dt.date.today()
+
+    def register(title: str, risk: str = "low") -> dict:
+        return ok(chief.post("/api/v1/disputes", json={
+            "grid_code": GRID, "type_code": "01", "title": title, "risk_level": risk,
+            "found_on": today.isoformat()}), 201)
+
+    at_grid, at_community, open_high = register("a"), register("b"), register("c", "high")
+    ok(act(chief, at_grid, "settle", agreement="和解"))
+    ok(act(chief, at_community, "escalate", note="网格调解未果"))
+    ok(act(secretary, at_community, "settle", agreement="社区调解成功"))
+    figures = ok(as_user("leader").get("/api/v1/kpi/disputes", params={
+        "period": "day", "date": today.isoformat(), "by": "community"}))
+    assert (figures["found"], figures["found_settled"], figures["settled"]) == (3, 2, 2)
+    assert (figures["settled_grid"], figures["settled_community"],
+            figures["settled_street"], figures["settled_office"]) == (1, 1, 0, 0)
+    assert (figures["unsettled"], figures["high_risk_open"]) == (
+        2, 1)  # the world's dispute (found earlier) and the high-risk one
+    assert figures["rates"]["settlement_rate"] == round(2 / 3, 4)
+    assert figures["rates"]["low_level_share"] == 1.0
+    assert [row["code"] for row in figures["by"]] == ["410602001002", "410602001003"]
+    assert open_high["id"]

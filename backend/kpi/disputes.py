@@ -9,7 +9,7 @@ first ("today" is T's Beijing day):
 - settled: disputes settled (settled_at) in the period, by where: at the grid, the community,
   the street, or by the office they were handed to. The plans' aim, "小事不出社区",
   is the share settled low: low_level_share = (grid + community) / settled.
-- open, high_risk_open, handover_overdue: disputes not settled now; of them, high risk; handed
+- unsettled, high_risk_open, handover_overdue: disputes not settled now; of them, high risk; handed
   to an office whose deadline has passed. The register as it is now (no history).
 - screenings: each half month ending in the period owes one report per grid
   (backend/disputes/screening.py). Due when its due day is before today, or when filed; on
@@ -45,7 +45,7 @@ from backend.kpi.scope import Subject
 OPEN = (DisputeStatus.registered, DisputeStatus.mediating, DisputeStatus.handed_over)
 SETTLED_BY = {DisputeLevel.grid: "settled_grid", DisputeLevel.community: "settled_community",
               DisputeLevel.street: "settled_street", None: "settled_office"}
-DISPUTE_FIGURES = ("found", "found_settled", "settled", *SETTLED_BY.values(), "open",
+DISPUTE_FIGURES = ("found", "found_settled", "settled", *SETTLED_BY.values(), "unsettled",
                    "high_risk_open", "handover_overdue", "screenings_due",
                    "screenings_on_time", "screenings_late", "screenings_missing")
 
@@ -87,7 +87,7 @@ def grid_dispute_figures(session: Session, scope: Scope, period: Period, now: dt
             select(Dispute.grid_code, func.count(), _count(Dispute.risk_level == RiskLevel.high),
                    _count((Dispute.status == DisputeStatus.handed_over) & (Dispute.due_at < now)))
             .where(*where, Dispute.status.in_(OPEN)).group_by(Dispute.grid_code)):
-        add(grid_code, "open", still_open)
+        add(grid_code, "unsettled", still_open)
         add(grid_code, "high_risk_open", high)
         add(grid_code, "handover_overdue", overdue)
     _add_screenings(session, scope, figures, halves_between(period.first, today), today)

@@ -72,6 +72,7 @@ FIGURE_LABELS = {
     "settled_community": ("社区化解数", "settled in the community"),
     "settled_street": ("街道化解数", "settled in the street"),
     "settled_office": ("移交办结数", "concluded by an office"),
+    "unsettled": ("未化解数", "unsettled"),
     "high_risk_open": ("高风险未化解数", "high-risk unsettled"),
     "handover_overdue": ("移交超期数", "hand-overs overdue"),
     "screenings_due": ("应报排查数", "screenings due"),

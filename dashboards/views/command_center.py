@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards import command_center as panels
 from dashboards.config import REFRESH_SECONDS
+from dashboards.disputes import screening_panel
 from dashboards.session import BEIJING, Viewer, render, t
 
 
@@ -41,6 +42,7 @@ def show(viewer: Viewer) -> None:
         panels.newest(viewer, refresh)
     with right:
         panels.alerts(viewer, refresh)
+        screening_panel(viewer)
 
 
 render(page)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.assessment import leader_summary
+from dashboards.disputes import dispute_summary
 from dashboards.ledgers import ledger_counts
 from dashboards.session import Viewer, beijing_today, language, render, t
 
@@ -248,6 +249,7 @@ def page(viewer: Viewer) -> None:
             - dt.date.fromisoformat(now["period"]["from"])).days + 1
     trends_chart(viewer, get("/kpi/trends", area=area, interval="day" if days <= 62 else "week",
                              **period))
+    dispute_summary(viewer, area, by, period)
     leader_summary(viewer)
     if viewer.can("residents") or viewer.can("households"):
         ledger_counts(viewer, area, "ledgers", (
