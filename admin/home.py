@@ -30,6 +30,7 @@ from admin.views import EntityView, light_badge, problem_page, shown_value
 from backend.cases.models import CaseStatus
 from backend.core.db import Database
 from backend.core.errors import ProblemError
+from backend.disputes.models import DisputeStatus
 from backend.identity.models import Role
 from backend.kpi import coverage
 from backend.kpi.periods import PeriodKind, beijing_today, parse_period
@@ -103,6 +104,7 @@ class PanelAdmin(Admin):
                    "local_time": _local_time, "light_badge": light_badge,
                    "list_url": partial(list_url, self, request),
                    "status_label": lambda v: _label(CaseStatus, v),
+                   "dispute_status": lambda v: _label(DisputeStatus, v),
                    "kind_label": lambda v: _label(NotificationKind, v),
                    "role_label": lambda v: _label(Role, v)}
         return await self.templates.TemplateResponse(request, "gridlink/home.html", context)

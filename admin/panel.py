@@ -22,6 +22,7 @@ from admin import csrf, i18n
 from admin.assessment import AssessmentEntryView
 from admin.auth import PanelAuth
 from admin.cases import CaseWorkflowView
+from admin.disputes import DisputeWorkflowView
 from admin.fieldwork import WorkLogView
 from admin.home import PanelAdmin, row_title
 from admin.ledgers import ExportingView, LedgerView
@@ -58,6 +59,7 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
                                            methods=["GET"], name="coverage"))
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
+                DisputeWorkflowView if spec.name == "disputes" else
                 WorkLogView if spec.name == "work-logs" else
                 AssessmentEntryView if spec.name == "assessment-entries" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)

@@ -343,3 +343,23 @@ def test_the_figures_count_what_was_found_and_where_it_was_settled(world, as_use
     assert figures["rates"]["low_level_share"] == 1.0
     assert [row["code"] for row in figures["by"]] == ["410602001002", "410602001003"]
     assert open_high["id"]
+
+
+def test_each_desk_holds_the_disputes_at_its_level(world, as_user):
+    def waiting(user, queue: str) -> list[str]:
+        desk = {q["key"]: q for q in ok(user.get("/api/v1/workbench"))["queues"]}
+        return [item["title"] for item in desk[queue]["items"]]
+
+    chief, secretary = as_user("chief"), as_user("secretary")
+    title = world.dispute["title"]
+    assert waiting(chief, "disputes_grid") == [title]
+    assert waiting(secretary, "disputes_community") == []
+    ok(act(chief, world.dispute, "escalate", note="网格调解未果"))
+    assert waiting(chief, "disputes_grid") == []
+    assert waiting(secretary, "disputes_community") == [title]
+    ok(act(secretary, world.dispute, "escalate", note="提请街道调处"))
+    assert waiting(as_user("dispatcher"), "disputes_street") == [title]
+    ok(act(as_user("dispatcher"), world.dispute, "hand-over", department_code="HW01",
+           note="移交环卫"))
+    assert waiting(as_user("dept-sanitation"), "disputes_handed") == [title]
+    assert waiting(as_user("chief2"), "disputes_grid") == []

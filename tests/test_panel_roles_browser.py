@@ -273,3 +273,28 @@ def test_the_secretary_enters_a_deduction_with_its_photo(world, settings, browse
     assert (entry["item_id"], entry["points"], entry["period_first"]) == (
         item["id"], 85, "2026-07-01")
     assert entry["evidence"].endswith(".png")
+
+
+def test_the_grid_chief_mediates_a_dispute_from_her_desk(world, settings, browser,  # noqa: F811
+                                                          client):
+    dispute = ok(client.post("/api/v1/disputes", json={
+        "grid_code": GRID, "type_code": "01", "title": "楼上漏水引发邻里纠纷",
+        "summary": "卫生间渗漏至楼下", "found_on": "2026-11-20"}), 201)
+    with desk(browser, settings, "chief") as chief:
+        chief.log_in("chief")
+        chief.click(f"[data-queue='disputes_grid'] a[href$='/admin/disputes/details/"
+                    f"{dispute['id']}']")
+        chief.arrived(".card-header", "dispute")
+        chief.open_action("mediate")
+        chief.set_value("held_on", "2026-11-21")
+        chief.find("[name='mediators']").send_keys("李秀英")
+        chief.find("[name='agreed']").send_keys("楼上同意先行维修防水")
+        chief.click("details[open] form button[type=submit]")
+        assert chief.toast().startswith("已调解")
+        chief.arrived(".card-header", "mediated")
+        chief.click("[data-top-action='workflow']")
+        chief.arrived("#gridlink-mediations", "dispute-timeline")
+        page = chief.driver.execute_script("return document.body.innerText")
+        assert "楼上同意先行维修防水" in page and "调解中" in page
+    mediated = ok(client.get(f"/api/v1/disputes/{dispute['id']}"))
+    assert mediated["status"] == "mediating"

@@ -68,7 +68,7 @@ def codes(queue: dict) -> list[str]:
 def test_the_dispatcher_sees_each_step_waiting_for_the_command_center(week, as_user):
     desk = queues(ok(as_user("dispatcher").get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_dispatch", "to_approve", "extensions", "to_verify",
-                          "red"]
+                          "red", "disputes_street", "disputes_handed"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]  # the oldest report first
     assert codes(desk["to_dispatch"]) == ["本周L"]
     assert codes(desk["extensions"]) == ["本周M"]
@@ -81,7 +81,7 @@ def test_the_dispatcher_sees_each_step_waiting_for_the_command_center(week, as_u
 
 def test_the_department_sees_the_cases_it_must_handle_by_deadline(week, as_user):
     desk = queues(ok(as_user("dept-sanitation").get("/api/v1/workbench")))
-    assert list(desk) == ["my_tasks"]
+    assert list(desk) == ["my_tasks", "disputes_handed"]
     assert codes(desk["my_tasks"]) == ["案卷E", "本周M"]  # the overdue one first
     assert desk["my_tasks"]["items"][0]["light"] == "red"
 
@@ -89,7 +89,8 @@ def test_the_department_sees_the_cases_it_must_handle_by_deadline(week, as_user)
 def test_the_grid_chief_sees_the_grids_open_cases_and_todays_patrols(week, as_user, client):
     chief = as_user("chief")
     desk = queues(ok(chief.get("/api/v1/workbench")))
-    assert list(desk) == ["grid_open", "patrols_today", "unpatrolled", "visits_due"]
+    assert list(desk) == ["grid_open", "patrols_today", "disputes_grid", "unpatrolled",
+                          "visits_due"]
     assert desk["grid_open"]["count"] == 6  # E, H and this week's K-N, all in GRID
     assert desk["patrols_today"]["count"] == 0  # the world's patrol was on 2 November
     assert [g["grid_code"] for g in desk["unpatrolled"]["items"]] == [GRID]
@@ -110,7 +111,7 @@ def test_the_secretary_sees_reports_and_work_logs_to_review(week, as_user):
         "content": "入户走访三户"}), 201)
     desk = queues(ok(secretary.get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_approve", "patrols_today", "logs_to_review",
-                          "unpatrolled", "visits_due"]
+                          "disputes_community", "disputes_handed", "unpatrolled", "visits_due"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]
     assert [log["content"] for log in desk["logs_to_review"]["items"]] == ["入户走访三户"]
 

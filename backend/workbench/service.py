@@ -13,6 +13,9 @@ desk follows the plans' duties, by role:
   coverage.py: those queues are the coverage lists, not a list query);
 - 社区书记 secretary: reports to file, approvals to review, work logs awaiting review, the
   grids not yet walked today and the households overdue for a visit;
+- disputes: the grid chief those at the grid level, the secretary those raised to the
+  community, the dispatcher those raised to the street; an office (and the secretary and
+  dispatcher who follow them) those handed over, soonest due first;
 - 领导小组 leader: the headline figures of this month (backend/kpi) and the red lights.
 
 Everyone: who they are, their scope by name, and their unread notifications.
@@ -34,6 +37,7 @@ from backend.core import crud
 from backend.core.crud import Caller
 from backend.core.db import BEIJING, utcnow
 from backend.core.filtering import parse_list_query
+from backend.disputes.actions import WORKING
 from backend.identity.models import Role
 from backend.identity.service import scope_names
 from backend.kpi import coverage
@@ -46,6 +50,7 @@ from backend.notifications.models import Notification
 ITEMS_PER_QUEUE = 10
 OPEN = ",".join(s.value for s in OPEN_STATUSES)
 RUNNING = ",".join(s.value for s in RUNNING_STATUSES)
+WORKING_DISPUTES = ",".join(s.value for s in WORKING)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,18 @@ QUEUES = (
           {"started_at__gte": "{today}", "sort": "-started_at"}),
     Queue("logs_to_review", "待审阅工作日志", "Work logs to review", "work-logs",
           frozenset({S}), {"status": "submitted", "sort": "log_date"}),
+    # 矛盾纠纷: each level the disputes at its level (backend/disputes/workflow.py), the office
+    # those handed to it, soonest due first.
+    Queue("disputes_grid", "本网格待化解纠纷", "Disputes to settle in my grids", "disputes",
+          frozenset({C}), {"status__in": WORKING_DISPUTES, "level": "grid", "sort": "found_on"}),
+    Queue("disputes_community", "上报社区的纠纷", "Disputes raised to the community",
+          "disputes", frozenset({S}),
+          {"status__in": WORKING_DISPUTES, "level": "community", "sort": "found_on"}),
+    Queue("disputes_street", "上报街道的纠纷", "Disputes raised to the street", "disputes",
+          frozenset({D}),
+          {"status__in": WORKING_DISPUTES, "level": "street", "sort": "found_on"}),
+    Queue("disputes_handed", "移交待办结纠纷", "Disputes handed to us", "disputes",
+          frozenset({Role.department, S, D}), {"status": "handed_over", "sort": "due_at"}),
 )
 FIGURES_ROLES = frozenset({L})
 
