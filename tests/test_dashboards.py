@@ -575,9 +575,8 @@ def test_the_sanitation_department_sees_its_own_cases_only(api, screen):
     shown, answered = settled(
         at, lambda: leader_answer(api, "dept-sanitation", day, ledgers=False), leader_shown)
     assert shown == answered
-    # Its own department ranked, beside those holding cases it was summoned to (as the API
-    # answers it: shown == answered above).
-    assert department in [row["单位"] for row in shown["rankings"][1]]
+    # Its own department ranked, and no other: not those holding cases it was summoned to.
+    assert [row["单位"] for row in shown["rankings"][1]] == [department]
     assert shown["ledgers"] == answered["ledgers"] == {}  # ledgers are not theirs either
     assert_chinese(at)
 

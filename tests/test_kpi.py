@@ -272,6 +272,17 @@ def test_departments_are_ranked_by_the_published_score(march, as_user):
     assert items[1]["due"] == 5 and items[1]["open"] == 1 and items[1]["overdue"] == 1
 
 
+def test_a_department_summoned_to_anothers_case_ranks_itself_only(march, as_user):
+    march.dispatched("S", (3, 25), department={"department_code": "YL01"})
+    march.play("S", ("summon", bj(3, 25, 10), {"department_codes": [SANITATION]}))
+    ranked = ok(as_user("dept-sanitation").get("/api/v1/kpi/rankings", params={
+        "by": "department", **MARCH}))["items"]
+    assert [r["code"] for r in ranked] == [SANITATION]  # not YL01, from its one shared case
+    leader = ok(as_user("leader").get("/api/v1/kpi/rankings", params={
+        "by": "department", **MARCH}))["items"]
+    assert {r["code"] for r in leader} == {"YL01", SANITATION}
+
+
 def test_grids_and_communities_are_ranked_the_same_way(march, as_user):
     leader = as_user("leader")
     grids = ok(leader.get("/api/v1/kpi/rankings", params={"by": "grid", **MARCH}))["items"]

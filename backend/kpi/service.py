@@ -228,6 +228,11 @@ def rankings(session: Session, *, caller: Caller, period: Period, subject: Subje
     units = set(due) | set(opened)
     if by == "department":
         units.discard(None)  # not dispatched (waiting, handled on site): no department's work
+        own = own_departments(caller)
+        if own is not None:
+            # A department ranks itself: another department's score from the few cases it
+            # was summoned to would be a part of that one's work, and mislead.
+            units &= own
     names = _names(session, by, units)
     settings = settings_of(session)
     ranked = []
@@ -241,6 +246,18 @@ def rankings(session: Session, *, caller: Caller, period: Period, subject: Subje
     for n, row in enumerate(ranked, start=1):
         row["rank"] = n if row["score"] is not None else None
     return ranked
+
+
+def own_departments(caller: Caller) -> set[Any] | None:
+    """The departments a caller answers for when it reads the figures as a department only
+    (no area or system grant), else None."""
+    principal = caller.principal
+    if principal is None:
+        return None
+    grants = principal.grants_for("kpi", "read")
+    if any(g.department_code is None for g in grants):
+        return None
+    return {g.department_code for g in grants}
 
 
 def trends(session: Session, *, caller: Caller, period: Period, subject: Subject,
