@@ -148,7 +148,8 @@ def test_a_dispute_handed_to_the_police_runs_to_their_deadline_and_they_see_only
 
     handed = ok(act(secretary, world.dispute, "hand-over", department_code="PCS01", days=5,
                     note="双方发生肢体冲突, 涉嫌治安案件"))
-    assert (handed["status"], handed["department_code"]) == ("handed_over", "PCS01")
+    assert (handed["status"], handed["department_code"], handed["light"]) == (
+        "handed_over", "PCS01", "green")
     handed_at = dt.datetime.fromisoformat(handed["handed_at"])
     calendar = WorkingCalendar()
     expected = calendar.due_at(handed_at, 5, DeadlineUnit.working_days)
@@ -172,7 +173,8 @@ def test_a_dispute_handed_to_the_police_runs_to_their_deadline_and_they_see_only
 
     concluded = ok(act(police, world.dispute, "conclude",
                        result="已依法调解, 双方签订治安调解协议书"))
-    assert (concluded["status"], concluded["settled_level"]) == ("settled", None)
+    assert (concluded["status"], concluded["settled_level"], concluded["light"]) == (
+        "settled", None, None)
     assert steps(secretary, world.dispute)[-1]["details"] == {
         "department_code": "PCS01", "on_time": True}
 

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.cases.models import DeadlineUnit, Light
+from backend.cases.sla import deadlines
 from backend.core.crud import Caller, EntitySpec, ParentLink, register
 from backend.core.db import utcnow
 from backend.core.errors import field_error
@@ -41,6 +43,21 @@ def prepare_dispute(_session: Session, changed: dict[str, Any], existing: Disput
         changed["status"], changed["level"] = DisputeStatus.registered, DisputeLevel.grid
     if "found_by" in changed and not changed["found_by"]:
         changed["found_by"] = caller.person
+
+
+def handover_clock(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A dispute handed to an office shows its light as of now (green, yellow near the
+    deadline, red past it), counted on the working calendar as a case's is; others none."""
+    now = utcnow()
+    handed = [r for r in rows if r.get("status") == DisputeStatus.handed_over
+              and r.get("handed_at") and r.get("due_at")]
+    rules = deadlines(session) if handed else None
+    for row in rows:
+        row["light"] = None
+    for row in handed:
+        assert rules is not None
+        row["light"] = rules.light(row["handed_at"], row["due_at"], DeadlineUnit.working_days,
+                                   now)
 
 
 def validate_dispute(session: Session, data: dict[str, Any], _existing: Any) -> None:
@@ -78,6 +95,7 @@ DISPUTES = register(EntitySpec(
     children=(("dispute-parties", "dispute_id"), ("dispute-steps", "dispute_id"),
               ("dispute-mediations", "dispute_id")),
     department_column="department_code", actions=tuple(DISPUTE_ACTIONS),
+    computed_fields={"light": (Light | None, "办理时限灯")}, compute=handover_clock,
     read_example={"status": "registered", "level": "grid", "department_code": None,
                   "reopen_count": 0},
 ))
