@@ -11,6 +11,7 @@ from backend.fieldwork import entities as _fieldwork  # noqa: F401
 from backend.hotspots import entities as _hotspots  # noqa: F401
 from backend.identity import entities as _identity  # noqa: F401
 from backend.ledgers import entities as _ledgers  # noqa: F401
+from backend.requests_desk import entities as _requests  # noqa: F401
 from backend.team import entities as _team  # noqa: F401
 
 ORDER = (
@@ -18,7 +19,7 @@ ORDER = (
     "departments", "case-categories", "calendar-days", "routing-rules", "cases", "hotspot-alerts",
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
     "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
-    "dispute-steps", "dispute-mediations", "dispute-screenings",
+    "dispute-steps", "dispute-mediations", "dispute-screenings", "resident-requests",
     "assessment-schemes", "assessment-items", "assessment-entries",
     "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",

@@ -68,6 +68,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "dispute-steps":      ("RE",     "R",   "R",       "R",       "R",       "R",        "R"),
     "dispute-mediations": ("RE",     "R",   "R",       "R",       "R",       "R",        "R"),
     "dispute-screenings": ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
+    "resident-requests":  ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
     "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),
@@ -84,6 +85,7 @@ READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts", "assessment-ru
 # as is to a role with P, masked to the other roles that read the entity.
 PERSONAL_DATA = {
     "dispute-parties": ("phone", "13700009999"),
+    "resident-requests": ("phone", "13700008888"),
     "residents": ("id_number", id_number(3)),
     "households": ("landlord_phone", "13600001234"),
     "cases": ("reporter_phone", "13900009999"),
@@ -139,6 +141,7 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "assessment-items": {"name": "群众评议 (二)"},
         "assessment-entries": {"period_first": "2026-07-01"},
         "dispute-screenings": {"period_first": "2026-11-01", "nil_report": True},
+        "resident-requests": {"phone": "13700008888"},
     }.get(entity, {})
     return body, target, patch
 

@@ -1,0 +1,69 @@
+"""民情 in the one CRUD registry, with its answer deadlines and their lights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.cases.models import DeadlineUnit, Light
+from backend.cases.sla import deadlines
+from backend.core.crud import Caller, EntitySpec, register
+from backend.core.db import utcnow
+from backend.core.errors import field_error
+from backend.ledgers.models import Resident
+from backend.requests_desk.models import RequestKind, RequestStatus, ResidentRequest
+from backend.requests_desk.schemas import ResidentRequestCreate
+
+# How long each kind may wait for its answer: an ordinary request a working day, one for the
+# community five, an urgent one two hours (it is reported at once and becomes a case or a
+# dispute).
+ANSWER_WITHIN: dict[RequestKind, tuple[int, DeadlineUnit]] = {
+    RequestKind.ordinary: (1, DeadlineUnit.working_days),
+    RequestKind.coordination: (5, DeadlineUnit.working_days),
+    RequestKind.urgent: (2, DeadlineUnit.hours),
+}
+
+
+def prepare_request(session: Session, changed: dict[str, Any], existing: Any,
+                    caller: Caller) -> None:
+    """Received now by the caller, open, due as its kind allows."""
+    if existing is None:
+        now = utcnow()
+        value, unit = ANSWER_WITHIN[RequestKind(changed["kind"])]
+        changed.update(received_at=now, recorded_by=caller.person, status=RequestStatus.open,
+                       due_at=deadlines(session).due_at(now, value, unit))
+
+
+def validate_request(session: Session, data: dict[str, Any], _existing: Any) -> None:
+    if data.get("resident_id") is not None and session.execute(select(Resident.id).where(
+            Resident.id == data["resident_id"])).first() is None:
+        raise field_error(422, "resident_id", f"居民 {data['resident_id']} 不存在")
+
+
+def answer_clock(session: Session, rows: list[dict[str, Any]]) -> None:
+    """An open request's light as of now: green, yellow near its deadline, red past it."""
+    now: dt.datetime = utcnow()
+    waiting = [r for r in rows if r.get("status") == RequestStatus.open
+               and r.get("received_at") and r.get("due_at") and r.get("kind")]
+    rules = deadlines(session) if waiting else None
+    for row in rows:
+        row["light"] = None
+    for row in waiting:
+        assert rules is not None
+        _value, unit = ANSWER_WITHIN[RequestKind(row["kind"])]
+        row["light"] = rules.light(row["received_at"], row["due_at"], unit, now)
+
+
+RESIDENT_REQUESTS = register(EntitySpec(
+    name="resident-requests", model=ResidentRequest, create_schema=ResidentRequestCreate,
+    label="民情诉求", label_en="residents' requests", default_sort="-received_at",
+    pii={"phone": "phone"}, immutable=("grid_code", "kind"), prepare_write=prepare_request,
+    validate=validate_request, actions=("settle", "refer"),
+    computed_fields={"light": (Light | None, "答复时限灯")}, compute=answer_clock,
+    read_example={"received_at": "2026-11-28T01:20:00Z", "recorded_by": "李秀英",
+                  "due_at": "2026-11-30T10:00:00Z", "status": "open", "settled_at": None,
+                  "result": None, "case_id": None, "dispute_id": None},
+))

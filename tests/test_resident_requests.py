@@ -1,0 +1,97 @@
+"""民情 as the grid takes it: a resident's request answered within its kind's deadline, settled
+("解决一件注销一件"), or referred to the case or dispute it became; the community keeps its
+grids', no other grid sees it, phones masked for who may not read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backend.cases.models import DeadlineUnit
+from backend.cases.sla import WorkingCalendar
+from tests.builders import GRID, OTHER_GRID, ok
+from tests.world import make_world
+
+
+@pytest.fixture
+def world(client):
+    return make_world(client)
+
+
+def take(user, request: dict, action: str, **body):
+    return user.post(f"/api/v1/resident-requests/{request['id']}/actions/{action}", json=body)
+
+
+def when(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_an_ordinary_request_is_answered_within_a_working_day_and_settled(world, as_user):
+    member = as_user("member")
+    request = ok(member.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "resident_id": world.resident["id"], "requester_name": "刘志强",
+        "phone": "13512345678", "content": "楼道灯坏了一周, 老人夜里上下楼不方便"}), 201)
+    assert (request["status"], request["kind"], request["light"]) == ("open", "ordinary", "green")
+    assert request["recorded_by"] == "网格员"
+    received = when(request["received_at"])
+    assert when(request["due_at"]) == WorkingCalendar().due_at(
+        received, 1, DeadlineUnit.working_days)
+    assert request["phone"] == "135****5678"  # the member reads phones masked
+
+    settled = ok(take(member, request, "settle", result="已联系物业更换楼道灯"))
+    assert (settled["status"], settled["result"], settled["light"]) == (
+        "settled", "已联系物业更换楼道灯", None)
+    again = take(member, request, "settle", result="再次")
+    assert again.status_code == 409
+    assert ok(as_user("secretary").get(
+        f"/api/v1/resident-requests/{request['id']}"))["phone"] == "13512345678"
+    assert as_user("chief2").get(f"/api/v1/resident-requests/{request['id']}").status_code == 404
+    assert as_user("dept-sanitation").get("/api/v1/resident-requests").status_code == 403
+
+
+def test_an_urgent_request_becomes_a_dispute_linked_not_copied(world, as_user):
+    chief = as_user("chief")
+    request = ok(chief.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王芳", "kind": "urgent",
+        "content": "邻居因漏水争吵, 已有推搡"}), 201)
+    assert when(request["due_at"]) - when(request["received_at"]) == dt.timedelta(hours=2)
+    referred = ok(take(chief, request, "refer", dispute_id=world.dispute["id"]))
+    assert (referred["status"], referred["dispute_id"], referred["case_id"]) == (
+        "referred", world.dispute["id"], None)
+    log = ok(as_user("admin").get("/api/v1/audit-log", params={
+        "entity": "resident-requests", "entity_id": request["id"], "action": "refer"}))["items"]
+    assert log and log[0]["changes"]["dispute_id"] == [None, world.dispute["id"]]
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({}, 422, "case_id"),  # neither
+    ({"case_id": 1, "dispute_id": 1}, 422, "case_id"),  # both
+    ({"dispute_id": 999999}, 422, "dispute_id"),
+    ({"dispute_id": "x"}, 422, "dispute_id"),
+    ({"result": "多余"}, 422, "result"),
+])
+def test_a_bad_referral_is_refused_naming_the_field_and_changes_nothing(world, as_user, body,
+                                                                          status, field):
+    chief = as_user("chief")
+    request = ok(chief.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王芳", "content": "噪音扰民"}), 201)
+    refused = take(chief, request, "refer", **body)
+    assert refused.status_code == status, refused.text
+    assert refused.json()["errors"][0]["field"] == field
+    after = ok(chief.get(f"/api/v1/resident-requests/{request['id']}"))
+    assert (after["status"], after["version"]) == ("open", request["version"])
+
+
+def test_another_communitys_dispute_cannot_be_linked(world, client, as_user):
+    theirs = ok(client.post("/api/v1/disputes", json={
+        "grid_code": OTHER_GRID, "type_code": "01", "title": "他处纠纷",
+        "found_on": "2026-11-20"}), 201)
+    chief = as_user("chief")
+    request = ok(chief.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王芳", "content": "噪音扰民"}), 201)
+    refused = take(chief, request, "refer", dispute_id=theirs["id"])
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "dispute_id"
+    bad = chief.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王芳", "content": "x", "kind": "someday"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "kind"
