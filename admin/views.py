@@ -69,6 +69,7 @@ CATEGORIES = {
     **dict.fromkeys(("disputes", "dispute-parties", "dispute-mediations", "dispute-steps",
                      "dispute-screenings"), ("矛盾纠纷", "Disputes")),
     "resident-requests": ("民情诉求", "Residents' requests"),
+    "errands": ("民情诉求", "Residents' requests"),
     "users": ("用户与权限", "Users, roles and policy"),
     "role-assignments": ("用户与权限", "Users, roles and policy"),
     "policy-rules": ("用户与权限", "Users, roles and policy"),

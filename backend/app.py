@@ -43,6 +43,7 @@ from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
 from backend.open311.router import mount as mount_open311
+from backend.requests_desk.router import errands as errands_router
 from backend.requests_desk.router import router as requests_router
 from backend.team.public import router as public_router
 from backend.team.router import router as team_router
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                case_router,  # before the generic /cases/{id} routes
                # before the generic /{id} routes
                hotspot_router, fieldwork_router, team_router, assessment_router, dispute_router,
-               requests_router,
+               requests_router, errands_router,
                notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]

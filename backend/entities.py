@@ -20,6 +20,7 @@ ORDER = (
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
     "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
     "dispute-steps", "dispute-mediations", "dispute-screenings", "resident-requests",
+    "errands",
     "assessment-schemes", "assessment-items", "assessment-entries",
     "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",

@@ -69,6 +69,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "dispute-mediations": ("RE",     "R",   "R",       "R",       "R",       "R",        "R"),
     "dispute-screenings": ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
     "resident-requests":  ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
+    "errands":            ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
     "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),
@@ -86,6 +87,7 @@ READ_ONLY = {"webhook-deliveries", "audit-log", "hotspot-alerts", "assessment-ru
 PERSONAL_DATA = {
     "dispute-parties": ("phone", "13700009999"),
     "resident-requests": ("phone", "13700008888"),
+    "errands": ("phone", "13700007777"),
     "residents": ("id_number", id_number(3)),
     "households": ("landlord_phone", "13600001234"),
     "cases": ("reporter_phone", "13900009999"),
@@ -141,7 +143,7 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
         "assessment-items": {"name": "群众评议 (二)"},
         "assessment-entries": {"period_first": "2026-07-01"},
         "dispute-screenings": {"period_first": "2026-11-01", "nil_report": True},
-        "resident-requests": {"phone": "13700008888"},
+        "resident-requests": {"phone": "13700008888"}, "errands": {"phone": "13700007777"},
     }.get(entity, {})
     return body, target, patch
 

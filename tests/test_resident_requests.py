@@ -95,3 +95,46 @@ def test_another_communitys_dispute_cannot_be_linked(world, client, as_user):
     bad = chief.post("/api/v1/resident-requests", json={
         "grid_code": GRID, "requester_name": "王芳", "content": "x", "kind": "someday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "kind"
+
+
+# --- 代办: affairs handled on a resident's behalf ---------------------------------------------
+
+
+def test_an_errand_is_answered_within_a_working_day_then_followed_until_done(world, as_user):
+    member = as_user("member")
+    errand = ok(member.post("/api/v1/errands", json={
+        "grid_code": GRID, "resident_id": world.resident["id"], "requester_name": "刘志强",
+        "phone": "13512345678", "kind": "pension", "affair": "代办养老保险资格认证",
+        "office": "区社保中心"}), 201)
+    assert (errand["status"], errand["light"], errand["answered_at"]) == (
+        "accepted", "green", None)
+    assert when(errand["answer_due_at"]) == WorkingCalendar().due_at(
+        when(errand["accepted_at"]), 1, DeadlineUnit.working_days)
+    answered = ok(member.post(f"/api/v1/errands/{errand['id']}/actions/answer",
+                              json={"progress": "材料已收齐, 明日到社保中心办理"}))
+    assert (answered["status"], answered["light"]) == ("in_progress", None)
+    assert answered["answered_at"] is not None
+    assert member.post(f"/api/v1/errands/{errand['id']}/actions/answer",
+                       json={"progress": "再次"}).status_code == 409
+    done = ok(member.post(f"/api/v1/errands/{errand['id']}/actions/finish",
+                          json={"progress": "认证已通过, 已电话告知本人"}))
+    assert (done["status"], done["answered_at"]) == ("done", answered["answered_at"])
+    assert done["done_at"] is not None
+    refused = member.post(f"/api/v1/errands/{errand['id']}/actions/decline", json={})
+    assert refused.status_code == 409
+    assert as_user("chief2").get(f"/api/v1/errands/{errand['id']}").status_code == 404
+
+
+def test_a_declined_errand_is_answered_by_its_refusal_and_bad_steps_change_nothing(
+        world, as_user):
+    chief = as_user("chief")
+    errand = ok(chief.post("/api/v1/errands", json={
+        "grid_code": GRID, "requester_name": "王芳", "affair": "代办护照"}), 201)
+    for body, field in (({}, "progress"), ({"progress": ""}, "progress"),
+                        ({"progress": "x", "extra": 1}, "extra")):
+        refused = chief.post(f"/api/v1/errands/{errand['id']}/actions/finish", json=body)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
+    assert ok(chief.get(f"/api/v1/errands/{errand['id']}"))["version"] == errand["version"]
+    declined = ok(chief.post(f"/api/v1/errands/{errand['id']}/actions/decline",
+                             json={"progress": "护照须本人到出入境窗口办理, 已告知"}))
+    assert declined["status"] == "declined" and declined["answered_at"] is not None

@@ -12,7 +12,7 @@ DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
     "visits", "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
-    "dispute-screenings", "resident-requests",
+    "dispute-screenings", "resident-requests", "errands",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -119,6 +119,8 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
         "resident-requests": ({"grid_code": GRID, "requester_name": "刘志强",
                                "content": "楼道灯坏了一周", "resident_id": world.resident["id"]},
                               {"content": "3号楼2单元楼道灯坏了一周"}),
+        "errands": ({"grid_code": GRID, "requester_name": "刘志强", "kind": "pension",
+                     "affair": "代办养老保险资格认证"}, {"office": "区社保中心"}),
         # The half month of the world's dispute (found 2026-11-20): not a nil report.
         "dispute-screenings": ({"grid_code": GRID, "period_first": "2026-11-16",
                                 "note": "排查 126 户"}, {"note": "排查 126 户, 发现 1 起"}),

@@ -14,8 +14,14 @@ from backend.core.crud import Caller, EntitySpec, register
 from backend.core.db import utcnow
 from backend.core.errors import field_error
 from backend.ledgers.models import Resident
-from backend.requests_desk.models import RequestKind, RequestStatus, ResidentRequest
-from backend.requests_desk.schemas import ResidentRequestCreate
+from backend.requests_desk.models import (
+    Errand,
+    ErrandStatus,
+    RequestKind,
+    RequestStatus,
+    ResidentRequest,
+)
+from backend.requests_desk.schemas import ErrandCreate, ResidentRequestCreate
 
 # How long each kind may wait for its answer: an ordinary request a working day, one for the
 # community five, an urgent one two hours (it is reported at once and becomes a case or a
@@ -35,6 +41,32 @@ def prepare_request(session: Session, changed: dict[str, Any], existing: Any,
         value, unit = ANSWER_WITHIN[RequestKind(changed["kind"])]
         changed.update(received_at=now, recorded_by=caller.person, status=RequestStatus.open,
                        due_at=deadlines(session).due_at(now, value, unit))
+
+
+# 百姓诉求全应答: a resident who asks for an affair to be handled is answered within a day.
+ERRAND_ANSWER_WITHIN = (1, DeadlineUnit.working_days)
+
+
+def prepare_errand(session: Session, changed: dict[str, Any], existing: Any,
+                   caller: Caller) -> None:
+    if existing is None:
+        now = utcnow()
+        changed.update(accepted_at=now, handled_by=caller.person, status=ErrandStatus.accepted,
+                       answer_due_at=deadlines(session).due_at(now, *ERRAND_ANSWER_WITHIN))
+
+
+def errand_clock(session: Session, rows: list[dict[str, Any]]) -> None:
+    """An errand not yet answered shows the light of its answer deadline."""
+    now = utcnow()
+    waiting = [r for r in rows if r.get("answered_at") is None and r.get("accepted_at")
+               and r.get("answer_due_at") and r.get("status") == ErrandStatus.accepted]
+    rules = deadlines(session) if waiting else None
+    for row in rows:
+        row["light"] = None
+    for row in waiting:
+        assert rules is not None
+        row["light"] = rules.light(row["accepted_at"], row["answer_due_at"],
+                                   ERRAND_ANSWER_WITHIN[1], now)
 
 
 def validate_request(session: Session, data: dict[str, Any], _existing: Any) -> None:
@@ -66,4 +98,14 @@ RESIDENT_REQUESTS = register(EntitySpec(
     read_example={"received_at": "2026-11-28T01:20:00Z", "recorded_by": "李秀英",
                   "due_at": "2026-11-30T10:00:00Z", "status": "open", "settled_at": None,
                   "result": None, "case_id": None, "dispute_id": None},
+))
+ERRANDS = register(EntitySpec(
+    name="errands", model=Errand, create_schema=ErrandCreate, label="代办事项",
+    label_en="errands", default_sort="-accepted_at", pii={"phone": "phone"},
+    immutable=("grid_code",), prepare_write=prepare_errand, validate=validate_request,
+    actions=("answer", "finish", "decline"),
+    computed_fields={"light": (Light | None, "应答时限灯")}, compute=errand_clock,
+    read_example={"accepted_at": "2026-11-28T01:20:00Z", "handled_by": "李秀英",
+                  "answer_due_at": "2026-11-30T10:00:00Z", "answered_at": None,
+                  "status": "accepted", "progress": None, "done_at": None},
 ))

@@ -53,3 +53,46 @@ class ResidentRequest(TableBase):
         ForeignKey("case.id", ondelete="SET NULL"), index=True, comment="转入案卷")
     dispute_id: Mapped[int | None] = mapped_column(
         ForeignKey("dispute.id", ondelete="SET NULL"), index=True, comment="转入纠纷")
+
+
+class ErrandKind(LabeledEnum):
+    certificate = ("certificate", "证照办理")
+    subsidy = ("subsidy", "补贴申领")
+    pension = ("pension", "养老保险")
+    medical = ("medical", "医疗保险")
+    household = ("household", "户籍事务")
+    other = ("other", "其他")
+
+
+class ErrandStatus(LabeledEnum):
+    accepted = ("accepted", "已受理")
+    in_progress = ("in_progress", "办理中")
+    done = ("done", "已办结")
+    declined = ("declined", "不予代办")
+
+
+class Errand(TableBase):
+    """代办: an affair the grid's staff handle on a resident's behalf. The resident is answered
+    (应答) within a working day of asking; then it is followed until done."""
+
+    __tablename__ = "errand"
+    __table_args__ = {"comment": "代办事项"}
+
+    grid_code: Mapped[str] = mapped_column(
+        String(15), ForeignKey("grid.code", ondelete="RESTRICT"), index=True, info=HIERARCHICAL,
+        comment="网格编码")
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resident.id", ondelete="SET NULL"), index=True, comment="居民")
+    requester_name: Mapped[str] = mapped_column(String(50), comment="委托人")
+    phone: Mapped[str | None] = mapped_column(String(30), comment="联系电话")
+    kind: Mapped[ErrandKind] = mapped_column(enum_column_type(ErrandKind), comment="代办类别")
+    affair: Mapped[str] = mapped_column(String(200), comment="代办事项")
+    office: Mapped[str | None] = mapped_column(String(100), comment="办理部门/窗口")
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True, comment="受理时间")
+    handled_by: Mapped[str] = mapped_column(String(50), comment="代办人")
+    answer_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, comment="应答时限")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="应答时间")
+    status: Mapped[ErrandStatus] = mapped_column(enum_column_type(ErrandStatus), index=True,
+                                                 comment="状态")
+    progress: Mapped[str | None] = mapped_column(Text, comment="办理进度")
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="办结时间")

@@ -10,7 +10,7 @@ from backend.core.db import MAX_ID
 from backend.core.schemas import CreateSchema
 from backend.core.validation import Name, Phone
 from backend.ledgers.schemas import GridCode
-from backend.requests_desk.models import RequestKind
+from backend.requests_desk.models import ErrandKind, RequestKind
 
 
 class ResidentRequestCreate(CreateSchema):
@@ -41,3 +41,26 @@ class ReferBody(BaseModel):
 
     case_id: Annotated[int | None, Field(ge=1, le=MAX_ID, description="转入的案卷")] = None
     dispute_id: Annotated[int | None, Field(ge=1, le=MAX_ID, description="转入的矛盾纠纷")] = None
+
+
+class ErrandCreate(CreateSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "grid_code": "410602001002007", "resident_id": 1, "requester_name": "刘志强",
+        "phone": "13512345678", "kind": "pension", "affair": "代办养老保险资格认证",
+        "office": "区社保中心"}]})
+
+    grid_code: GridCode
+    resident_id: Annotated[int | None, Field(ge=1, le=MAX_ID, title="居民")] = None
+    requester_name: Annotated[Name, Field(title="委托人")]
+    phone: Phone | None = None
+    kind: Annotated[ErrandKind, Field(title="代办类别")] = ErrandKind.other
+    affair: Annotated[str, Field(min_length=1, max_length=200, title="代办事项")]
+    office: Annotated[str | None, Field(max_length=100, title="办理部门/窗口")] = None
+
+
+class ErrandStepBody(BaseModel):
+    """应答 answer, 办结 finish or 不予代办 decline: what the resident is told."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    progress: Annotated[str, Field(min_length=1, max_length=5000, description="告知委托人的内容")]

@@ -13,9 +13,9 @@ from backend.audit import writer as audit
 from backend.core import crud
 from backend.core.db import utcnow
 from backend.core.errors import ProblemError, field_error, invalid_input
-from backend.requests_desk.entities import RESIDENT_REQUESTS
-from backend.requests_desk.models import RequestStatus, ResidentRequest
-from backend.requests_desk.schemas import ReferBody, SettleBody
+from backend.requests_desk.entities import ERRANDS, RESIDENT_REQUESTS
+from backend.requests_desk.models import Errand, ErrandStatus, RequestStatus, ResidentRequest
+from backend.requests_desk.schemas import ErrandStepBody, ReferBody, SettleBody
 
 BODIES: dict[str, type[BaseModel]] = {"settle": SettleBody, "refer": ReferBody}
 LABELS = {"settle": "办结", "refer": "转案卷/纠纷"}
@@ -61,3 +61,37 @@ def perform(session: Session, request_id: int, action: str, raw: dict[str, Any] 
                  request.grid_code, changes, at=now)
     session.commit()
     return request
+
+
+# 代办: answered (应答) first, then finished or declined; the first word to the resident, of
+# whichever kind, is the answer.
+ERRAND_STEPS = {
+    "answer": ((ErrandStatus.accepted,), ErrandStatus.in_progress, "应答"),
+    "finish": ((ErrandStatus.accepted, ErrandStatus.in_progress), ErrandStatus.done, "办结"),
+    "decline": ((ErrandStatus.accepted, ErrandStatus.in_progress), ErrandStatus.declined,
+                "不予代办"),
+}
+
+
+def perform_errand(session: Session, errand_id: int, action: str, raw: dict[str, Any] | None,
+                   caller: crud.Caller, if_match: str | None = None) -> Errand:
+    errand = crud.get_row(session, ERRANDS, errand_id, caller, action)
+    crud.check_if_match(errand, if_match)
+    allowed_from, to_status, label = ERRAND_STEPS[action]
+    if errand.status not in allowed_from:
+        raise ProblemError(409, f"代办事项{errand.status.label}, 不能{label}")
+    try:
+        body = ErrandStepBody.model_validate(raw or {})
+    except ValidationError as exc:
+        raise invalid_input(exc.errors()) from None
+    now = utcnow()
+    before = errand.status
+    errand.status, errand.progress, errand.updated_at = to_status, body.progress, now
+    errand.answered_at = errand.answered_at or now
+    if to_status in (ErrandStatus.done, ErrandStatus.declined):
+        errand.done_at = now
+    audit.record(session, caller.actor, action, ERRANDS.name, errand.id, errand.grid_code,
+                 {"status": (before.value, to_status.value), "progress": (None, body.progress)},
+                 at=now)
+    session.commit()
+    return errand
