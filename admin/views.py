@@ -60,6 +60,7 @@ CATEGORIES = {
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"), "coverage-rules": ("巡查走访", "Field work"),
     "grid-staff": ("区域与网格", "Areas and grids"),
+    "party-contacts": ("区域与网格", "Areas and grids"),
     "staff-leaves": ("区域与网格", "Areas and grids"),
     "departments": ("基础数据", "Reference data"),
     "case-categories": ("基础数据", "Reference data"),

@@ -441,3 +441,39 @@ def test_an_emergency_next_door_reaches_the_partner_of_a_chief_on_leave(client, 
     assert _told(as_user, "chief2", "grid_task") == [f"本网格新案卷 {case['code']}: 燃气泄漏"]
     [step] = _handovers(client, case)
     assert step["details"]["grid_code"] == GRID and "李秀英 代班" in step["note"]
+
+
+# --- 党员联系户: a party member keeps in touch with households --------------------------------
+
+
+def test_a_party_member_keeps_in_touch_with_a_household_and_its_visits_count(
+        client, as_user, team):
+    household = make_household(client)
+    member = ok(client.post("/api/v1/grid-staff", json={
+        "grid_code": GRID, "name": "党员刘红", "team_role": "party_member"}), 201)
+    chief = as_user("chief")
+    link = ok(chief.post("/api/v1/party-contacts", json={
+        "staff_id": member["id"], "household_id": household["id"], "since": "2026-01-01"}), 201)
+    assert (link["grid_code"], link["visits"], link["last_visit_date"]) == (GRID, 0, None)
+    for day in ("2026-10-12", "2026-11-09"):
+        ok(chief.post("/api/v1/visits", json={
+            "household_id": household["id"], "visitor_name": "党员刘红", "visit_date": day,
+            "purpose": "党员联系户走访"}), 201)
+    ok(chief.post("/api/v1/visits", json={  # someone else's visit is not the link's
+        "household_id": household["id"], "visitor_name": "王建国", "visit_date": "2026-11-20"}),
+        201)
+    shown = ok(chief.get(f"/api/v1/party-contacts/{link['id']}"))
+    assert (shown["visits"], shown["last_visit_date"]) == (2, "2026-11-09")
+
+    again = chief.post("/api/v1/party-contacts", json={
+        "staff_id": member["id"], "household_id": household["id"], "since": "2026-02-01"})
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "household_id"
+    elsewhere = ok(client.post("/api/v1/grid-staff", json={
+        "grid_code": OTHER_GRID, "name": "党员赵刚", "team_role": "party_member"}), 201)
+    for staff, why in ((team["volunteer"], "应是本网格团队中的党员"),
+                       (elsewhere, "不在联系户所在的网格团队中")):
+        refused = client.post("/api/v1/party-contacts", json={
+            "staff_id": staff["id"], "household_id": household["id"], "since": "2026-01-01"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "staff_id" and why in refused.text
+    assert as_user("chief2").get(f"/api/v1/party-contacts/{link['id']}").status_code == 404

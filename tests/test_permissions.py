@@ -53,6 +53,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "webhooks":           ("RCUDE",  "-",   "-",       "-",       "-",       "-",        "-"),
     "webhook-deliveries": ("RE",     "-",   "R",       "-",       "-",       "-",        "R"),
     "grid-staff":         ("RCUDE",  "RE",  "R",       "RCUDE",   "R",       "R",        "-"),
+    "party-contacts":     ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "R",        "-"),
     "staff-leaves":       ("RCUDE",  "RE",  "-",       "RCUDE",   "RCU",     "RC",       "-"),
     "patrols":            ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
     "visits":             ("RCUDE",  "RE",  "-",       "RCUDE",   "RCUE",    "RC",       "-"),
@@ -121,6 +122,14 @@ def new_rows(client, entity: str, world: World) -> tuple[dict, dict, dict]:
     if entity == "users":
         body = {"username": "wangjg", "password": "换成至少10位的口令", "display_name": "王建国"}
         return body, body | {"username": "lixy", "display_name": "李秀英"}, {"phone": "13812345678"}
+    if entity == "party-contacts":
+        member = ok(client.post("/api/v1/grid-staff", json={
+            "grid_code": GRID, "name": "党员张三", "team_role": "party_member"}), 201)
+        other = ok(client.post("/api/v1/households", json={
+            "building_id": world.building["id"], "room": "1单元102"}), 201)
+        body = {"staff_id": member["id"], "household_id": world.household["id"],
+                "since": "2026-01-01"}
+        return body, body | {"household_id": other["id"]}, {"note": "每月走访"}
     if entity == "role-assignments":
         account = ok(client.post("/api/v1/users", json={
             "username": "zhaomin", "password": "换成至少10位的口令", "display_name": "赵敏"}), 201)

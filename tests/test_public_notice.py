@@ -26,8 +26,16 @@ def test_anyone_reads_who_works_the_grid_and_nothing_about_its_residents(
     community = ok(client.get("/api/v1/areas", params={"code": "410602001002"}))["items"][0]
     ok(client.patch(f"/api/v1/areas/{community['id']}", json={"phone": "0392-2612345"}))
 
+    party = ok(client.post("/api/v1/grid-staff", json={
+        "grid_code": GRID, "name": "党员刘红", "team_role": "party_member", "is_public": False}),
+        201)
+    ok(client.post("/api/v1/party-contacts", json={
+        "staff_id": party["id"], "household_id": household["id"], "since": "2026-01-01"}), 201)
+
     notice = ok(anonymous.get(f"/public/grids/{GRID}.json"))
     assert notice["name"] == "新华街第七网格" and notice["community"] == "新华街社区"
+    # Counts of the team's party members and the households they keep in touch with; not who.
+    assert (notice["party_members"], notice["party_contacts"]) == (1, 1)
     assert notice["supervision_phone"] == "0392-2612345"
     assert (notice["households"], notice["residents"]) == (1, 1)
     assert [(m["name"], m["team_role_label"]) for m in notice["staff"]] == [
@@ -40,7 +48,8 @@ def test_anyone_reads_who_works_the_grid_and_nothing_about_its_residents(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     text = page.text
     assert "王建国" in text and "监督电话" in text and "新华街第七网格" in text
-    for secret in ("孙志愿", id_number(31), "13511112222", "低保", "刘志强"):
+    assert '<dd id="party-members">1</dd>' in text
+    for secret in ("孙志愿", id_number(31), "13511112222", "低保", "刘志强", "刘红"):
         assert secret not in text and secret not in str(notice), secret
 
 

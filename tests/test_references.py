@@ -79,6 +79,11 @@ class Scene:
         }
         if entity in extra:
             return extra[entity]
+        if entity == "party-contacts":  # a party member of the grid's own team
+            member = ok(self.caller.post("/api/v1/grid-staff", json={
+                "grid_code": GRID, "name": "党员刘红", "team_role": "party_member"}), 201)
+            return {"staff_id": member["id"], "household_id": self.world.household["id"],
+                    "since": "2026-01-01"}
         return new_row(entity, self.world)[0]
 
     def missing(self, target: Column) -> Any:

@@ -24,7 +24,7 @@ OWN_TESTS = {
     "policy-rules": "test_policy_changes.py", "audit-log": "test_audit.py",
     "assessment-schemes": "test_assessment.py", "assessment-items": "test_assessment.py",
     "assessment-entries": "test_assessment.py", "assessment-runs": "test_assessment.py",
-    "assessment-scores": "test_assessment.py",
+    "assessment-scores": "test_assessment.py", "party-contacts": "test_fieldwork.py",
     "dispute-steps": "test_disputes.py", "dispute-mediations": "test_disputes.py",
 }
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.core.crud import Caller, EntitySpec, ParentLink, register
 from backend.core.errors import field_error
-from backend.team.models import LOGGING_ROLES, GridStaff, StaffLeave, TeamRole
-from backend.team.schemas import GridStaffCreate, StaffLeaveCreate
+from backend.fieldwork.models import Visit
+from backend.ledgers.models import Household
+from backend.team.models import (
+    CONTACT_ROLES,
+    LOGGING_ROLES,
+    GridStaff,
+    PartyContact,
+    StaffLeave,
+    TeamRole,
+)
+from backend.team.schemas import GridStaffCreate, PartyContactCreate, StaffLeaveCreate
 
 MAX_LEAVE_DAYS = 366
 
@@ -85,4 +94,45 @@ STAFF_LEAVES = register(EntitySpec(
     name="staff-leaves", model=StaffLeave, create_schema=StaffLeaveCreate, label="请假记录",
     label_en="leave", parent=ParentLink("staff_id", GridStaff), default_sort="-first_day",
     validate=validate_leave,
+))
+
+
+def validate_contact(session: Session, data: dict[str, Any], existing: Any) -> None:
+    staff = session.execute(select(GridStaff.grid_code, GridStaff.team_role).where(
+        GridStaff.id == data["staff_id"])).first()
+    if staff is None or TeamRole(staff.team_role) not in CONTACT_ROLES:
+        raise field_error(422, "staff_id", "联系户的应是本网格团队中的党员或党支部书记")
+    if staff.grid_code != data["grid_code"]:
+        raise field_error(422, "staff_id", "该党员不在联系户所在的网格团队中")
+    taken = select(PartyContact.id).where(PartyContact.staff_id == data["staff_id"],
+                                          PartyContact.household_id == data["household_id"])
+    if existing is not None:
+        taken = taken.where(PartyContact.id != existing.id)
+    if session.execute(taken).first() is not None:
+        raise field_error(409, "household_id", "该党员已联系此户")
+
+
+def contact_visits(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Each link's visits: its party member's visits to its household (roster-linked)."""
+    pairs = [(r["staff_id"], r["household_id"]) for r in rows if r.get("staff_id")]
+    found: dict[tuple[Any, Any], tuple[int, Any]] = {}
+    if pairs:
+        for staff_id, household_id, count, last in session.execute(
+                select(Visit.staff_id, Visit.household_id, func.count(),
+                       func.max(Visit.visit_date))
+                .where(tuple_(Visit.staff_id, Visit.household_id).in_(pairs))
+                .group_by(Visit.staff_id, Visit.household_id)):
+            found[(staff_id, household_id)] = (count, last)
+    for row in rows:
+        count, last = found.get((row.get("staff_id"), row.get("household_id")), (0, None))
+        row["visits"], row["last_visit_date"] = count, last
+
+
+PARTY_CONTACTS = register(EntitySpec(
+    name="party-contacts", model=PartyContact, create_schema=PartyContactCreate,
+    label="党员联系户", label_en="party members' households",
+    parent=ParentLink("household_id", Household), default_sort="staff_id",
+    validate=validate_contact, immutable=("staff_id", "household_id"),
+    computed_fields={"visits": (int, "走访次数"), "last_visit_date": (Any, "最近走访")},
+    compute=contact_visits,
 ))

@@ -76,3 +76,24 @@ class StaffLeave(TableBase):
     first_day: Mapped[dt.date] = mapped_column(Date, comment="开始日期")
     last_day: Mapped[dt.date] = mapped_column(Date, comment="结束日期")
     reason: Mapped[str | None] = mapped_column(String(200), comment="事由")
+
+
+# Who keeps in touch with households for the party (党员联系户).
+CONTACT_ROLES = frozenset({TeamRole.party_member, TeamRole.branch_secretary})
+
+
+class PartyContact(TableBase):
+    """党员联系户: a party member of the grid's team keeps in touch with a household; the visits
+    it produces are that member's visits to that household (fieldwork's `visits`)."""
+
+    __tablename__ = "party_contact"
+    __table_args__ = (UniqueConstraint("staff_id", "household_id"), {"comment": "党员联系户"})
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_staff.id", ondelete="CASCADE"), index=True, comment="联系党员")
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True, comment="联系户")
+    grid_code: Mapped[str] = mapped_column(String(15), index=True, info=HIERARCHICAL,
+                                           comment="网格编码")
+    since: Mapped[dt.date] = mapped_column(Date, comment="联系起始日期")
+    note: Mapped[str | None] = mapped_column(Text, comment="备注")

@@ -27,7 +27,7 @@ from backend.core import area_codes
 from backend.core.errors import ProblemError
 from backend.core.images import MEDIA_TYPES, stored_image
 from backend.ledgers.models import Household, Resident
-from backend.team.models import GridStaff, TeamRole
+from backend.team.models import CONTACT_ROLES, GridStaff, PartyContact, TeamRole
 
 PREFIX = "/public"
 router = APIRouter(prefix=PREFIX, tags=["网格公示 public grid notice"])
@@ -61,6 +61,10 @@ def notice(session: Session, code: str) -> dict[str, Any]:
         Household.grid_code == code)).scalar_one()
     residents = session.execute(select(func.count()).select_from(Resident).where(
         Resident.grid_code == code)).scalar_one()
+    party_members = sum(1 for s in session.execute(select(GridStaff.team_role).where(
+        GridStaff.grid_code == code, GridStaff.is_active)).scalars() if s in CONTACT_ROLES)
+    party_contacts = session.execute(select(func.count(func.distinct(PartyContact.household_id)))
+                                     .where(PartyContact.grid_code == code)).scalar_one()
     phone = (community.phone if community else None) or (street.phone if street else None)
     return {
         "code": grid.code, "name": grid.name,
@@ -68,6 +72,7 @@ def notice(session: Session, code: str) -> dict[str, Any]:
         "street": street.name if street else None,
         "responsible_unit": community.name if community else None,
         "supervision_phone": phone, "households": households, "residents": residents,
+        "party_members": party_members, "party_contacts": party_contacts,
         "outline": grid.boundary,
         "staff": [{"name": s.name, "team_role": s.team_role.value,
                    "team_role_label": s.team_role.label, "phone": s.phone, "duties": s.duties,
@@ -76,7 +81,8 @@ def notice(session: Session, code: str) -> dict[str, Any]:
 
 
 @router.get("/grids/{code}.json", summary="网格公示 (JSON) Public grid notice",
-            description="无需登录: 网格名称、边界、责任单位、监督电话、户数与人数, "
+            description="无需登录: 网格名称、边界、责任单位、监督电话、户数、人数、党员数、"
+                        "党员联系户数, "
                         "及公示的网格工作人员的姓名、照片、电话和职责。")
 def grid_notice_json(code: GridCodeParam, session: SessionDep) -> Any:
     return json_response(notice(session, code), headers=CACHE)

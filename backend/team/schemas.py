@@ -45,3 +45,15 @@ class StaffLeaveCreate(CreateSchema):
     first_day: Annotated[dt.date, Field(title="开始日期")]
     last_day: Annotated[dt.date, Field(title="结束日期")]
     reason: Annotated[str | None, Field(max_length=200)] = None
+
+
+class PartyContactCreate(CreateSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "staff_id": 3, "household_id": 12, "since": "2026-01-01", "note": "每月走访一次"}]})
+
+    staff_id: Annotated[int, Field(ge=1, le=MAX_ID, title="联系党员",
+                                   description="本网格团队中的党员或党支部书记")]
+    household_id: Annotated[int, Field(ge=1, le=MAX_ID, title="联系户")]
+    grid_code: Annotated[GridCode | None, Field(description="可省略: 取联系户的网格")] = None
+    since: Annotated[dt.date, Field(title="联系起始日期")]
+    note: Annotated[str | None, Field(max_length=500)] = None
