@@ -360,3 +360,44 @@ def test_the_closed_quarters_of_the_year_are_assessed_and_final(client, seeded):
     assert [s["star"] for s in chiefs] == [s["rank"] <= cutoff and not s["vetoed"]
                                            for s in chiefs]
     assert any(s["star"] for s in chiefs)
+
+
+def test_the_grids_disputes_screenings_requests_and_errands_hold_together(client, seeded):
+    grids = {g["code"] for g in fetch_all(client, "grids")}
+    disputes = fetch_all(client, "disputes")
+    assert len(disputes) > len(grids)  # about one per grid a month
+    assert {d["grid_code"] for d in disputes} <= grids
+    for dispute in disputes:
+        assert (dispute["status"] == "settled") == (dispute["settled_at"] is not None)
+    levels = {d["settled_level"] for d in disputes if d["status"] == "settled"}
+    assert {"grid", "community", "street", None} <= levels  # None: concluded by the police
+    found: dict[tuple[str, str], int] = {}
+    for dispute in disputes:
+        day = dt.date.fromisoformat(dispute["found_on"])
+        half = day.replace(day=1 if day.day <= 15 else 16)
+        found[(dispute["grid_code"], str(half))] = found.get(
+            (dispute["grid_code"], str(half)), 0) + 1
+    screenings = fetch_all(client, "dispute-screenings")
+    assert {s["grid_code"] for s in screenings} == grids
+    for report in screenings:
+        assert report["dispute_count"] == found.get((report["grid_code"],
+                                                     report["period_first"]), 0)
+        assert report["nil_report"] == (report["dispute_count"] == 0)
+        assert report["late"] == (when(report["filed_at"]).astimezone(BEIJING).date()
+                                  > dt.date.fromisoformat(report["due_on"]))
+    assert any(r["late"] for r in screenings) and not all(r["late"] for r in screenings)
+
+    by_id = {d["id"]: d for d in disputes}
+    requests = fetch_all(client, "resident-requests")
+    assert {r["kind"] for r in requests} == {"ordinary", "coordination", "urgent"}
+    for request in requests:
+        assert when(request["received_at"]) < when(request["due_at"])
+        if request["status"] == "referred":
+            assert by_id[request["dispute_id"]]["grid_code"] == request["grid_code"]
+        if request["status"] != "open":
+            assert when(request["settled_at"]) >= when(request["received_at"])
+    errands = fetch_all(client, "errands")
+    assert {e["status"] for e in errands} >= {"done", "in_progress"}
+    for errand in errands:
+        if errand["status"] != "accepted":
+            assert when(errand["answered_at"]) >= when(errand["accepted_at"])

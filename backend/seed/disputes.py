@@ -69,7 +69,8 @@ class SeedGrid:
     residents: list[tuple[int, str]]
 
 
-def _grids(session: Session) -> list[SeedGrid]:
+def seed_grids(session: Session) -> list[SeedGrid]:
+    """The county's grids with their community's name, chief and residents."""
     communities = dict(session.execute(select(Area.code, Area.name)).tuples().all())
     chiefs = dict(session.execute(select(GridStaff.grid_code, GridStaff.name).where(
         GridStaff.team_role == TeamRole.grid_chief).order_by(GridStaff.id.desc())).tuples().all())
@@ -92,7 +93,7 @@ def seed_disputes(session: Session, now: dt.datetime, seed: int) -> int:
     r = random.Random(f"disputes-{seed}")
     today = now.astimezone(BEIJING).date()
     first_day = today - dt.timedelta(days=FIELDWORK_DAYS - 1)
-    grids = _grids(session)
+    grids = seed_grids(session)
     found: dict[tuple[str, dt.date], int] = {}
     made = 0
     for grid in grids:

@@ -28,7 +28,7 @@ from backend.core.config import get_settings
 from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.identity.service import DemoLayout, create_demo_accounts
-from backend.seed import assessment, disputes
+from backend.seed import assessment, disputes, requests
 from backend.seed.build import ProgressBars, build_demo_data
 from backend.seed.case_year import CaseYear
 from backend.seed.vocabulary import BATCH_SIZE, BETWEEN_SLICES, SLICE_SECONDS
@@ -61,6 +61,7 @@ def run_seed(
         with database.session() as session, session.begin():
             accounts = write_county(session, rows, bars, demo_password)
             disputes.seed_disputes(session, now, seed)
+            requests.seed_requests(session, now, seed)
             assessment.enter_scores(session, now, seed)
             advance = bars.task("案卷流转", len(rows["case"]))
             played = CaseYear(session, now).play(rows["case"], advance)
@@ -93,6 +94,7 @@ def seed_county(
         with database.session() as session, session.begin():
             write_county(session, rows, bars, demo_password)
             disputes.seed_disputes(session, now, seed)
+            requests.seed_requests(session, now, seed)
             assessment.enter_scores(session, now, seed)
     return PendingYear(rows["case"], now)
 
