@@ -153,6 +153,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # grid view
     "choose_grid": ("网格", "Grid"),
     "staff": ("网格力量", "Grid staff"),
+    "no_staff": ("花名册中暂无本网格人员", "No one on this grid's roster yet"),
+    "col_team_role": ("职务", "Role"),
+    "col_name": ("姓名", "Name"),
+    "party_members": ("党员 {count} 名", "{count} party members"),
     "chief": ("网格长", "Grid chief"),
     "members": ("网格员", "Grid members"),
     "phone": ("电话", "Phone"),

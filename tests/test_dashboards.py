@@ -507,15 +507,19 @@ def grid_answer(api: Api, code: str) -> dict[str, Any]:
     return {"grid": code,
             "figures": command_center_answer(api, "secretary", code)["figures"],
             "ledgers": {v: number(ledgers[k]) for k, v in GRID_LEDGERS.items()},
-            "chief": api.get("secretary", "/grids", code=code)["items"][0]["chief_name"]}
+            "team": sorted((m["name"], m.get("phone") or "") for m in api.get(
+                "secretary", "/grid-staff", grid_code=code, is_active="true", sort="id",
+                limit=100)["items"])}
 
 
 def grid_shown(at: AppTest) -> dict[str, Any]:
-    staff = next(m.value for m in at.markdown if m.value.startswith("**网格长**"))
+    team = table(at, "职务")
     return {"grid": widget(at.selectbox, "网格").value,
             "figures": metrics(at, HEADLINE),
             "ledgers": metrics(at, GRID_LEDGERS.values()),
-            "chief": staff.split(": ", 1)[1].split()[0]}
+            # The roster, whoever leads first: compared as a set of (name, phone).
+            "team": sorted(zip(team["姓名"], team["电话"], strict=True)) if team is not None
+            else []}
 
 
 def test_the_secretary_sees_their_community_and_its_grids_only(api, screen):

@@ -36,12 +36,15 @@ from backend.cases.models import (
 )
 from backend.core import crud
 from backend.core.labels import LabeledEnum
+from backend.disputes.models import DisputeLevel, DisputeStatus, FoundHow, RiskLevel
 from backend.fieldwork.models import VisitKind
 from backend.identity.models import Role
 from backend.kpi.periods import PeriodKind
 from backend.kpi.rates import FIGURE_LABELS
 from backend.ledgers.models import KeyGroup, OrganizationKind, ResidenceType, RiskGrade, Sex
 from backend.notifications.models import NotificationKind
+from backend.requests_desk.models import ErrandKind, ErrandStatus, RequestKind, RequestStatus
+from backend.team.models import TeamRole
 
 router = APIRouter(tags=["系统 system"], responses=problem_docs(401))
 
@@ -54,7 +57,10 @@ ENUMS: dict[str, type[LabeledEnum]] = {
     "key_group": KeyGroup, "organization_kind": OrganizationKind, "risk_grade": RiskGrade,
     "visit_kind": VisitKind, "notification_kind": NotificationKind, "period": PeriodKind,
     "assessment_level": AssessmentLevel, "assessment_grade": Grade, "item_kind": ItemKind,
-    "scoring_rule": ScoringRule, "run_status": RunStatus,
+    "scoring_rule": ScoringRule, "run_status": RunStatus, "team_role": TeamRole,
+    "dispute_status": DisputeStatus, "dispute_level": DisputeLevel, "risk_level": RiskLevel,
+    "found_how": FoundHow, "request_kind": RequestKind, "request_status": RequestStatus,
+    "errand_kind": ErrandKind, "errand_status": ErrandStatus,
 }
 
 

@@ -26,14 +26,27 @@ def choose_grid(viewer: Viewer) -> str | None:
                         format_func=lambda c: f"{names[c]} ({c})", placeholder=t("choose"))
 
 
-def staff(grid: dict[str, Any]) -> None:
+def staff(viewer: Viewer, grid: dict[str, Any]) -> None:
+    """The grid's team from its roster (grid-staff): each member's role, name and phone, and
+    how many party members it has; the grid's own chief fields where the roster is not read."""
     st.subheader(t("staff"))
-    st.markdown(f"**{t('chief')}**: {grid.get('chief_name') or '—'}"
-                f"  {t('phone')}: {grid.get('chief_phone') or '—'}")
-    members = grid.get("members") or []
-    if members:
-        st.markdown(f"**{t('members')}**: " + "、".join(
-            f"{m.get('name', '')} {m.get('phone') or ''}".strip() for m in members))
+    if not viewer.can("grid-staff"):
+        st.markdown(f"**{t('chief')}**: {grid.get('chief_name') or '—'}"
+                    f"  {t('phone')}: {grid.get('chief_phone') or '—'}")
+        return
+    team = viewer.client.rows("grid-staff", grid_code=grid["code"], is_active="true",
+                              sort="id", limit=100)
+    if not team:
+        st.caption(t("no_staff"))
+        return
+    # In the roles' own order (the chief first), as the public notice lists them.
+    order = [entry["value"] for entry in viewer.labels["enums"]["team_role"]]
+    st.dataframe([{t("col_team_role"): viewer.label("team_role", m["team_role"]),
+                   t("col_name"): m["name"], t("phone"): m.get("phone") or ""}
+                  for m in sorted(team, key=lambda m: (order.index(m["team_role"]), m["id"]))],
+                 hide_index=True, width="stretch")
+    party = sum(1 for m in team if m["team_role"] in ("party_member", "branch_secretary"))
+    st.caption(t("party_members", count=party))
 
 
 def todays_patrols(viewer: Viewer, code: str) -> None:
@@ -78,7 +91,7 @@ def page(viewer: Viewer) -> None:
         else:
             st.caption(t("no_boundaries"))
     with right:
-        staff(grid)
+        staff(viewer, grid)
         if viewer.can("patrols"):
             todays_patrols(viewer, code)
     if viewer.can("residents") or viewer.can("households"):
