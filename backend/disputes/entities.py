@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import DeadlineUnit, Light
-from backend.cases.sla import deadlines
+from backend.cases.sla import live_lights
 from backend.core.crud import Caller, EntitySpec, ParentLink, register
 from backend.core.db import utcnow
 from backend.core.errors import field_error
@@ -48,16 +48,8 @@ def prepare_dispute(_session: Session, changed: dict[str, Any], existing: Disput
 def handover_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """A dispute handed to an office shows its light as of now (green, yellow near the
     deadline, red past it), counted on the working calendar as a case's is; others none."""
-    now = utcnow()
-    handed = [r for r in rows if r.get("status") == DisputeStatus.handed_over
-              and r.get("handed_at") and r.get("due_at")]
-    rules = deadlines(session) if handed else None
-    for row in rows:
-        row["light"] = None
-    for row in handed:
-        assert rules is not None
-        row["light"] = rules.light(row["handed_at"], row["due_at"], DeadlineUnit.working_days,
-                                   now)
+    live_lights(session, rows, "handed_at", "due_at", lambda _row: DeadlineUnit.working_days,
+                lambda row: row.get("status") == DisputeStatus.handed_over)
 
 
 def validate_dispute(session: Session, data: dict[str, Any], _existing: Any) -> None:

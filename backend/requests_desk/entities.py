@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.cases.models import DeadlineUnit, Light
-from backend.cases.sla import deadlines
+from backend.cases.sla import deadlines, live_lights
 from backend.core.crud import Caller, EntitySpec, register
 from backend.core.db import utcnow
 from backend.core.errors import field_error
@@ -57,16 +56,10 @@ def prepare_errand(session: Session, changed: dict[str, Any], existing: Any,
 
 def errand_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """An errand not yet answered shows the light of its answer deadline."""
-    now = utcnow()
-    waiting = [r for r in rows if r.get("answered_at") is None and r.get("accepted_at")
-               and r.get("answer_due_at") and r.get("status") == ErrandStatus.accepted]
-    rules = deadlines(session) if waiting else None
-    for row in rows:
-        row["light"] = None
-    for row in waiting:
-        assert rules is not None
-        row["light"] = rules.light(row["accepted_at"], row["answer_due_at"],
-                                   ERRAND_ANSWER_WITHIN[1], now)
+    live_lights(session, rows, "accepted_at", "answer_due_at",
+                lambda _row: ERRAND_ANSWER_WITHIN[1],
+                lambda row: row.get("answered_at") is None
+                and row.get("status") == ErrandStatus.accepted)
 
 
 def validate_request(session: Session, data: dict[str, Any], _existing: Any) -> None:
@@ -77,16 +70,9 @@ def validate_request(session: Session, data: dict[str, Any], _existing: Any) -> 
 
 def answer_clock(session: Session, rows: list[dict[str, Any]]) -> None:
     """An open request's light as of now: green, yellow near its deadline, red past it."""
-    now: dt.datetime = utcnow()
-    waiting = [r for r in rows if r.get("status") == RequestStatus.open
-               and r.get("received_at") and r.get("due_at") and r.get("kind")]
-    rules = deadlines(session) if waiting else None
-    for row in rows:
-        row["light"] = None
-    for row in waiting:
-        assert rules is not None
-        _value, unit = ANSWER_WITHIN[RequestKind(row["kind"])]
-        row["light"] = rules.light(row["received_at"], row["due_at"], unit, now)
+    live_lights(session, rows, "received_at", "due_at",
+                lambda row: ANSWER_WITHIN[RequestKind(row["kind"])][1],
+                lambda row: row.get("status") == RequestStatus.open and bool(row.get("kind")))
 
 
 RESIDENT_REQUESTS = register(EntitySpec(
