@@ -32,7 +32,7 @@ from backend.core.db import Database
 from backend.core.errors import ProblemError
 from backend.disputes.models import DisputeStatus
 from backend.identity.models import Role
-from backend.kpi import coverage
+from backend.kpi import coverage, supervision
 from backend.kpi.periods import PeriodKind, beijing_today, parse_period
 from backend.kpi.scope import Subject
 from backend.notifications import service as notifications
@@ -57,8 +57,9 @@ def list_url(admin: Admin, request: Request, queue: dict[str, Any]) -> str:
 
 
 def coverage_page(session, caller, offset: int) -> dict[str, Any]:
-    """The figures of this month and the three lists; the households only for those who may
-    read them unmasked (None otherwise)."""
+    """The figures of this month and the four lists; the households only for those who may
+    read them unmasked, the residents overdue for 帮教 only for those who may know who is
+    under supervision (None otherwise)."""
     today = beijing_today()
     period = parse_period(PeriodKind.month, today, None, None)
     subject = Subject()
@@ -72,11 +73,15 @@ def coverage_page(session, caller, offset: int) -> dict[str, Any]:
                                            offset=offset)
                        if may_see_households else None),
         "work_logs": coverage.missing_work_logs(session, caller, subject, period),
+        "due_supervision": (coverage.due_supervision(session, caller, subject,
+                                                     limit=DUE_VISITS_PAGE)
+                            if supervision.may_know(caller) else None),
         "page_size": DUE_VISITS_PAGE,
     }
 
 
 DUE_VISITS_PAGE = 50
+
 
 
 def _local_time(moment: Any) -> str:

@@ -59,6 +59,7 @@ CATEGORIES = {
     "webhook-deliveries": ("案卷办理", "Cases"), "hotspot-alerts": ("案卷办理", "Cases"),
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"), "coverage-rules": ("巡查走访", "Field work"),
+    "supervision-schedules": ("巡查走访", "Field work"),
     "grid-staff": ("区域与网格", "Areas and grids"),
     "party-contacts": ("区域与网格", "Areas and grids"),
     "staff-leaves": ("区域与网格", "Areas and grids"),

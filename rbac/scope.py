@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, and_, false, not_, or_
 
 from backend.core import area_codes
 from backend.core.errors import ProblemError
@@ -64,8 +64,34 @@ def _area_condition(column, area_code: str, lineage: bool) -> ColumnElement[bool
 
 
 def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bool] | None:
-    """The rows `action` may touch, as SQL; None when unrestricted. 403 if no grant allows it."""
-    return grants_condition(principal.require(spec.name, action), spec)
+    """The rows `action` may touch, as SQL; None when unrestricted. 403 if no grant allows it.
+
+    Sensitive rows (backend.core.crud.SensitiveRows: 帮教 visits) only under the grants that
+    may see them (`sees_sensitive`)."""
+    grants = principal.require(spec.name, action)
+    sensitive = getattr(spec, "sensitive", None)
+    if sensitive is None:
+        return grants_condition(grants, spec)
+    seeing = [g for g in grants if sees_sensitive(principal, spec, g)]
+    blind = [g for g in grants if g not in seeing]
+    conditions = []
+    if seeing:
+        condition = grants_condition(seeing, spec)
+        if condition is None:
+            return None
+        conditions.append(condition)
+    if blind:
+        condition = grants_condition(blind, spec)
+        hidden = not_(sensitive.condition(spec.model.__table__))
+        conditions.append(hidden if condition is None else and_(condition, hidden))
+    return or_(*conditions) if conditions else false()
+
+
+def sees_sensitive(principal: Principal, spec, grant: Grant) -> bool:
+    """Whether `grant` reads the sensitive rows of `spec`: it holds `pii` on it, or it stands
+    at a grid (the grid's own staff: who walks the grid knows whom it supervises)."""
+    return principal.engine.allowed(grant.role, spec.name, "pii") or (
+        grant.area_code is not None and area_codes.is_grid_code(grant.area_code))
 
 
 def grants_condition(grants: list[Grant], spec, area_column=None) -> ColumnElement[bool] | None:
@@ -104,6 +130,11 @@ def _code_within(code: str | None, area_code: str, lineage: bool) -> bool:
 def row_in_scope(principal: Principal, spec, action: str, values: Mapping[str, Any]) -> bool:
     """The same rule as scope_condition, for one row about to be written."""
     grants = principal.require(spec.name, action)
+    sensitive = getattr(spec, "sensitive", None)
+    if sensitive is not None and sensitive.holds(values):
+        grants = [g for g in grants if sees_sensitive(principal, spec, g)]
+        if not grants:
+            return False
     if spec.scope_column is None:
         return True
     for grant in grants:

@@ -90,7 +90,7 @@ def test_the_grid_chief_sees_the_grids_open_cases_and_todays_patrols(week, as_us
     chief = as_user("chief")
     desk = queues(ok(chief.get("/api/v1/workbench")))
     assert list(desk) == ["grid_open", "patrols_today", "disputes_grid", "unpatrolled",
-                          "visits_due"]
+                          "visits_due", "supervision_due"]
     assert desk["grid_open"]["count"] == 6  # E, H and this week's K-N, all in GRID
     assert desk["patrols_today"]["count"] == 0  # the world's patrol was on 2 November
     assert [g["grid_code"] for g in desk["unpatrolled"]["items"]] == [GRID]
@@ -111,7 +111,8 @@ def test_the_secretary_sees_reports_and_work_logs_to_review(week, as_user):
         "content": "入户走访三户"}), 201)
     desk = queues(ok(secretary.get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_approve", "patrols_today", "logs_to_review",
-                          "disputes_community", "disputes_handed", "unpatrolled", "visits_due"]
+                          "disputes_community", "disputes_handed", "unpatrolled", "visits_due",
+                          "supervision_due"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]
     assert [log["content"] for log in desk["logs_to_review"]["items"]] == ["入户走访三户"]
 

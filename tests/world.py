@@ -12,7 +12,7 @@ DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
     "visits", "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
-    "dispute-screenings", "resident-requests", "errands",
+    "dispute-screenings", "resident-requests", "errands", "supervision-schedules",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -104,6 +104,8 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
                          {"reason": "区培训"}),
         "coverage-rules": ({"area_code": COMMUNITY, "patrol_every_days": 2},
                            {"note": "试点社区"}),
+        "supervision-schedules": ({"key_group": "社区矫正", "every_days": 14},
+                                  {"note": "县综治办: 每半月走访一次"}),
         "patrols": ({"grid_code": GRID, "patroller_name": "王建国",
                      "started_at": "2026-11-03T01:00:00Z"}, {"findings": "无异常"}),
         "visits": ({"household_id": world.household["id"], "visitor_name": "李秀英",

@@ -48,6 +48,27 @@ class ParentLink:
 
 
 @dataclass(frozen=True)
+class SensitiveRows:
+    """Rows whose very existence is personal data: a 帮教 visit says who is under supervision.
+
+    They are read only under a grant holding `pii` on the entity or standing at a grid (the
+    grid's own staff, rbac/scope.py); everyone else counts them through the KPI module. The
+    audit log keeps their `identifying` fields masked, whoever reads it."""
+
+    column: str
+    value: Any
+    identifying: tuple[str, ...]
+
+    def condition(self, table: Any) -> Any:
+        return table.c[self.column] == self.value
+
+    def holds(self, *rows: Any) -> bool:
+        """Whether any of these rows (dicts or objects) is one of them."""
+        return any((row.get(self.column) if isinstance(row, dict)
+                    else getattr(row, self.column, None)) == self.value for row in rows)
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who asks: `principal` None is the system itself (CLI, seed, jobs): no scope applies."""
 
@@ -81,6 +102,8 @@ class EntitySpec:
     department_scope: Callable[[str], Any] | None = None
     # Personal data: field -> mask ("id_number", "phone" or "hide"), for roles without `pii`.
     pii: dict[str, str] = field(default_factory=dict)
+    # Rows only `pii` grants and the grid's own staff read (帮教 visits), or None.
+    sensitive: SensitiveRows | None = None
     # Never shown, filtered or sorted on (password hashes).
     hidden: tuple[str, ...] = ()
     parent: ParentLink | None = None
@@ -488,12 +511,21 @@ def _prepare(
     _check_unique(session, spec, changed, existing.id if existing is not None else None, lookups)
 
 
-def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]]) -> dict:
-    """The audit log keeps personal data masked, whoever wrote it; hidden fields not at all."""
+def _masked_changes(spec: EntitySpec, changes: dict[str, tuple[Any, Any]],
+                    row: Any = None) -> dict:
+    """The audit log keeps personal data masked, whoever wrote it; hidden fields not at all;
+    of a sensitive row (`row`, or what the changes say of it) who it is about not at all."""
+    sensitive = spec.sensitive
+    identifying = sensitive.identifying if sensitive is not None and sensitive.holds(
+        {k: before for k, (before, _after) in changes.items()},
+        {k: after for k, (_before, after) in changes.items()},
+        *([row] if row is not None else [])) else ()
     logged: dict[str, tuple[Any, Any]] = {}
     for name, (before, after) in changes.items():
         if name in spec.hidden:
             logged[name] = ("***", "***")
+        elif name in identifying:
+            logged[name] = (None, None)  # withheld, as a key-group tag is
         elif name in spec.pii:
             mask = MASKS[spec.pii[name]]
             logged[name] = (mask(before), mask(after))
@@ -670,7 +702,7 @@ def update_row(
         _cascade_scope(session, spec, [obj.id], spec.scope_of(obj))
     audit.record(session, caller.actor, "update", spec.name, obj.id, spec.scope_of(obj),
                  _masked_changes(spec, {k: (before.get(k), getattr(obj, k)) for k in changed
-                                        if hasattr(obj, k)}))
+                                        if hasattr(obj, k)}, obj))
     _finish_write(session, spec)
     return obj
 

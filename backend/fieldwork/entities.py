@@ -9,16 +9,26 @@ from sqlalchemy.orm import Session
 
 from backend.areas.models import Area, Grid
 from backend.core import area_codes
-from backend.core.crud import Caller, EntitySpec, ParentLink, register
+from backend.core.crud import Caller, EntitySpec, ParentLink, SensitiveRows, register
 from backend.core.db import utcnow
 from backend.core.errors import ProblemError, field_error
-from backend.fieldwork.models import CoverageRule, Patrol, Visit, WorkLog, WorkLogStatus
+from backend.fieldwork.models import (
+    CoverageRule,
+    Patrol,
+    SupervisionSchedule,
+    Visit,
+    VisitKind,
+    WorkLog,
+    WorkLogStatus,
+)
 from backend.fieldwork.schemas import (
     CoverageRuleCreate,
     PatrolCreate,
+    SupervisionScheduleCreate,
     VisitCreate,
     WorkLogCreate,
 )
+from backend.fieldwork.supervision import schedules
 from backend.ledgers.models import Household, Resident
 from backend.team.entities import fill_in_staff
 from backend.team.models import GridStaff
@@ -48,12 +58,19 @@ def validate_patrol(_session: Session, data: dict[str, Any], _existing: Any) -> 
 
 
 def validate_visit(session: Session, data: dict[str, Any], _existing: Any) -> None:
+    resident = None
     if data.get("resident_id") is not None:
-        household_id = session.execute(
-            select(Resident.household_id).where(Resident.id == data["resident_id"])
-        ).scalar_one_or_none()
-        if household_id != data["household_id"]:
+        resident = session.execute(
+            select(Resident.household_id, Resident.key_groups)
+            .where(Resident.id == data["resident_id"])).one_or_none()
+        if resident is None or resident.household_id != data["household_id"]:
             raise field_error(422, "resident_id", "走访对象不属于该户")
+    if data.get("kind") is VisitKind.supervision:
+        # A 帮教 visit is of one person of a group on a schedule (backend/kpi/supervision.py).
+        if resident is None:
+            raise field_error(422, "resident_id", "帮教走访须填写帮教对象")
+        if not set(resident.key_groups or []) & {g.value for g in schedules(session)}:
+            raise field_error(422, "resident_id", "走访对象不属于需帮教的特殊人群")
     if data.get("second_visitor_name") and data["second_visitor_name"] == data["visitor_name"]:
         raise field_error(422, "second_visitor_name", "同行走访人不能是走访人本人")
 
@@ -114,6 +131,10 @@ VISITS = register(EntitySpec(
     parent=ParentLink("household_id", Household), default_sort="-visit_date",
     validate=validate_visit, prepare_write=_author("visitor_name", "走访人"),
     read_example={"staff_id": 2},
+    # Who gets a 帮教 visit is who is under supervision: only for the `pii` roles and the
+    # grid's own staff (rbac/scope.py); the audit log does not say whom either.
+    sensitive=SensitiveRows("kind", VisitKind.supervision,
+                            ("household_id", "resident_id", "purpose", "content")),
 ))
 WORK_LOGS = register(EntitySpec(
     name=WORK_LOGS_NAME, model=WorkLog, create_schema=WorkLogCreate, label="工作日志",
@@ -125,4 +146,9 @@ COVERAGE_RULES = register(EntitySpec(
     name="coverage-rules", model=CoverageRule, create_schema=CoverageRuleCreate,
     label="覆盖规则", label_en="coverage rules", scope_column="area_code", scope_lineage=True,
     immutable=("area_code",), default_sort="area_code", validate=validate_rule,
+))
+SUPERVISION_SCHEDULES = register(EntitySpec(
+    name="supervision-schedules", model=SupervisionSchedule,
+    create_schema=SupervisionScheduleCreate, label="帮教周期", label_en="supervision schedules",
+    scope_column=None, immutable=("key_group",), default_sort="key_group",
 ))

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import HIERARCHICAL, TableBase, UTCDateTime
 from backend.core.labels import LabeledEnum, enum_column_type
+from backend.ledgers.models import KeyGroup
 
 
 class VisitKind(LabeledEnum):
@@ -32,6 +34,9 @@ class VisitKind(LabeledEnum):
     key_group = ("key_group", "重点人群走访")
     hardship = ("hardship", "困难群众走访")
     follow_up = ("follow_up", "回访")
+    # 帮教: the visit of a resident of a special group on their schedule (SupervisionSchedule);
+    # who is visited so is personal data (backend/fieldwork/entities.py: VISITS.sensitive).
+    supervision = ("supervision", "帮教走访")
 
 
 class WorkLogStatus(LabeledEnum):
@@ -136,4 +141,19 @@ class CoverageRule(TableBase):
     household_visit_every_months: Mapped[int] = mapped_column(
         Integer, default=12, comment="普通户走访周期(月)"
     )
+    note: Mapped[str | None] = mapped_column(String(200), comment="说明")
+
+
+class SupervisionSchedule(TableBase):
+    """How often the residents of a special group are visited for 帮教 (support and
+    supervision), everywhere: a setting. A group without a row keeps the plans' schedule
+    (backend/kpi/supervision.py: DEFAULT_SCHEDULE); `active` false takes it off."""
+
+    __tablename__ = "supervision_schedule"
+    __table_args__ = {"comment": "帮教周期"}
+
+    key_group: Mapped[KeyGroup] = mapped_column(enum_column_type(KeyGroup), unique=True,
+                                                comment="重点人群")
+    every_days: Mapped[int] = mapped_column(Integer, comment="帮教走访周期(天)")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, comment="启用")
     note: Mapped[str | None] = mapped_column(String(200), comment="说明")

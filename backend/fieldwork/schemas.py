@@ -12,6 +12,7 @@ from backend.core.labels import LabeledEnum
 from backend.core.schemas import CreateSchema
 from backend.core.validation import Name
 from backend.fieldwork.models import VisitKind
+from backend.ledgers.models import KeyGroup
 from backend.ledgers.schemas import GridCode
 
 
@@ -96,6 +97,17 @@ class CoverageRuleCreate(CreateSchema):
     key_visit_every_months: Annotated[int, Field(ge=1, le=12, title="重点户走访周期(月)")] = 3
     household_visit_every_months: Annotated[int, Field(
         ge=1, le=36, title="普通户走访周期(月)")] = 12
+    note: Annotated[str | None, Field(max_length=200)] = None
+
+
+class SupervisionScheduleCreate(CreateSchema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key_group": "社区矫正", "every_days": 14, "active": True,
+        "note": "县综治办: 社区矫正对象每半月走访一次"}]})
+
+    key_group: Annotated[KeyGroup, Field(title="重点人群")]
+    every_days: Annotated[int, Field(ge=1, le=366, title="帮教走访周期(天)")]
+    active: Annotated[bool, Field(title="启用")] = True
     note: Annotated[str | None, Field(max_length=200)] = None
 
 

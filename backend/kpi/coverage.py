@@ -12,6 +12,8 @@ in Beijing:
   (a key household, one with any resident tagged with a key group (重点人群, 困难群众 and the
   others), `key_visit_every_months`; any other, `household_visit_every_months`); otherwise
   it is overdue. The ledgers as they are now (they keep no history).
+- 帮教: the residents of special groups on a supervision schedule, and those overdue for
+  their 帮教 visit (backend/kpi/supervision.py), counted; the names only there.
 - work logs: every active team member who keeps a log (GridStaff.keeps_work_log) owes one
   for every working day of the period up to today, except the days of their leave. A log of
   a working day counts once; missing = owed - written.
@@ -51,10 +53,12 @@ from backend.core.db import BEIJING, utcnow
 from backend.core.errors import ProblemError
 from backend.fieldwork.entities import PATROLS, VISITS, WORK_LOGS
 from backend.fieldwork.models import CoverageRule, Patrol, Visit, WorkLog, WorkLogStatus
+from backend.kpi import supervision
 from backend.kpi.periods import Period, PeriodKind, beijing_midnight, period_of
 from backend.kpi.rates import coverage_rates_of
 from backend.kpi.scope import Subject, area_conditions, ledger_grants
 from backend.kpi.sql import as_date, beijing_day
+from backend.kpi.supervision import FIGURES as SUPERVISION_FIGURES
 from backend.ledgers.entities import HOUSEHOLDS, RESIDENTS
 from backend.ledgers.models import Building, Household, Resident
 from backend.team.entities import GRID_STAFF, STAFF_LEAVES
@@ -298,6 +302,14 @@ def due_visits(session: Session, caller: Caller, subject: Subject, *, key_only: 
     return {"as_of": now, "total": total, "limit": limit, "offset": offset, "items": items}
 
 
+def due_supervision(session: Session, caller: Caller, subject: Subject, **options: Any
+                    ) -> dict[str, Any]:
+    """The residents overdue for their 帮教 visit (backend/kpi/supervision.py), within the
+    coverage's scope."""
+    return supervision.due_supervision(session, caller, coverage_scope(session, caller, subject),
+                                       **options)
+
+
 def _cutoff_case(rules: Rules, grid_code, today: dt.date):
     """(key cutoff, household cutoff) of each row's grid, as SQL: the rules' codes longest
     first, then the default."""
@@ -391,7 +403,8 @@ LOG_FIGURES = ("staff", "owed", "written", "missing", "awaiting_review", "return
 
 
 def _empty() -> dict[str, int]:
-    return dict.fromkeys(("grids", *PATROL_FIGURES, *VISIT_FIGURES, *LOG_FIGURES), 0)
+    return dict.fromkeys(("grids", *PATROL_FIGURES, *VISIT_FIGURES, *SUPERVISION_FIGURES,
+                          *LOG_FIGURES), 0)
 
 
 def grid_figures(session: Session, scope: Scope, period: Period, now: dt.datetime
@@ -402,6 +415,11 @@ def grid_figures(session: Session, scope: Scope, period: Period, now: dt.datetim
     for code, counts in patrol_figures(session, scope, rules, period, now).items():
         figures[code].update(counts)
     for code, counts in visit_figures(session, scope, rules, period, now).items():
+        if code in figures:
+            figures[code].update(counts)
+    _at, today = as_of(period, now)
+    for code, counts in supervision.supervision_figures(session, scope.conditions(RESIDENTS),
+                                                        today).items():
         if code in figures:
             figures[code].update(counts)
     for row in work_log_rows(session, scope, period, now):

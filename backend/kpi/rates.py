@@ -122,6 +122,9 @@ def coverage_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
         "visit_rate": _fraction(figures["visited"], figures["households"]),  # 走访覆盖率
         "key_visit_rate": _fraction(figures["key_visited"], figures["key_households"]),
         "work_log_rate": _fraction(figures["written"], figures["owed"]),  # 日志完整率
+        # 帮教按期率: the supervised whose 帮教 visit is not overdue.
+        "supervision_rate": _fraction(figures["supervised"] - figures["supervision_overdue"],
+                                      figures["supervised"]),
     }
     return {name: _rounded(value) for name, value in fractions.items()}
 

@@ -137,7 +137,7 @@ def kpi_ledgers(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
 @router.get("/coverage", summary="巡查走访覆盖 Field-work coverage",
             description="时段内的巡查覆盖率 (网格天)、走访覆盖率 (重点户按季度, 其他户按年, "
                         "以区域覆盖规则为准)、工作日志完整率、待审阅日志数; "
-                        "可按街道、社区或网格分列。"
+                        "帮教对象及逾期人数 (帮教按期率); 可按街道、社区或网格分列。"
                         "口径见 backend/kpi/coverage.py。")
 def kpi_coverage(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
                  period: PeriodDep,
@@ -165,6 +165,21 @@ def kpi_due_visits(
 ) -> Any:
     return json_response(coverage.due_visits(session, caller, subject, key_only=key_only,
                                              limit=limit, offset=offset))
+
+
+@router.get("/coverage/due-supervision", summary="帮教逾期 Residents overdue for 帮教",
+            description="特殊人群 (社区矫正、刑释解教、吸毒、精神障碍、闲散青少年、留守儿童、"
+                        "独居老人等, 周期见帮教周期设置) 中超过帮教周期未走访的人, 逾期久者在前。"
+                        "名单仅限本网格工作人员和有个人信息权限的角色; 其他角色见覆盖统计的人数。")
+def kpi_due_supervision(
+    session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+    overdue_only: Annotated[bool, Query(description="只列逾期者 (false: 全部帮教对象)")] = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Any:
+    return json_response(coverage.due_supervision(session, caller, subject,
+                                                  overdue_only=overdue_only, limit=limit,
+                                                  offset=offset))
 
 
 @router.get("/coverage/work-logs", summary="工作日志缺交 Missing work logs",

@@ -41,6 +41,7 @@ class KeyGroup(LabeledEnum):
     drug_user = ("吸毒人员", "吸毒人员")
     mental_disorder = ("精神障碍", "精神障碍")
     hardship = ("困难群众", "困难群众")
+    idle_youth = ("闲散青少年", "闲散青少年")  # 16-25, neither at school nor at work
 
 
 class OrganizationKind(LabeledEnum):

@@ -95,7 +95,7 @@ class ResidentCreate(CreateSchema):
     phone: Phone | None = None
     residence_type: Annotated[ResidenceType, Field(title="居住类型")] = ResidenceType.registered
     relation_to_head: Annotated[str | None, Field(max_length=20)] = None
-    key_groups: Annotated[list[KeyGroup], Field(max_length=11, title="重点人群标签"),
+    key_groups: Annotated[list[KeyGroup], Field(max_length=len(KeyGroup), title="重点人群标签"),
                           AfterValidator(_unique_tags)] = []
     note: Annotated[str | None, Field(max_length=2000)] = None
 

@@ -16,6 +16,7 @@ from typing import Any
 from backend.areas.geometry import metres_between
 from backend.cases.reference import COUNTY_CODE
 from backend.fieldwork.models import VisitKind, WorkLogStatus
+from backend.fieldwork.supervision import DEFAULT_SCHEDULE
 from backend.seed.vocabulary import (
     FIELDWORK_DAYS,
     KEY_VISIT_NOTES,
@@ -23,6 +24,8 @@ from backend.seed.vocabulary import (
     PATROL_QUIET_NOTES,
     PATROLLED_DAY_OFF,
     PATROLLED_WORKING_DAY,
+    SUPERVISION_LATE,
+    SUPERVISION_ON_TIME,
     ROUTINE_VISIT_NOTES,
     VISIT_PURPOSES,
     WORK_LOG_NOTES,
@@ -147,6 +150,46 @@ def build_visits(world: DemoWorld) -> None:
                 "second_visitor_name": second.name if paired else None,
                 "purpose": VISIT_PURPOSES[kind.value], "visit_date": visit_date, "kind": kind,
                 "content": note, "needs_follow_up": r.random() < 0.06}, created)
+
+
+def build_supervision(world: DemoWorld) -> None:
+    """帮教: every resident of a special group visited on the plans' schedule over the field-work
+    days; the last visit in time for most, a few days late for some, weeks late for a few.
+
+    Its own random stream (from the world's seed): the draws of the rest of the demo stay as
+    they were without it."""
+    r = random.Random(world.seed * 7_919 + 13)
+    grid_by_code = {g.code: g for g in world.grids}
+    first_day = world.today - dt.timedelta(days=FIELDWORK_DAYS)
+    for person in world.rows["resident"]:
+        days = [DEFAULT_SCHEDULE[group] for group in DEFAULT_SCHEDULE
+                if group.value in person["key_groups"]]
+        if not days or person.get("household_id") is None:
+            continue
+        every, grid = min(days), grid_by_code[person["grid_code"]]
+        chance = r.random()
+        late = (0 if chance < SUPERVISION_ON_TIME
+                else r.randint(1, 15) if chance < SUPERVISION_ON_TIME + SUPERVISION_LATE
+                else r.randint(16, 60))
+        visit_date = world.today - dt.timedelta(days=r.randint(0, every - 1) + late)
+        notes = [KEY_VISIT_NOTES[t] for t in person["key_groups"] if t in KEY_VISIT_NOTES]
+        while visit_date >= first_day:
+            visitor = grid.worker if r.random() < 0.6 else grid.chief
+            second = grid.chief if visitor is grid.worker else grid.worker
+            if world.is_away(grid, visitor, visit_date):
+                visitor, second = second, visitor
+            created = min(world.local_time(visit_date, 15 * 60 + r.randint(0, 180)), world.now)
+            world.add("visit", {
+                "grid_code": grid.code, "household_id": person["household_id"],
+                "resident_id": person["id"], "visitor_name": visitor.name,
+                "staff_id": world.staff_id(grid, visitor),
+                "second_visitor_name": (None if world.is_away(grid, second, visit_date)
+                                        else second.name),
+                "purpose": VISIT_PURPOSES[VisitKind.supervision.value],
+                "visit_date": visit_date, "kind": VisitKind.supervision,
+                "content": r.choice(notes) if notes else None,
+                "needs_follow_up": r.random() < 0.05}, created)
+            visit_date -= dt.timedelta(days=every - r.randint(0, max(every // 6, 1)))
 
 
 def build_work_logs(world: DemoWorld) -> None:

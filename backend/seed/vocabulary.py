@@ -168,7 +168,11 @@ WORK_LOG_RETURN_NOTES = ["请补充走访户的具体情况", "请写明巡查�
 LEAVE_REASONS = ["年休假", "年休假", "病假", "参加区网格员培训", "事假"]
 # What each kind of visit is for (VisitKind values).
 VISIT_PURPOSES = {"routine": "入户走访, 核实人口信息", "key_group": "重点人群定期走访",
-                  "hardship": "困难群众帮扶走访", "follow_up": "回访"}
+                  "hardship": "困难群众帮扶走访", "follow_up": "回访",
+                  "supervision": "特殊人群定期帮教"}
+# 帮教: how the demo's special groups are kept (backend/seed/fieldwork.py: build_supervision):
+# most visited on schedule, some a little late, a few left for weeks.
+SUPERVISION_ON_TIME, SUPERVISION_LATE = 0.85, 0.10
 PATROL_QUIET_NOTES = ["未发现问题", "网格内秩序良好, 未发现问题", "提醒沿街商户落实门前三包",
                       "检查消防通道, 畅通"]
 

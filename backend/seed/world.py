@@ -58,6 +58,7 @@ class DemoWorld:
     here) and what one part draws for the next to use."""
 
     def __init__(self, seed: int, now: dt.datetime) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)

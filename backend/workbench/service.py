@@ -9,10 +9,11 @@ desk follows the plans' duties, by role:
   requests to decide, handled cases to verify and close, and the red lights;
 - 职能部门 department: the cases dispatched (or summoned) to it still running;
 - 网格长 / 网格员: their grids' open cases and today's patrols, grid by grid; the chief also
-  the grids not yet walked today and the households overdue for a visit (backend/kpi/
-  coverage.py: those queues are the coverage lists, not a list query);
+  the grids not yet walked today, the households overdue for a visit and the residents
+  overdue for their 帮教 visit (backend/kpi/coverage.py: those queues are the coverage
+  lists, not a list query);
 - 社区书记 secretary: reports to file, approvals to review, work logs awaiting review, the
-  grids not yet walked today and the households overdue for a visit;
+  grids not yet walked today, the households overdue for a visit and 帮教 overdue;
 - disputes: the grid chief those at the grid level, the secretary those raised to the
   community, the dispatcher those raised to the street; an office (and the secretary and
   dispatcher who follow them) those handed over, soonest due first;
@@ -132,7 +133,8 @@ class CoverageQueue:
             items = coverage.unpatrolled_grids(session, caller, Subject(), now)
             count, items = len(items), items[:limit]
         else:
-            found = coverage.due_visits(session, caller, Subject(), limit=limit, now=now)
+            due = coverage.due_visits if self.path == "due-visits" else coverage.due_supervision
+            found = due(session, caller, Subject(), limit=limit, now=now)
             count, items = found["total"], found["items"]
         return {"key": self.key, "label": self.label, "label_en": self.label_en,
                 "entity": f"kpi/coverage/{self.path}", "count": count, "items": items,
@@ -145,6 +147,10 @@ COVERAGE_QUEUES = (
     CoverageQueue("visits_due", "逾期未走访户", "Households overdue for a visit",
                   frozenset({C, S}), "due-visits",
                   (("kpi", "read"), ("households", "read"), ("households", "pii"))),
+    # 帮教: who is overdue is who is under supervision, for those who may know it.
+    CoverageQueue("supervision_due", "帮教逾期对象", "Residents overdue for 帮教",
+                  frozenset({C, S}), "due-supervision",
+                  (("kpi", "read"), ("residents", "read"), ("visits", "pii"))),
 )
 
 
