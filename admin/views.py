@@ -41,7 +41,7 @@ from backend.core.labels import LabeledEnum
 from backend.kpi.sql import unindexed
 from backend.kpi.tally import light_of
 from rbac.masking import MASKS
-from rbac.scope import grants_condition, row_in_scope, scope_condition
+from rbac.scope import row_in_scope, scope_condition, shown_condition
 
 # SQLAdmin's actions, in the policy's words.
 POLICY_ACTION: dict[str, str] = {
@@ -243,7 +243,7 @@ class EntityView(ModelView):
             g.area_code is not None and not area_codes.is_grid_code(g.area_code) for g in grants)
         area_column = (unindexed(self.model.__table__.c[self.spec.scope_column])
                        if broad and self.spec.scope_column else None)
-        scope = grants_condition(grants, self.spec, area_column=area_column)
+        scope = shown_condition(principal, grants, self.spec, area_column=area_column)
         found = [] if scope is None else [scope]
         params = filters.list_params(request.query_params)
         if params:
@@ -328,16 +328,19 @@ class EntityView(ModelView):
         return await self._get_object_by_pk(
             self._scoped(self._stmt_by_identifier(str(value)), "delete"))
 
-    # A row the scoped query did not find is not the user's: refuse, even where SQLAdmin
-    # would treat "no row" as "the page's buttons".
+    # A row the scoped query did not find is not the user's: not found (404), as over the API,
+    # even where SQLAdmin would treat "no row" as "the page's buttons".
     async def check_can_view_details(self, request: Request, model: Any) -> bool:
-        return model is not None and await super().check_can_view_details(request, model)
+        return _found(model) and await super().check_can_view_details(request, model)
 
     async def check_can_edit(self, request: Request, model: Any) -> bool:
-        return model is not None and await super().check_can_edit(request, model)
+        return _found(model) and await super().check_can_edit(request, model)
 
     async def check_can_delete(self, request: Request, model: Any) -> bool:
-        return model is not None and await super().check_can_delete(request, model)
+        # Who may delete nothing is refused (403) before any row is looked for.
+        if not current_user().principal.can(self.spec.name, "delete"):
+            return False
+        return _found(model) and await super().check_can_delete(request, model)
 
     def _sees_pii(self) -> bool:
         principal = current_user().principal
@@ -508,6 +511,13 @@ def form_version(data: Any) -> str:
                              "The record may have changed: the form has no version. "
                              "Reload the page and try again"))
     return version
+
+
+def _found(model: Any) -> bool:
+    """A row the user's scoped query did not find: 404, whether it is missing or not theirs."""
+    if model is None:
+        raise HTTPException(status_code=404)
+    return True
 
 
 def parse_row_id(pk: Any) -> int:

@@ -64,24 +64,28 @@ def _area_condition(column, area_code: str, lineage: bool) -> ColumnElement[bool
 
 
 def scope_condition(principal: Principal, spec, action: str) -> ColumnElement[bool] | None:
-    """The rows `action` may touch, as SQL; None when unrestricted. 403 if no grant allows it.
+    """The rows `action` may touch, as SQL; None when unrestricted. 403 if no grant allows it."""
+    return shown_condition(principal, principal.require(spec.name, action), spec)
 
-    Sensitive rows (backend.core.crud.SensitiveRows: 帮教 visits) only under the grants that
-    may see them (`sees_sensitive`)."""
-    grants = principal.require(spec.name, action)
+
+def shown_condition(principal: Principal, grants: list[Grant], spec, area_column=None
+                    ) -> ColumnElement[bool] | None:
+    """The rows of `spec` that `grants` show their holder: grants_condition, with the sensitive
+    rows (backend.core.crud.SensitiveRows: 帮教 visits) only under the grants that may see them
+    (`sees_sensitive`). Figures count with grants_condition: a count names nobody."""
     sensitive = getattr(spec, "sensitive", None)
     if sensitive is None:
-        return grants_condition(grants, spec)
+        return grants_condition(grants, spec, area_column)
     seeing = [g for g in grants if sees_sensitive(principal, spec, g)]
     blind = [g for g in grants if g not in seeing]
     conditions = []
     if seeing:
-        condition = grants_condition(seeing, spec)
+        condition = grants_condition(seeing, spec, area_column)
         if condition is None:
             return None
         conditions.append(condition)
     if blind:
-        condition = grants_condition(blind, spec)
+        condition = grants_condition(blind, spec, area_column)
         hidden = not_(sensitive.condition(spec.model.__table__))
         conditions.append(hidden if condition is None else and_(condition, hidden))
     return or_(*conditions) if conditions else false()

@@ -162,7 +162,7 @@ def test_the_schedule_setting_refuses_what_is_not_a_schedule(client, as_user):
 
 
 def test_the_panel_shows_the_chief_whom_and_the_leader_how_many(app, as_user, supervised):
-    ok(supervision_visit(as_user("chief"), supervised["吴某"], 100), 201)
+    visit = ok(supervision_visit(as_user("chief"), supervised["吴某"], 100), 201)
     chief = html.unescape(panel_login(app, "chief").get("/admin/coverage").text)
     assert 'id="supervision_due"' in chief and "吴某" in chief and "帮教按期率" in chief
     home = panel_login(app, "chief").get("/admin/").text
@@ -170,3 +170,9 @@ def test_the_panel_shows_the_chief_whom_and_the_leader_how_many(app, as_user, su
     leader = html.unescape(panel_login(app, "leader").get("/admin/coverage").text)
     assert "帮教按期率" in leader and 'id="supervision_due"' not in leader
     assert "吴某" not in leader
+    browser = panel_login(app, "leader")
+    assert browser.get(f"/admin/visits/details/{visit['id']}").status_code == 404
+    listed = html.unescape(browser.get("/admin/visits/list").text)
+    assert f"/admin/visits/details/{visit['id']}" not in listed and "<td>帮教走访</td>" not in listed
+    chief_list = html.unescape(panel_login(app, "chief").get("/admin/visits/list").text)
+    assert f"/admin/visits/details/{visit['id']}" in chief_list and "<td>帮教走访</td>" in chief_list
