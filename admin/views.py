@@ -60,6 +60,7 @@ CATEGORIES = {
     "patrols": ("巡查走访", "Field work"), "visits": ("巡查走访", "Field work"),
     "work-logs": ("巡查走访", "Field work"), "coverage-rules": ("巡查走访", "Field work"),
     "supervision-schedules": ("巡查走访", "Field work"),
+    "meetings": ("会议", "Meetings"), "meeting-items": ("会议", "Meetings"),
     "grid-staff": ("区域与网格", "Areas and grids"),
     "party-contacts": ("区域与网格", "Areas and grids"),
     "staff-leaves": ("区域与网格", "Areas and grids"),

@@ -39,6 +39,7 @@ from backend.identity.throttle import throttle_for
 from backend.imports.router import build_router as build_import_router
 from backend.kpi.router import router as kpi_router
 from backend.labels.router import router as labels_router
+from backend.meetings.router import router as meetings_router
 from backend.notifications.router import router as notifications_router
 from backend.open311.router import PREFIX as OPEN311_PREFIX
 from backend.open311.router import input_refusal as open311_refusal
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                case_router,  # before the generic /cases/{id} routes
                # before the generic /{id} routes
                hotspot_router, fieldwork_router, team_router, assessment_router, dispute_router,
-               requests_router, errands_router,
+               requests_router, errands_router, meetings_router,
                notifications_router, kpi_router, labels_router, workbench_router,
                build_import_router(),  # before the generic /{entity}/{id} routes
                *(build_router(spec) for spec in ENTITIES.values())]

@@ -11,6 +11,7 @@ from backend.fieldwork import entities as _fieldwork  # noqa: F401
 from backend.hotspots import entities as _hotspots  # noqa: F401
 from backend.identity import entities as _identity  # noqa: F401
 from backend.ledgers import entities as _ledgers  # noqa: F401
+from backend.meetings import entities as _meetings  # noqa: F401
 from backend.requests_desk import entities as _requests  # noqa: F401
 from backend.team import entities as _team  # noqa: F401
 
@@ -20,7 +21,7 @@ ORDER = (
     "webhooks", "webhook-deliveries", "grid-staff", "staff-leaves", "patrols", "visits",
     "work-logs", "coverage-rules", "supervision-schedules", "party-contacts", "dispute-types",
     "disputes", "dispute-parties", "dispute-steps", "dispute-mediations", "dispute-screenings",
-    "resident-requests", "errands",
+    "resident-requests", "errands", "meetings", "meeting-items",
     "assessment-schemes", "assessment-items", "assessment-entries",
     "assessment-runs", "assessment-scores",
     "users", "role-assignments", "policy-rules", "audit-log",

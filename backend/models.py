@@ -15,11 +15,12 @@ from backend.identity import models as identity
 from backend.imports import models as imports
 from backend.kpi import models as kpi
 from backend.ledgers import models as ledgers
+from backend.meetings import models as meetings
 from backend.notifications import models as notifications
 from backend.requests_desk import models as requests_desk
 from backend.team import models as team
 from rbac import models as policy
 
 __all__ = ["Base", "areas", "assessment", "audit", "cases", "disputes", "fieldwork", "hotspots",
-           "identity", "imports", "kpi", "ledgers", "notifications", "policy", "requests_desk",
-           "team"]
+           "identity", "imports", "kpi", "ledgers", "meetings", "notifications", "policy",
+           "requests_desk", "team"]

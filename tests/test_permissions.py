@@ -72,6 +72,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "dispute-screenings": ("RCUDE",  "RE",  "RE",      "RCUDE",   "RCUE",    "RC",       "-"),
     "resident-requests":  ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
     "errands":            ("RCUDEP", "RE",  "RE",      "RCUDEP",  "RCUEP",   "RC",       "-"),
+    "meetings":           ("RCUDE",  "RE",  "RCUE",    "RCUDE",   "RCUE",    "R",        "R"),
+    "meeting-items":      ("RCUDE",  "RE",  "RCUE",    "RCUDE",   "RCUE",    "R",        "R"),
     "assessment-schemes": ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-items":   ("RCUDE",  "RCUDE", "RE",    "RE",      "R",       "-",        "R"),
     "assessment-entries": ("RCUDE",  "RCUDE", "-",     "RCUDE",   "-",       "-",        "-"),

@@ -117,6 +117,12 @@ def scene(app, client, anonymous, accounts) -> Scene:
     ok(client.post("/api/v1/departments", json={
         "code": "HQ01", "name": "红旗社区物业办", "kind": "other", "area_code": OTHER_COMMUNITY}),
         201)
+    cases = [ok(client.post("/api/v1/cases", json={
+        "source": "patrol", "category_code": world.category["code"], "grid_code": grid,
+        "title": "积存垃圾"}), 201) for grid in (GRID, OTHER_GRID)]
+    meeting = ok(client.post("/api/v1/meetings", json={
+        "area_code": OTHER_GRID, "kind": "grid", "title": "红旗第一网格例会",
+        "held_on": "2026-11-25", "chair": "赵敏"}), 201)
     user = ok(client.post("/api/v1/users", json={
         "username": "community-admin", "password": DEMO_PASSWORD, "display_name": "周社区"}), 201)
     ok(client.post("/api/v1/role-assignments", json={
@@ -127,10 +133,12 @@ def scene(app, client, anonymous, accounts) -> Scene:
             "household": world.household["id"], "resident": world.resident["id"],
             "department": "HW01", "patrol": world.patrol["id"], "grid_staff": world.staff["id"],
             "case_category": world.category["code"], "user_account": accounts["member"],
-            "dispute": world.dispute["id"], "dispute_type": "01"}
+            "dispute": world.dispute["id"], "dispute_type": "01", "case": cases[0]["id"],
+            "meeting": world.meeting["id"]}
     theirs = {"area": OTHER_COMMUNITY, "grid": OTHER_GRID, "building": building["id"],
               "household": household["id"], "resident": resident["id"], "department": "HQ01",
-              "patrol": patrol["id"], "grid_staff": staff["id"], "dispute": dispute["id"]}
+              "patrol": patrol["id"], "grid_staff": staff["id"], "dispute": dispute["id"],
+              "case": cases[1]["id"], "meeting": meeting["id"]}
     return Scene(world, caller, mine, theirs)
 
 

@@ -68,7 +68,7 @@ def codes(queue: dict) -> list[str]:
 def test_the_dispatcher_sees_each_step_waiting_for_the_command_center(week, as_user):
     desk = queues(ok(as_user("dispatcher").get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_dispatch", "to_approve", "extensions", "to_verify",
-                          "red", "disputes_street", "disputes_handed"]
+                          "red", "disputes_street", "disputes_handed", "meeting_tasks"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]  # the oldest report first
     assert codes(desk["to_dispatch"]) == ["本周L"]
     assert codes(desk["extensions"]) == ["本周M"]
@@ -81,7 +81,7 @@ def test_the_dispatcher_sees_each_step_waiting_for_the_command_center(week, as_u
 
 def test_the_department_sees_the_cases_it_must_handle_by_deadline(week, as_user):
     desk = queues(ok(as_user("dept-sanitation").get("/api/v1/workbench")))
-    assert list(desk) == ["my_tasks", "disputes_handed"]
+    assert list(desk) == ["my_tasks", "disputes_handed", "meeting_tasks"]
     assert codes(desk["my_tasks"]) == ["案卷E", "本周M"]  # the overdue one first
     assert desk["my_tasks"]["items"][0]["light"] == "red"
 
@@ -111,8 +111,8 @@ def test_the_secretary_sees_reports_and_work_logs_to_review(week, as_user):
         "content": "入户走访三户"}), 201)
     desk = queues(ok(secretary.get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_approve", "patrols_today", "logs_to_review",
-                          "disputes_community", "disputes_handed", "unpatrolled", "visits_due",
-                          "supervision_due"]
+                          "disputes_community", "disputes_handed", "meeting_tasks",
+                          "unpatrolled", "visits_due", "supervision_due"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]
     assert [log["content"] for log in desk["logs_to_review"]["items"]] == ["入户走访三户"]
 

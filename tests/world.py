@@ -12,7 +12,8 @@ DOMAIN_ENTITIES = sorted({
     "areas", "grids", "buildings", "households", "residents", "organizations",
     "departments", "case-categories", "cases", "grid-staff", "staff-leaves", "patrols",
     "visits", "work-logs", "coverage-rules", "dispute-types", "disputes", "dispute-parties",
-    "dispute-screenings", "resident-requests", "errands", "supervision-schedules",
+    "dispute-screenings", "resident-requests", "errands", "supervision-schedules", "meetings",
+    "meeting-items",
 })
 # Entities whose rows need more than a body to make (reference data with rules of its own,
 # accounts, what the system writes): each has tests of its own, here.
@@ -41,6 +42,7 @@ class World:
     scheme: dict  # a grid assessment scheme with one hand-scored item
     item: dict
     dispute: dict  # a neighbours' dispute in the grid
+    meeting: dict  # the grid's work meeting, the sanitation office attending
 
 
 def make_world(client) -> World:
@@ -71,8 +73,12 @@ def make_world(client) -> World:
         "grid_code": GRID, "type_code": "01", "title": "楼上漏水引发邻里纠纷",
         "risk_level": "low", "found_how": "visit", "found_by": "李秀英",
         "found_on": "2026-11-20"}), 201)
+    meeting = ok(client.post("/api/v1/meetings", json={
+        "area_code": GRID, "kind": "grid", "title": "新华街第七网格11月例会",
+        "held_on": "2026-11-25", "chair": "王建国", "attendees": ["王建国", "李秀英"],
+        "department_codes": [SANITATION]}), 201)
     return World(building, household, resident, department, category, patrol, staff, scheme,
-                 item, dispute)
+                 item, dispute, meeting)
 
 
 def new_row(entity: str, world: World) -> tuple[dict, dict]:
@@ -104,6 +110,12 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
                          {"reason": "区培训"}),
         "coverage-rules": ({"area_code": COMMUNITY, "patrol_every_days": 2},
                            {"note": "试点社区"}),
+        "meetings": ({"area_code": GRID, "kind": "grid", "title": "新华街第七网格12月例会",
+                      "held_on": "2026-11-30", "chair": "王建国", "attendees": ["李秀英"]},
+                     {"minutes": "通报本月巡查情况"}),
+        "meeting-items": ({"meeting_id": world.meeting["id"], "subject": "88号院积存垃圾反复",
+                           "decision": "环卫处一周内清运并加密巡查", "department_code": SANITATION,
+                           "due_on": "2026-12-04"}, {"discussion": "网格员通报三次上报情况"}),
         "supervision-schedules": ({"key_group": "社区矫正", "every_days": 14},
                                   {"note": "县综治办: 每半月走访一次"}),
         "patrols": ({"grid_code": GRID, "patroller_name": "王建国",

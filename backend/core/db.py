@@ -12,7 +12,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
-from sqlalchemy import DateTime, Integer, MetaData, Table, Text, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    create_engine,
+    event,
+    type_coerce,
+)
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -130,6 +142,16 @@ class TagList(TypeDecorator[list[str]]):
         if not value:
             return []
         return [tag for tag in value.split("|") if tag]
+
+
+def has_tag(column: Any, tag: str) -> ColumnElement[bool]:
+    """A TagList column holds `tag`: its stored text holds |tag| (the lists' `__contains`)."""
+    return type_coerce(column, Text).contains(f"|{tag}|", autoescape=True)
+
+
+def has_tags(column: Any) -> ColumnElement[bool]:
+    """A TagList column holds any tag (none is stored as '')."""
+    return and_(column.is_not(None), type_coerce(column, Text) != "")
 
 
 class Base(DeclarativeBase):

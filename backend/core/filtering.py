@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, SmallInteger, Text, or_, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, not_, or_
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.schema import Column
 
 from backend.core import area_codes
-from backend.core.db import TagList
+from backend.core.db import TagList, has_tag, has_tags
 from backend.core.errors import FieldError, ProblemError
 
 RESERVED = {"sort", "fields", "limit", "offset", "count", "format"}
@@ -120,11 +120,13 @@ def parse_value(column: Column, raw: str) -> Any:
 def _condition(column: Column, op: str, raw: str) -> ColumnElement[bool]:
     is_tags = isinstance(column.type, TagList)
     is_text = not is_tags and column.type.python_type is str
+    if op == "isnull" and is_tags:  # no tags is stored as '', not NULL
+        return not_(has_tags(column)) if _parse_bool(raw) else has_tags(column)
     if op == "isnull":
         return column.is_(None) if _parse_bool(raw) else column.is_not(None)
     if is_tags:
         if op == "contains":  # compare the stored text, not a list run through TagList again
-            return type_coerce(column, Text).contains(f"|{raw}|", autoescape=True)
+            return has_tag(column, raw)
         raise ValueError("标签字段只支持 __contains 和 __isnull")
     if op in ("contains", "startswith"):
         if not is_text:

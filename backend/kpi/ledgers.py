@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, case, func, select, type_coerce
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from backend.areas.entities import GRIDS
 from backend.areas.models import Area, Grid
 from backend.core import area_codes
 from backend.core.crud import Caller, EntitySpec
+from backend.core.db import has_tag
 from backend.kpi.scope import Subject, area_conditions, ledger_grants
 from backend.ledgers.entities import BUILDINGS, HOUSEHOLDS, ORGANIZATIONS, RESIDENTS
 from backend.ledgers.models import KeyGroup
@@ -29,17 +30,12 @@ def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _has_tag(column, tag: str):
-    # As the lists filter tags (backend/core/filtering.py): the stored text holds |tag|.
-    return type_coerce(column, Text).contains(f"|{tag}|", autoescape=True)
-
-
 def _figures(spec: EntitySpec) -> list:
     """(name, SQL aggregate) of one ledger table."""
     table = spec.model.__table__.c
     if spec is RESIDENTS:
         return [("residents", func.count())] + [
-            (f"key_group:{group.value}", _count(_has_tag(table.key_groups, group.value)))
+            (f"key_group:{group.value}", _count(has_tag(table.key_groups, group.value)))
             for group in KeyGroup]
     if spec is HOUSEHOLDS:
         return [("households", func.count()), ("rental_households", _count(table.is_rental))]

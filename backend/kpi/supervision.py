@@ -20,11 +20,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Text, func, or_, select, type_coerce
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.crud import Caller
-from backend.core.db import BEIJING, utcnow
+from backend.core.db import BEIJING, has_tag, utcnow
 from backend.core.errors import ProblemError
 from backend.fieldwork.entities import VISITS
 from backend.fieldwork.models import Visit, VisitKind
@@ -36,11 +36,6 @@ from backend.ledgers.models import Building, Household, KeyGroup, Resident
 from rbac.scope import Grant, Principal, sees_sensitive
 
 FIGURES = ("supervised", "supervision_overdue")
-
-
-def _tagged(group: KeyGroup):
-    # As the lists filter tags (backend/core/filtering.py): the stored text holds |tag|.
-    return type_coerce(Resident.key_groups, Text).contains(f"|{group.value}|", autoescape=True)
 
 
 def _supervised(session: Session, conditions: list, schedule: dict[KeyGroup, int],
@@ -57,7 +52,8 @@ def _supervised(session: Session, conditions: list, schedule: dict[KeyGroup, int
     stmt = (select(Resident.id, Resident.grid_code, Resident.key_groups, Resident.created_at,
                    last.c.last_visit)
             .outerjoin(last, last.c.resident_id == Resident.id)
-            .where(*conditions, or_(*(_tagged(group) for group in schedule))))
+            .where(*conditions, or_(*(has_tag(Resident.key_groups, group.value)
+                                      for group in schedule))))
     if named:
         stmt = (stmt.add_columns(Resident.name, Household.room,
                                  Building.name.label("building_name"))

@@ -24,6 +24,7 @@ class NotificationKind(LabeledEnum):
     extension = ("extension", "延期申请")
     dispute_sent = ("dispute_sent", "纠纷移交")
     dispute_raised = ("dispute_raised", "纠纷上报")
+    meeting_task = ("meeting_task", "会议交办")
 
 
 class Notification(TableBase):

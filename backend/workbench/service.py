@@ -17,6 +17,8 @@ desk follows the plans' duties, by role:
 - disputes: the grid chief those at the grid level, the secretary those raised to the
   community, the dispatcher those raised to the street; an office (and the secretary and
   dispatcher who follow them) those handed over, soonest due first;
+- meetings: the tasks their decisions opened, to the department tasked, and to the secretary
+  and the dispatcher who follow those of their area, soonest due first;
 - 领导小组 leader: the headline figures of this month (backend/kpi) and the red lights.
 
 Everyone: who they are, their scope by name, and their unread notifications.
@@ -108,6 +110,10 @@ QUEUES = (
           {"status__in": WORKING_DISPUTES, "level": "street", "sort": "found_on"}),
     Queue("disputes_handed", "移交待办结纠纷", "Disputes handed to us", "disputes",
           frozenset({Role.department, S, D}), {"status": "handed_over", "sort": "due_at"}),
+    # 会议交办: the tasks meetings gave a department, soonest due first; the community and the
+    # command center follow those of their area.
+    Queue("meeting_tasks", "会议交办事项", "Tasks from meetings", "meeting-items",
+          frozenset({Role.department, S, D}), {"status": "assigned", "sort": "due_at"}),
 )
 FIGURES_ROLES = frozenset({L})
 
