@@ -157,7 +157,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_team_role": ("职务", "Role"),
     "col_name": ("姓名", "Name"),
     "party_members": ("党员 {count} 名", "{count} party members"),
-    "chief": ("网格长", "Grid chief"),
     "members": ("网格员", "Grid members"),
     "phone": ("电话", "Phone"),
     "ledger_summary": ("台账概况", "Ledger summary"),

@@ -151,3 +151,39 @@ def test_the_grids_teams_become_the_roster_and_their_records_find_their_authors(
     assert walk.staff_id == team["李秀英"].id
     assert [(w.staff_id, w.status.value) for w in logs] == [
         (team["王建国"].id, "approved"), (None, "submitted"), (None, "submitted")]
+
+
+def test_a_grids_own_team_fields_fold_into_the_roster(scratch_database_url):
+    """A grid written after the roster came, its chief and members only on the grid: they join
+    its roster (not twice), and the grid's own fields go."""
+    migrations.upgrade(scratch_database_url, "0025_meetings")
+    engine = make_engine(scratch_database_url)
+    now = dt.datetime(2026, 11, 30, 1, tzinfo=dt.UTC)
+    stamps = {"created_at": now, "updated_at": now, "version": 1}
+    try:
+        old = MetaData()
+        old.reflect(engine, only=("area", "grid", "grid_staff"))
+        area, grid, staff = (old.tables[n] for n in ("area", "grid", "grid_staff"))
+        with engine.begin() as conn:
+            for code, level, parent in (("410602", "county", None),
+                                        ("410602001", "street", "410602"),
+                                        ("410602001002", "community", "410602001")):
+                conn.execute(area.insert().values(code=code, name=code, level=level,
+                                                  parent_code=parent, **stamps))
+            conn.execute(grid.insert().values(
+                code="410602001002008", name="第八网格", community_code="410602001002",
+                level="grid", chief_name="赵敏", chief_phone="13812340000", members=[
+                    {"name": "孙丽", "role": "网格员"}, {"name": "钱楼长", "role": "楼栋长"}],
+                **stamps))
+            conn.execute(staff.insert().values(
+                grid_code="410602001002008", name="孙丽", team_role="full_time",
+                keeps_work_log=True, is_public=True, is_active=True, **stamps))
+        migrations.upgrade(scratch_database_url)
+        with Session(engine) as session:
+            team = {s.name: s.team_role.value for s in session.execute(select(GridStaff))
+                    .scalars()}
+            columns = {c["name"] for c in inspect(engine).get_columns("grid")}
+    finally:
+        engine.dispose()
+    assert team == {"赵敏": "grid_chief", "孙丽": "full_time", "钱楼长": "building_head"}
+    assert not {"chief_name", "chief_phone", "members"} & columns

@@ -73,10 +73,12 @@ def test_the_area_tree_is_410602_with_3_streets_9_communities_and_about_40_grids
         assert community["level"] == "community"
         assert len(grid["code"]) == 15 and grid["code"].startswith(grid["community_code"])
         assert grid["name"].startswith(community["name"]) and grid["name"].endswith("网格")
-        assert [m["role"] for m in grid["members"]] == [
-            "网格员", "环卫", "园林", "市政", "执法", "照明"]
-        assert grid["chief_name"] and grid["chief_phone"]
         assert 300 <= grid["household_target"] <= 500
+    # Each grid's team: its chief, its full-time worker and the "1+5" departments' members.
+    team = Counter((m["grid_code"], m["team_role"]) for m in fetch_all(client, "grid-staff"))
+    for grid in grids:
+        assert [team[(grid["code"], role)] for role in ("grid_chief", "full_time", "part_time")
+                ] == [1, 1, 5]
     per_community = Counter(g["community_code"] for g in grids)
     assert set(per_community.values()) <= {4, 5} and len(per_community) == 9
 
@@ -175,15 +177,17 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
     grids = {g["code"]: g for g in fetch_all(client, "grids")}
     polygons = {code: shape(g["boundary"]) for code, g in grids.items()}
     now = dt.datetime.now(dt.UTC)
+    walkers: dict[str, set[str]] = defaultdict(set)  # the chief and the full-time worker
+    for member in fetch_all(client, "grid-staff"):
+        if member["team_role"] in ("grid_chief", "full_time"):
+            walkers[member["grid_code"]].add(member["name"])
     patrols = fetch_all(client, "patrols")
     # Nearly every grid, nearly every day of the field-work days.
     assert len(patrols) >= 0.8 * FIELDWORK_DAYS * len(grids)
     for patrol in patrols:
         started, ended = when(patrol["started_at"]), when(patrol["ended_at"])
         assert now - dt.timedelta(days=FIELDWORK_DAYS + 1) < started < ended <= now
-        grid = grids[patrol["grid_code"]]
-        staff = {grid["chief_name"], grid["members"][0]["name"]}
-        assert patrol["patroller_name"] in staff
+        assert patrol["patroller_name"] in walkers[patrol["grid_code"]]
         assert all(polygons[patrol["grid_code"]].contains(Point(p))
                    for p in patrol["route"]["coordinates"])
         assert patrol["distance_m"] > 0
@@ -195,7 +199,8 @@ def test_field_work_happens_in_the_grid_and_in_the_past(client, seeded):
     assert set(visited) == set(households)  # every household at least once a year
     for visit in visits:
         assert visit["grid_code"] == households[visit["household_id"]]["grid_code"]
-        assert residents[visit["resident_id"]]["household_id"] == visit["household_id"]
+        if visit["resident_id"] is not None:  # a party member's call names no one
+            assert residents[visit["resident_id"]]["household_id"] == visit["household_id"]
         assert dt.date.fromisoformat(visit["visit_date"]) <= beijing_today()
     for resident in residents.values():
         if resident["key_groups"]:  # key households every quarter
@@ -401,3 +406,42 @@ def test_the_grids_disputes_screenings_requests_and_errands_hold_together(client
     for errand in errands:
         if errand["status"] != "accepted":
             assert when(errand["answered_at"]) >= when(errand["accepted_at"])
+
+
+def test_each_grid_has_party_members_who_call_on_the_households_they_keep_in_touch_with(
+        client, seeded):
+    team = fetch_all(client, "grid-staff")
+    party = {s["id"]: s for s in team if s["team_role"] in ("party_member", "branch_secretary")}
+    households = {h["id"]: h for h in fetch_all(client, "households")}
+    lived_in = {h["grid_code"] for h in households.values()}
+    assert {s["grid_code"] for s in party.values()} == lived_in  # every grid people live in
+    secretaries = Counter(s["grid_code"] for s in party.values()
+                          if s["team_role"] == "branch_secretary")
+    assert set(secretaries.values()) == {1}
+    contacts = fetch_all(client, "party-contacts")
+    assert contacts and {c["staff_id"] for c in contacts} <= set(party)
+    for contact in contacts:
+        assert households[contact["household_id"]]["grid_code"] == contact["grid_code"] \
+            == party[contact["staff_id"]]["grid_code"]
+    kept = {(c["staff_id"], c["household_id"]) for c in contacts}
+    calls = [v for v in fetch_all(client, "visits") if v["staff_id"] in party]
+    assert calls and all((v["staff_id"], v["household_id"]) in kept for v in calls)
+    # The counts the grid's notice and the dashboards read are those members' and contacts'.
+    assert any(c["visits"] > 0 for c in contacts)
+
+
+def test_the_street_and_the_community_meet_monthly_and_tasks_are_mostly_done_in_time(
+        client, seeded):
+    meetings = fetch_all(client, "meetings")
+    kinds = Counter(m["kind"] for m in meetings)
+    assert kinds["community"] > 0 and kinds["joint"] > 0 and set(kinds) == {"community", "joint"}
+    assert all(dt.date.fromisoformat(m["held_on"]) <= beijing_today() for m in meetings)
+    items = fetch_all(client, "meeting-items")
+    tasks = [i for i in items if i["department_code"]]
+    done = [t for t in tasks if t["status"] == "done"]
+    assert tasks and len(done) >= 0.7 * len(tasks)
+    in_time = [t for t in done if when(t["done_at"]) <= when(t["due_at"])]
+    assert len(in_time) >= 0.7 * len(done)
+    assert all(t["light"] is None for t in done)
+    joint = {m["id"] for m in meetings if m["kind"] == "joint"}
+    assert {t["meeting_id"] for t in tasks} <= joint  # departments are tasked at joint meetings

@@ -87,7 +87,7 @@ def new_row(entity: str, world: World) -> tuple[dict, dict]:
         "areas": ({"code": "410602002", "name": "鹤山街街道", "level": "street",
                    "parent_code": COUNTY}, {"name": "鹤山街道"}),
         "grids": ({"code": COMMUNITY + "008", "name": "新华街第八网格", "community_code": COMMUNITY,
-                   "household_target": 350}, {"chief_name": "王建国"}),
+                   "household_target": 350}, {"household_target": 380}),
         "departments": ({"code": "YL01", "name": "园林绿化所", "kind": "greening",
                          "area_code": COUNTY}, {"phone": "0392-2611111"}),
         "case-categories": ({"code": "04001", "kind": "component", "big_class_code": "04",

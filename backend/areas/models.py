@@ -69,10 +69,6 @@ class Grid(TableBase):
     )
     # GeoJSON Polygon geometry: {"type": "Polygon", "coordinates": [[[lng, lat], ...]]}
     boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="边界(GeoJSON)")
-    chief_name: Mapped[str | None] = mapped_column(String(50), comment="网格长")
-    chief_phone: Mapped[str | None] = mapped_column(String(30), comment="网格长电话")
-    # [{"name": ..., "role": ..., "phone": ..., "duty": ...}] — the "1+5" team.
-    members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, comment="网格员")
     partner_grid_code: Mapped[str | None] = mapped_column(
         String(15), ForeignKey("grid.code", ondelete="SET NULL"), info=HIERARCHICAL,
         comment="AB岗结对网格"

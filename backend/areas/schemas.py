@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from backend.areas.geometry import validate_polygon
 from backend.areas.models import AreaLevel, GridLevel
 from backend.core.schemas import CreateSchema
-from backend.core.validation import Name, Phone, digits
+from backend.core.validation import Phone, digits
 
 Polygon = Annotated[
     dict[str, Any],
@@ -36,16 +36,6 @@ class AreaCreate(CreateSchema):
     phone: Phone | None = None
 
 
-class GridMember(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: Name
-    role: Annotated[str, Field(max_length=30,
-                               description="如 网格员、环卫、园林、市政、执法、照明")]
-    phone: Phone | None = None
-    duty: Annotated[str | None, Field(max_length=200)] = None
-
-
 class GridCreate(CreateSchema):
     model_config = ConfigDict(
         json_schema_extra={
@@ -56,9 +46,6 @@ class GridCreate(CreateSchema):
                     "boundary": {"type": "Polygon", "coordinates": [[
                         [114.17, 35.93], [114.18, 35.93], [114.18, 35.94], [114.17, 35.94],
                         [114.17, 35.93]]]},
-                    "chief_name": "王建国", "chief_phone": "13812345678",
-                    "members": [{"name": "李秀英", "role": "网格员", "phone": "13987654321",
-                                 "duty": "人口信息采集"}],
                     "partner_grid_code": None, "household_target": 400,
                 }
             ]
@@ -71,8 +58,5 @@ class GridCreate(CreateSchema):
     community_code: Annotated[str, Field(title="所属社区代码"), digits(12, "社区代码")]
     level: GridLevel = GridLevel.grid
     boundary: Polygon | None = None
-    chief_name: Name | None = None
-    chief_phone: Phone | None = None
-    members: Annotated[list[GridMember], Field(max_length=50)] = []
     partner_grid_code: Annotated[str | None, digits(15, "结对网格编码")] = None
     household_target: Annotated[int | None, Field(ge=0, le=100000, title="规划户数")] = None

@@ -86,17 +86,17 @@ def prepare_item(session: Session, changed: dict[str, Any], existing: MeetingIte
     # Due at the end of the day, Beijing time.
     due_at = (dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time(0), BEIJING)
               .astimezone(dt.UTC) if due_on is not None else None)
-    changed.update(status=ItemStatus.assigned, due_at=due_at,
-                   assigned_at=utcnow() if existing is None or existing.department_code
-                   != department else existing.assigned_at)
+    changed.update(status=ItemStatus.assigned, due_at=due_at)
     if existing is not None and existing.department_code != department:
+        changed["assigned_at"] = utcnow()
         _tell_department(session, department, changed.get("subject", existing.subject), due_on)
 
 
 def _tell_department(session: Session, department: str, subject: str,
-                     due_on: dt.date | None) -> None:
+                     due_on: dt.date | None, at: dt.datetime | None = None) -> None:
     notify.send(session, notify.department_users(session, department),
-                NotificationKind.meeting_task, None, f"会议交办: {subject} (限{due_on}前办结)")
+                NotificationKind.meeting_task, None, f"会议交办: {subject} (限{due_on}前办结)",
+                at=at)
 
 
 def validate_item(session: Session, data: dict[str, Any], _existing: Any) -> None:
@@ -117,9 +117,11 @@ def validate_item(session: Session, data: dict[str, Any], _existing: Any) -> Non
             raise field_error(422, "due_on", "办结期限不能早于会议日期")
 
 
-def after_item_created(session: Session, item: MeetingItem, _at: dt.datetime | None) -> None:
+def after_item_created(session: Session, item: MeetingItem, at: dt.datetime | None) -> None:
+    """A task opened with its subject: assigned when written (the seed's clock, or now)."""
     if item.department_code is not None:
-        _tell_department(session, item.department_code, item.subject, item.due_on)
+        item.assigned_at = item.created_at
+        _tell_department(session, item.department_code, item.subject, item.due_on, at)
 
 
 def task_clock(session: Session, rows: list[dict[str, Any]]) -> None:

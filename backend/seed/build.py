@@ -69,6 +69,7 @@ def build_demo_data(
         lambda: fieldwork.build_visits(world),
         lambda: fieldwork.build_work_logs(world),
         lambda: fieldwork.build_supervision(world),
+        lambda: fieldwork.build_party_contacts(world),
     ]
     advance = (progress or ProgressBars(False)).task("生成数据", len(steps))
     for step in steps:

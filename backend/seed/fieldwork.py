@@ -18,9 +18,13 @@ from backend.cases.reference import COUNTY_CODE
 from backend.fieldwork.models import VisitKind, WorkLogStatus
 from backend.fieldwork.supervision import DEFAULT_SCHEDULE
 from backend.seed.vocabulary import (
+    CONTACT_VISIT_EVERY_DAYS,
+    CONTACT_VISIT_NOTES,
+    CONTACTS_PER_MEMBER,
     FIELDWORK_DAYS,
     KEY_VISIT_NOTES,
     LEAVE_REASONS,
+    PARTY_MEMBERS_PER_GRID,
     PATROL_QUIET_NOTES,
     PATROLLED_DAY_OFF,
     PATROLLED_WORKING_DAY,
@@ -33,6 +37,7 @@ from backend.seed.vocabulary import (
     WORK_LOG_REVIEW_NOTES,
 )
 from backend.seed.world import DemoWorld, GridPlan
+from backend.team.models import TeamRole
 
 
 def build_coverage_rule(world: DemoWorld) -> None:
@@ -190,6 +195,57 @@ def build_supervision(world: DemoWorld) -> None:
                 "content": r.choice(notes) if notes else None,
                 "needs_follow_up": r.random() < 0.05}, created)
             visit_date -= dt.timedelta(days=every - r.randint(0, max(every // 6, 1)))
+
+
+def build_party_contacts(world: DemoWorld) -> None:
+    """党员联系户: some adult residents of each grid are its party members on the team (the first
+    its branch secretary), each keeping in touch with some households of the grid and calling
+    on them every couple of months.
+
+    Its own random stream (from the world's seed), as build_supervision's."""
+    r = random.Random(world.seed * 7_919 + 29)
+    first_day = world.today - dt.timedelta(days=FIELDWORK_DAYS)
+    by_grid: dict[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]] = {}
+    for household, residents in world.visit_targets:
+        by_grid.setdefault(household["grid_code"], []).append((household, residents))
+    for grid in world.grids:
+        homes = by_grid.get(grid.code, [])
+        adults = [p for _h, people in homes for p in people
+                  if 25 <= (world.today - p["birth_date"]).days // 365 <= 75
+                  and p["name"] not in world.staff_names]
+        if not homes or not adults:
+            continue
+        members = r.sample(adults, min(len(adults), r.randint(*PARTY_MEMBERS_PER_GRID)))
+        for n, person in enumerate(members):
+            if person["name"] in world.staff_names:
+                continue  # names identify actors: a namesake already serves
+            world.staff_names.add(person["name"])
+            staff = world.add("grid_staff", {
+                "grid_code": grid.code, "name": person["name"],
+                "team_role": TeamRole.branch_secretary if n == 0 else TeamRole.party_member,
+                "phone": person["phone"], "duties": "联系服务群众, 带头参与网格事务",
+                "photo": None, "user_id": None, "partner_id": None, "keeps_work_log": False,
+                "is_public": True, "is_active": True}, world.setup_time)
+            for household, _people in r.sample(homes, min(len(homes),
+                                                          r.randint(*CONTACTS_PER_MEMBER))):
+                world.add("party_contact", {
+                    "staff_id": staff["id"], "household_id": household["id"],
+                    "grid_code": grid.code, "since": world.setup_time.date(), "note": None},
+                    world.setup_time)
+                visit_date = world.today - dt.timedelta(
+                    days=r.randint(0, CONTACT_VISIT_EVERY_DAYS + 20))
+                while visit_date >= first_day:
+                    world.add("visit", {
+                        "grid_code": grid.code, "household_id": household["id"],
+                        "resident_id": None, "visitor_name": person["name"],
+                        "staff_id": staff["id"], "second_visitor_name": None,
+                        "purpose": "党员联系户走访", "visit_date": visit_date,
+                        "kind": VisitKind.routine, "content": r.choice(CONTACT_VISIT_NOTES),
+                        "needs_follow_up": False},
+                        min(world.local_time(visit_date, 18 * 60 + r.randint(0, 120)),
+                            world.now))
+                    visit_date -= dt.timedelta(days=CONTACT_VISIT_EVERY_DAYS
+                                               + r.randint(-15, 15))
 
 
 def build_work_logs(world: DemoWorld) -> None:

@@ -105,20 +105,14 @@ def community_cells(world: DemoWorld, x0: float, x1: float, y0: float, y1: float
 def add_grid(world: DemoWorld, community_code: str, community_name: str, number: int,
              boundary: dict[str, Any], partner_number: int, roads: list[str],
              secretary: Person, team: dict[str, Person]) -> None:
-    """One grid's row, with its chief and its team as members, and its plan for later parts."""
+    """One grid's row, its team on the roster (the chief, the full-time worker and the "1+5"
+    departments' members), and its plan for later parts."""
     chief, worker = world.new_staff(), world.new_staff()
-    members = [{"name": worker.name, "role": "网格员", "phone": worker.phone,
-                "duty": TEAM_DUTIES["网格员"]}]
-    for role, department_code in TEAM_ROLE_DEPARTMENTS.items():
-        member = team[department_code]
-        members.append({"name": member.name, "role": role, "phone": member.phone,
-                        "duty": TEAM_DUTIES[role]})
     code = f"{community_code}{number:03d}"
     name = f"{community_name}第{CHINESE_NUMERALS[number]}网格"
     world.add("grid", {
         "code": code, "name": name, "community_code": community_code,
-        "level": GridLevel.grid, "boundary": boundary, "chief_name": chief.name,
-        "chief_phone": chief.phone, "members": members,
+        "level": GridLevel.grid, "boundary": boundary,
         "partner_grid_code": f"{community_code}{partner_number:03d}",
         "household_target": world.rng.randrange(300, 501, 10)}, world.setup_time)
     team_rows = [(chief, TeamRole.grid_chief, "全面负责网格服务管理, 组织巡查走访"),

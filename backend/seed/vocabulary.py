@@ -170,6 +170,13 @@ LEAVE_REASONS = ["年休假", "年休假", "病假", "参加区网格员培训",
 VISIT_PURPOSES = {"routine": "入户走访, 核实人口信息", "key_group": "重点人群定期走访",
                   "hardship": "困难群众帮扶走访", "follow_up": "回访",
                   "supervision": "特殊人群定期帮教"}
+# 党员联系户: each grid's party members (one the branch secretary), the households each keeps in
+# touch with, and how often they call on them.
+PARTY_MEMBERS_PER_GRID = (3, 6)
+CONTACTS_PER_MEMBER = (5, 10)
+CONTACT_VISIT_EVERY_DAYS = 60
+CONTACT_VISIT_NOTES = ["了解家庭近况, 宣传社区活动", "听取对社区工作的意见建议",
+                       "提醒冬季用火用电安全", "了解就业就学情况, 帮助联系相关部门"]
 # 帮教: how the demo's special groups are kept (backend/seed/fieldwork.py: build_supervision):
 # most visited on schedule, some a little late, a few left for weeks.
 SUPERVISION_ON_TIME, SUPERVISION_LATE = 0.85, 0.10

@@ -25,7 +25,7 @@ from backend.ledgers.models import Sex
 TABLE_ORDER = (
     "area", "department", "case_category", "grid", "grid_staff", "staff_leave", "coverage_rule",
     "building",
-    "household", "resident", "organization", "patrol", "visit", "work_log",
+    "household", "resident", "organization", "patrol", "visit", "work_log", "party_contact",
 )
 
 

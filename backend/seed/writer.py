@@ -28,7 +28,7 @@ from backend.core.config import get_settings
 from backend.core.db import Database, utcnow
 from backend.identity.models import Role, RoleAssignment
 from backend.identity.service import DemoLayout, create_demo_accounts
-from backend.seed import assessment, disputes, requests
+from backend.seed import assessment, disputes, meetings, requests
 from backend.seed.build import ProgressBars, build_demo_data
 from backend.seed.case_year import CaseYear
 from backend.seed.vocabulary import BATCH_SIZE, BETWEEN_SLICES, SLICE_SECONDS
@@ -62,6 +62,7 @@ def run_seed(
             accounts = write_county(session, rows, bars, demo_password)
             disputes.seed_disputes(session, now, seed)
             requests.seed_requests(session, now, seed)
+            meetings.seed_meetings(session, now, seed)
             assessment.enter_scores(session, now, seed)
             advance = bars.task("案卷流转", len(rows["case"]))
             played = CaseYear(session, now).play(rows["case"], advance)
@@ -95,6 +96,7 @@ def seed_county(
             write_county(session, rows, bars, demo_password)
             disputes.seed_disputes(session, now, seed)
             requests.seed_requests(session, now, seed)
+            meetings.seed_meetings(session, now, seed)
             assessment.enter_scores(session, now, seed)
     return PendingYear(rows["case"], now)
 

@@ -28,11 +28,10 @@ def choose_grid(viewer: Viewer) -> str | None:
 
 def staff(viewer: Viewer, grid: dict[str, Any]) -> None:
     """The grid's team from its roster (grid-staff): each member's role, name and phone, and
-    how many party members it has; the grid's own chief fields where the roster is not read."""
+    how many party members it has; nothing for whom the roster is not theirs to read."""
     st.subheader(t("staff"))
     if not viewer.can("grid-staff"):
-        st.markdown(f"**{t('chief')}**: {grid.get('chief_name') or '—'}"
-                    f"  {t('phone')}: {grid.get('chief_phone') or '—'}")
+        st.caption(t("no_staff"))
         return
     team = viewer.client.rows("grid-staff", grid_code=grid["code"], is_active="true",
                               sort="id", limit=100)
