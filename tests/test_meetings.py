@@ -23,7 +23,7 @@ def _day(offset: int) -> str:
 
 @pytest.fixture
 def joint(client, as_user):
-    """The street's joint meeting a week ago, the sanitation office and the police attending,
+    """The street's joint meeting two days ago, the sanitation office and the police attending,
     on a case of the grid (sanitation tasked), a dispute (the police tasked) and a matter
     only discussed."""
     world = make_world(client)
@@ -36,14 +36,14 @@ def joint(client, as_user):
     dispatcher = as_user("dispatcher")
     meeting = ok(dispatcher.post("/api/v1/meetings", json={
         "area_code": STREET, "kind": "joint", "title": "中山路街道11月联席会议",
-        "held_on": _day(-7), "place": "街道综治中心", "attendees": ["王书记", "王建国"],
+        "held_on": _day(-2), "place": "街道综治中心", "attendees": ["王书记", "王建国"],
         "department_codes": [SANITATION, POLICE],
         "minutes": "研究88号院积存垃圾和漏水纠纷两件难点问题"}), 201)
     items = {
         "case": ok(dispatcher.post("/api/v1/meeting-items", json={
             "meeting_id": meeting["id"], "subject": "88号院积存垃圾反复", "case_id": case["id"],
-            "decision": "环卫处三日内清运, 设置临时收集点", "department_code": SANITATION,
-            "due_on": _day(3)}), 201),
+            "decision": "环卫处十日内清运, 设置临时收集点", "department_code": SANITATION,
+            "due_on": _day(10)}), 201),
         "dispute": ok(dispatcher.post("/api/v1/meeting-items", json={
             "meeting_id": meeting["id"], "subject": "楼上漏水纠纷久调不决",
             "dispute_id": world.dispute["id"], "decision": "派出所民警参与调解",
@@ -61,8 +61,12 @@ def test_a_joint_meeting_tasks_departments_and_the_department_reports_done(joint
     assert items["case"]["area_code"] == STREET  # the meeting's
     assert (items["case"]["status"], items["talk"]["status"]) == ("assigned", "recorded")
     assert items["case"]["light"] == "green" and items["talk"]["light"] is None
+    # The clock runs from the meeting's day, when the decision was taken.
+    assert items["case"]["assigned_at"] == (dt.datetime.combine(
+        dt.date.fromisoformat(_day(-2)), dt.time(0), BEIJING).astimezone(dt.UTC)
+        .isoformat().replace("+00:00", "Z"))
     assert items["case"]["due_at"] == (dt.datetime.combine(
-        dt.date.fromisoformat(_day(4)), dt.time(0), BEIJING).astimezone(dt.UTC)
+        dt.date.fromisoformat(_day(11)), dt.time(0), BEIJING).astimezone(dt.UTC)
         .isoformat().replace("+00:00", "Z"))
 
     sanitation = as_user("dept-sanitation")

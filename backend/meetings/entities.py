@@ -84,12 +84,21 @@ def prepare_item(session: Session, changed: dict[str, Any], existing: MeetingIte
         changed.update(status=ItemStatus.recorded, assigned_at=None, due_at=None)
         return
     # Due at the end of the day, Beijing time.
-    due_at = (dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time(0), BEIJING)
-              .astimezone(dt.UTC) if due_on is not None else None)
+    due_at = _day_start(due_on + dt.timedelta(days=1)) if due_on is not None else None
     changed.update(status=ItemStatus.assigned, due_at=due_at)
-    if existing is not None and existing.department_code != department:
-        changed["assigned_at"] = utcnow()
+    if existing is None:
+        # Tasked by the meeting's decision: the clock runs from the meeting's day.
+        meeting = session.get(Meeting, changed["meeting_id"])
+        if meeting is not None:
+            changed["assigned_at"] = _day_start(meeting.held_on)
+    elif existing.department_code != department:
+        changed["assigned_at"] = utcnow()  # given to another department now
         _tell_department(session, department, changed.get("subject", existing.subject), due_on)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first moment of a Beijing day, in UTC."""
+    return dt.datetime.combine(day, dt.time(0), BEIJING).astimezone(dt.UTC)
 
 
 def _tell_department(session: Session, department: str, subject: str,
@@ -118,9 +127,7 @@ def validate_item(session: Session, data: dict[str, Any], _existing: Any) -> Non
 
 
 def after_item_created(session: Session, item: MeetingItem, at: dt.datetime | None) -> None:
-    """A task opened with its subject: assigned when written (the seed's clock, or now)."""
     if item.department_code is not None:
-        item.assigned_at = item.created_at
         _tell_department(session, item.department_code, item.subject, item.due_on, at)
 
 
