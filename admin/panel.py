@@ -26,6 +26,7 @@ from admin.disputes import DisputeWorkflowView
 from admin.fieldwork import WorkLogView
 from admin.home import PanelAdmin, row_title
 from admin.ledgers import ExportingView, LedgerView
+from admin.steps import DESKS, DeskStepView
 from admin.views import PolicyAuthorization, view_for
 from backend.core.db import Database
 from backend.core.errors import DATABASE_TROUBLE, FieldError, database_problem
@@ -60,6 +61,7 @@ def mount_admin(app: FastAPI, database: Database, secret_key: str) -> PanelAdmin
     for spec in ENTITIES.values():
         base = (CaseWorkflowView if spec.name == "cases" else
                 DisputeWorkflowView if spec.name == "disputes" else
+                DeskStepView if spec.name in DESKS else
                 WorkLogView if spec.name == "work-logs" else
                 AssessmentEntryView if spec.name == "assessment-entries" else
                 LedgerView if spec.name in IMPORTABLE else ExportingView)

@@ -89,8 +89,8 @@ def test_the_department_sees_the_cases_it_must_handle_by_deadline(week, as_user)
 def test_the_grid_chief_sees_the_grids_open_cases_and_todays_patrols(week, as_user, client):
     chief = as_user("chief")
     desk = queues(ok(chief.get("/api/v1/workbench")))
-    assert list(desk) == ["grid_open", "patrols_today", "disputes_grid", "unpatrolled",
-                          "visits_due", "supervision_due"]
+    assert list(desk) == ["grid_open", "patrols_today", "disputes_grid", "requests_open",
+                          "errands_open", "unpatrolled", "visits_due", "supervision_due"]
     assert desk["grid_open"]["count"] == 6  # E, H and this week's K-N, all in GRID
     assert desk["patrols_today"]["count"] == 0  # the world's patrol was on 2 November
     assert [g["grid_code"] for g in desk["unpatrolled"]["items"]] == [GRID]
@@ -111,8 +111,9 @@ def test_the_secretary_sees_reports_and_work_logs_to_review(week, as_user):
         "content": "入户走访三户"}), 201)
     desk = queues(ok(secretary.get("/api/v1/workbench")))
     assert list(desk) == ["to_file", "to_approve", "patrols_today", "logs_to_review",
-                          "disputes_community", "disputes_handed", "meeting_tasks",
-                          "unpatrolled", "visits_due", "supervision_due"]
+                          "disputes_community", "disputes_handed", "requests_open",
+                          "errands_open", "meeting_tasks", "unpatrolled", "visits_due",
+                          "supervision_due"]
     assert codes(desk["to_file"]) == ["案卷H", "本周K"]
     assert [log["content"] for log in desk["logs_to_review"]["items"]] == ["入户走访三户"]
 

@@ -17,6 +17,7 @@ desk follows the plans' duties, by role:
 - disputes: the grid chief those at the grid level, the secretary those raised to the
   community, the dispatcher those raised to the street; an office (and the secretary and
   dispatcher who follow them) those handed over, soonest due first;
+- 民情 and 代办: the grid's staff and the secretary the requests open and the errands under way;
 - meetings: the tasks their decisions opened, to the department tasked, and to the secretary
   and the dispatcher who follow those of their area, soonest due first;
 - 领导小组 leader: the headline figures of this month (backend/kpi) and the red lights.
@@ -110,6 +111,12 @@ QUEUES = (
           {"status__in": WORKING_DISPUTES, "level": "street", "sort": "found_on"}),
     Queue("disputes_handed", "移交待办结纠纷", "Disputes handed to us", "disputes",
           frozenset({Role.department, S, D}), {"status": "handed_over", "sort": "due_at"}),
+    # 民情 and 代办: the grid's open requests by their answer deadline, its errands not yet done
+    # (those still to be answered first).
+    Queue("requests_open", "待办民情诉求", "Residents' requests open", "resident-requests",
+          frozenset({C, M, S}), {"status": "open", "sort": "due_at"}),
+    Queue("errands_open", "在办代办事项", "Errands under way", "errands", frozenset({C, M, S}),
+          {"status__in": "accepted,in_progress", "sort": "status,answer_due_at"}),
     # 会议交办: the tasks meetings gave a department, soonest due first; the community and the
     # command center follow those of their area.
     Queue("meeting_tasks", "会议交办事项", "Tasks from meetings", "meeting-items",
