@@ -112,6 +112,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "assessment_results": ("考核结果", "Assessment results"),
     "disputes": ("矛盾纠纷排查化解", "Disputes: screening and settlement"),
     "screenings": ("半月排查上报", "Half-monthly dispute screening"),
+    "requests": ("民情诉求与代办", "Residents' requests and errands"),
     "screenings_of": ("{first}至{last} (应报 {due}): 按时 {on_time} · 逾期 {late} · 未报 {missing}"
                       " · 待报 {waiting}",
                       "{first} to {last} (due {due}): on time {on_time} · late {late} · "

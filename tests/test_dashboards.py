@@ -64,6 +64,15 @@ DISPUTE_UNITS = {"found": "发现纠纷数", "settled": "化解数", "settlement
                  "unsettled": "未化解数", "high_risk_open": "高风险未化解数",
                  "screenings_late": "逾期排查上报数", "screenings_missing": "未报排查数",
                  "screening_on_time_rate": "排查按时上报率"}
+REQUESTS = {"requests": "受理诉求数", "request_on_time_rate": "诉求按时办结率",
+            "requests_open": "在办诉求数", "requests_overdue": "超时未办结诉求数",
+            "errands": "受理代办数", "errand_answer_rate": "代办应答及时率",
+            "errand_done_rate": "代办办结率", "errands_unanswered_overdue": "超时未应答代办数"}
+REQUEST_UNITS = {"requests": "受理诉求数", "requests_closed_in_time": "按时办结诉求数",
+                 "request_on_time_rate": "诉求按时办结率", "requests_open": "在办诉求数",
+                 "requests_overdue": "超时未办结诉求数", "errands": "受理代办数",
+                 "errand_answer_rate": "代办应答及时率", "errands_done": "代办办结数",
+                 "errands_unanswered_overdue": "超时未应答代办数"}
 GRID_LEDGERS = {k: v for k, v in LEDGERS.items()
                 if k not in ("grids", "key_supervised_organizations")}
 HOTSPOT_CATEGORY = "积存垃圾渣土"
@@ -370,6 +379,8 @@ def leader_answer(api: Api, username: str, day: dt.date, area: str | None = None
     # Areas' disputes: not a department's (it reads only the disputes handed to it).
     disputes = (api.get(username, "/kpi/disputes", area=area, by=rankings[0], **period)
                 if ledgers else None)
+    requests = (api.get(username, "/kpi/requests", area=area, by=rankings[0], **period)
+                if ledgers else None)
     return {
         "period": now["period"]["label"],
         "figures": {"综合得分": score(now["score"]), "等级": now["grade"] or "—",
@@ -384,6 +395,12 @@ def leader_answer(api: Api, username: str, day: dt.date, area: str | None = None
             {"单位": unit["name"], **{label: dispute_value(unit, name)
                                     for name, label in DISPUTE_UNITS.items()}}
             for unit in disputes["by"]],
+        "requests": {} if requests is None else {
+            label: dispute_value(requests, name) for name, label in REQUESTS.items()},
+        "request units": [] if requests is None else [
+            {"单位": unit["name"], **{label: dispute_value(unit, name)
+                                    for name, label in REQUEST_UNITS.items()}}
+            for unit in requests["by"]],
     }
 
 
@@ -396,10 +413,12 @@ def leader_shown(at: AppTest) -> dict[str, Any]:
         "period": at.subheader[0].value.split(" · ")[0],
         "figures": metrics(at, ("综合得分", "等级", *FLOW.values(), *RATES.values())),
         "rankings": [records(d.value) for d in at.dataframe
-                     if "发现纠纷数" not in d.value.columns],
+                     if not {"发现纠纷数", "受理诉求数"} & set(d.value.columns)],
         "ledgers": metrics(at, LEDGERS.values()),
         "disputes": metrics(at, DISPUTES.values()),
         "dispute units": records(table(at, "发现纠纷数")),
+        "requests": metrics(at, REQUESTS.values()),
+        "request units": records(table(at, "受理诉求数")),
     }
 
 
@@ -419,6 +438,8 @@ def test_the_leader_view_gives_last_months_score_flow_and_rankings_as_the_api(ap
     assert [s.value for s in at.subheader][1:3] == ["街道排名", "部门排名"]
     assert "矛盾纠纷排查化解" in [s.value for s in at.subheader]
     assert answered["disputes"]["发现纠纷数"] != "0"  # a month of the seed's disputes
+    assert "民情诉求与代办" in [s.value for s in at.subheader]
+    assert answered["requests"]["受理诉求数"] != "0"  # and of its requests
     assert at.caption[0].value == scope_caption(api, "leader")
     assert_chinese(at)
 

@@ -10,6 +10,10 @@ import pytest
 
 from backend.cases.models import DeadlineUnit
 from backend.cases.sla import WorkingCalendar
+from backend.core.crud import Caller
+from backend.kpi.periods import PeriodKind, parse_period
+from backend.kpi.requests import request_figures
+from backend.kpi.scope import Subject
 from tests.builders import GRID, OTHER_GRID, ok
 from tests.world import make_world
 
@@ -138,3 +142,43 @@ def test_a_declined_errand_is_answered_by_its_refusal_and_bad_steps_change_nothi
     declined = ok(chief.post(f"/api/v1/errands/{errand['id']}/actions/decline",
                              json={"progress": "护照须本人到出入境窗口办理, 已告知"}))
     assert declined["status"] == "declined" and declined["answered_at"] is not None
+
+
+def test_the_figures_count_what_was_answered_in_time_open_and_overdue(world, as_user, app):
+    chief = as_user("chief")
+    requests = [ok(chief.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": name, "content": what, "kind": "ordinary"}), 201)
+        for name, what in (("刘志强", "楼道灯坏了"), ("王芳", "垃圾桶满溢"), ("张伟", "噪音扰民"))]
+    ok(take(chief, requests[0], "settle", result="已更换楼道灯"))
+    errands = [ok(chief.post("/api/v1/errands", json={
+        "grid_code": GRID, "requester_name": "刘志强", "kind": "pension", "affair": affair}),
+        201) for affair in ("养老保险资格认证", "残疾人证换领")]
+    url = f"/api/v1/errands/{errands[0]['id']}/actions"
+    ok(chief.post(f"{url}/answer", json={"progress": "已受理, 明日办理"}))
+    ok(chief.post(f"{url}/finish", json={"progress": "已办结"}))
+
+    figures = ok(as_user("secretary").get("/api/v1/kpi/requests", params={"by": "grid"}))
+    assert {k: figures[k] for k in ("requests", "requests_closed", "requests_closed_in_time",
+                                    "requests_open", "requests_overdue")} == {
+        "requests": 3, "requests_closed": 1, "requests_closed_in_time": 1, "requests_open": 2,
+        "requests_overdue": 0}
+    assert {k: figures[k] for k in ("errands", "errands_answered_in_time", "errands_done",
+                                    "errands_declined", "errands_unanswered_overdue")} == {
+        "errands": 2, "errands_answered_in_time": 1, "errands_done": 1, "errands_declined": 0,
+        "errands_unanswered_overdue": 0}
+    assert figures["rates"] == {"request_on_time_rate": round(1 / 3, 4),
+                                "errand_answer_rate": 0.5, "errand_done_rate": 0.5}
+    assert [unit["code"] for unit in figures["by"]] == [GRID]
+    assert ok(as_user("chief2").get("/api/v1/kpi/requests"))["requests"] == 0  # not his grid
+    assert as_user("dept-sanitation").get("/api/v1/kpi/requests").status_code == 403
+
+    # Three weeks on, nothing more done: the open requests and the unanswered errand are late.
+    today = dt.datetime.now(dt.UTC).date()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=21)
+    period = parse_period(PeriodKind.custom, None, today - dt.timedelta(days=1),
+                          today + dt.timedelta(days=30))
+    with app.state.db.session() as session:
+        late = request_figures(session, caller=Caller.system(), period=period,
+                               subject=Subject(), now=later)
+    assert (late["requests_open"], late["requests_overdue"]) == (2, 2)
+    assert late["errands_unanswered_overdue"] == 1

@@ -82,6 +82,24 @@ FIGURE_LABELS = {
     "settlement_rate": ("化解率", "settlement rate"),
     "low_level_share": ("基层化解占比", "share settled in grid or community"),
     "screening_on_time_rate": ("排查按时上报率", "screenings on time"),
+    # 帮教 (backend/kpi/supervision.py, in the coverage).
+    "supervised": ("帮教对象数", "residents under 帮教"),
+    "supervision_overdue": ("帮教逾期人数", "overdue for 帮教"),
+    "supervision_rate": ("帮教按期率", "帮教 on schedule"),
+    # 民情 and 代办 (backend/kpi/requests.py).
+    "requests": ("受理诉求数", "requests received"),
+    "requests_closed": ("办结诉求数", "requests closed"),
+    "requests_closed_in_time": ("按时办结诉求数", "requests closed in time"),
+    "requests_open": ("在办诉求数", "requests open"),
+    "requests_overdue": ("超时未办结诉求数", "requests overdue"),
+    "errands": ("受理代办数", "errands accepted"),
+    "errands_answered_in_time": ("按时应答代办数", "errands answered in time"),
+    "errands_done": ("代办办结数", "errands done"),
+    "errands_declined": ("不予代办数", "errands declined"),
+    "errands_unanswered_overdue": ("超时未应答代办数", "errands unanswered past time"),
+    "request_on_time_rate": ("诉求按时办结率", "requests closed in time"),
+    "errand_answer_rate": ("代办应答及时率", "errands answered in time"),
+    "errand_done_rate": ("代办办结率", "errands done"),
 }
 
 
@@ -137,6 +155,17 @@ def dispute_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
                                      figures["settled"]),  # 小事不出社区
         "screening_on_time_rate": _fraction(figures["screenings_on_time"],
                                             figures["screenings_due"]),
+    }
+    return {name: _rounded(value) for name, value in fractions.items()}
+
+
+def request_rates_of(figures: dict[str, Any]) -> dict[str, float | None]:
+    """民情 and 代办 rates (backend/kpi/requests.py), rounded as the others."""
+    fractions = {
+        "request_on_time_rate": _fraction(figures["requests_closed_in_time"],
+                                          figures["requests"]),
+        "errand_answer_rate": _fraction(figures["errands_answered_in_time"], figures["errands"]),
+        "errand_done_rate": _fraction(figures["errands_done"], figures["errands"]),
     }
     return {name: _rounded(value) for name, value in fractions.items()}
 

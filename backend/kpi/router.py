@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from backend.api.deps import CurrentCaller, SessionDep
 from backend.api.problems import problem_docs
 from backend.api.routes import json_response
-from backend.kpi import coverage, disputes, ledgers, live, schemas, service
+from backend.kpi import coverage, disputes, ledgers, live, requests, schemas, service
 from backend.kpi.periods import EARLIEST, LATEST, Period, PeriodKind, parse_period
 from backend.kpi.scope import Subject
 
@@ -201,6 +201,19 @@ def kpi_disputes(session: SessionDep, caller: CurrentCaller, subject: SubjectDep
                  by: Annotated[LedgerBy | None, Query(description="按街道、社区或网格分列")] = None,
                  ) -> Any:
     return json_response(disputes.dispute_figures(session, caller=caller, period=period,
+                                                  subject=subject, by=by.value if by else None))
+
+
+@router.get("/requests", summary="民情诉求与代办指标 Residents' requests and errands",
+            description="时段内受理的民情诉求 (办结、按时办结; 诉求按时办结率), "
+                        "时点在办、超时诉求; 受理的代办 (按时应答、办结、不予代办; "
+                        "代办应答及时率、办结率), 超时未应答代办; "
+                        "可按街道、社区或网格分列。口径见 backend/kpi/requests.py。")
+def kpi_requests(session: SessionDep, caller: CurrentCaller, subject: SubjectDep,
+                 period: PeriodDep,
+                 by: Annotated[LedgerBy | None, Query(description="按街道、社区或网格分列")] = None,
+                 ) -> Any:
+    return json_response(requests.request_figures(session, caller=caller, period=period,
                                                   subject=subject, by=by.value if by else None))
 
 

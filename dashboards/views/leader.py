@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards.assessment import leader_summary
 from dashboards.disputes import dispute_summary
 from dashboards.ledgers import ledger_counts
+from dashboards.requests import request_summary
 from dashboards.session import Viewer, beijing_today, language, render, t
 
 KINDS = ("month", "quarter", "year", "custom")
@@ -250,6 +251,7 @@ def page(viewer: Viewer) -> None:
     trends_chart(viewer, get("/kpi/trends", area=area, interval="day" if days <= 62 else "week",
                              **period))
     dispute_summary(viewer, area, by, period)
+    request_summary(viewer, area, by, period)
     leader_summary(viewer)
     if viewer.can("residents") or viewer.can("households"):
         ledger_counts(viewer, area, "ledgers", (
