@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from backend.cli import _streamlit_command
+from backend.kpi.rates import FIGURE_LABELS
+from dashboards.requests import HEADLINE as REQUEST_HEADLINE
 from tests.builders import DEMO_PASSWORD
 from tests.live_county import LiveCounty
 from tests.servers import CEILING, ROOT, free_port, server_process
@@ -245,6 +247,8 @@ LEDGER_NAMES = {"网格", "楼栋", "户", "出租户", "居民", "组织", "重
 # The leader view's disputes headline (checked against the API in test_dashboards.py).
 DISPUTE_NAMES = {"发现纠纷数", "化解数", "化解率", "基层化解占比", "高风险未化解数", "移交超期数",
                  "未报排查数", "排查按时上报率"}
+# The leader view's 民情诉求与代办 figures, by the names the labels give them.
+REQUEST_NAMES = {FIGURE_LABELS[name][0] for name in REQUEST_HEADLINE}
 
 
 def test_the_leader_watches_the_command_center(live_county, dashboards, browser):
@@ -287,9 +291,9 @@ def test_the_leader_compares_months_in_the_leader_view(live_county, dashboards, 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as seen
 
-    def headline() -> dict[str, str]:  # the cases' figures, not the disputes' or ledgers'
+    def headline() -> dict[str, str]:  # the cases' figures, not the others' below them
         return {label: value for label, value in metrics(browser).items()
-                if label not in LEDGER_NAMES and label not in DISPUTE_NAMES}
+                if label not in LEDGER_NAMES | DISPUTE_NAMES | REQUEST_NAMES}
 
     today = dt.datetime.now(BEIJING).date()
     figures_while_shown(
