@@ -34,15 +34,23 @@ def shown(figures: dict[str, Any], name: str) -> str:
 
 def dispute_summary(viewer: Viewer, area: str | None, by: str, period: dict[str, str]) -> None:
     """矛盾纠纷排查化解 on the leader view: the period's figures, and per unit a level down."""
-    if not may_see(viewer):
-        return
-    figures = viewer.client.get("/kpi/disputes", area=area, by=by, **period)
-    st.subheader(t("disputes"))
-    for row in (HEADLINE[:4], HEADLINE[4:]):
-        for column, name in zip(st.columns(4), row, strict=True):
+    if may_see(viewer):
+        period_figures(viewer, "/kpi/disputes", t("disputes"), HEADLINE, UNIT_COLUMNS, area,
+                       by, period)
+
+
+def period_figures(viewer: Viewer, path: str, title: str, headline: tuple[str, ...],
+                   unit_columns: tuple[str, ...], area: str | None, by: str,
+                   period: dict[str, str]) -> None:
+    """A section of per-grid figures summed (backend/kpi/coverage.py `summed`): its headline in
+    rows of four, then a table of the units a level down."""
+    figures = viewer.client.get(path, area=area, by=by, **period)
+    st.subheader(title)
+    for start in range(0, len(headline), 4):
+        for column, name in zip(st.columns(4), headline[start:start + 4], strict=False):
             column.metric(viewer.figure(name), shown(figures, name))
     rows = [{t("unit"): unit["name"] or unit["code"],
-             **{viewer.figure(name): shown(unit, name) for name in UNIT_COLUMNS}}
+             **{viewer.figure(name): shown(unit, name) for name in unit_columns}}
             for unit in figures.get("by", [])]
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
