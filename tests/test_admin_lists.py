@@ -102,11 +102,16 @@ def test_a_day_on_a_time_column_is_the_day_in_beijing(week, app, as_user):
     today = dt.datetime.now(BEIJING).date().isoformat()
     count, page = listed(browser, "/admin/cases/list", reported_at__gte=today,
                          reported_at__lte=today)
+    def beijing_day(case: dict) -> str:
+        reported = dt.datetime.fromisoformat(case["reported_at"].replace("Z", "+00:00"))
+        return reported.astimezone(BEIJING).date().isoformat()
+
     k = ok(as_user("dispatcher").get(f"/api/v1/cases/{week.ids['K']}"))
-    reported = dt.datetime.fromisoformat(k["reported_at"].replace("Z", "+00:00"))
-    assert (k["code"] in codes(page)) == (reported.astimezone(BEIJING).date().isoformat()
-                                          == today)
-    assert count >= 1
+    assert (k["code"] in codes(page)) == (beijing_day(k) == today)
+    # Exactly the cases reported on today's Beijing date, whatever the hour (just after
+    # Beijing's midnight, K of three hours ago is yesterday's).
+    every = ok(as_user("dispatcher").get("/api/v1/cases", params={"limit": 500}))["items"]
+    assert count == sum(1 for case in every if beijing_day(case) == today)
 
 
 def test_cases_are_found_by_title_and_address_as_well_as_code(week, app, client):

@@ -13,6 +13,7 @@ import pytest
 
 from backend.cases import workflow
 from backend.core.crud import Caller
+from backend.core.db import BEIJING
 from tests.builders import COMMUNITY, COUNTY, GRID, OTHER_COMMUNITY, OTHER_GRID, STREET, ok
 from tests.test_admin_panel import panel_login
 from tests.test_case_photos import picture
@@ -163,7 +164,7 @@ def test_a_stored_run_is_reproducible_and_never_changes(quarter):
 
 
 def test_a_period_not_yet_over_is_not_finalized(quarter):
-    current = quarter.run(period="quarter", date=dt.date.today().isoformat())
+    current = quarter.run(period="quarter", date=dt.datetime.now(BEIJING).date().isoformat())
     refused = quarter.leader.post(f"/api/v1/assessments/runs/{current['id']}/finalize")
     assert refused.status_code == 409 and "尚未结束" in refused.text
     future = quarter.leader.post("/api/v1/assessments/runs", json={

@@ -238,7 +238,7 @@ def latest_half(today: dt.date) -> tuple[dt.date, dt.date]:
 
 def test_a_screening_cycle_with_a_nil_report_and_a_late_grid(world, as_user, monkeypatch):
     chief, chief2, dispatcher = as_user("chief"), as_user("chief2"), as_user("dispatcher")
-    half, half_last = latest_half(dt.date.today())
+    half, half_last = latest_half(dt.datetime.now(BEIJING).date())
     before, _ = half_month(half - dt.timedelta(days=1))
     due = due_on(WorkingCalendar(), half_last)
     found = ok(chief.post("/api/v1/disputes", json={
@@ -323,7 +323,7 @@ def test_a_grid_reports_each_half_month_once_and_a_nil_report_needs_no_dispute(w
 
 def test_the_figures_count_what_was_found_and_where_it_was_settled(world, as_user, new_user):
     chief, secretary = as_user("chief"), as_user("secretary")
-    today = dt.date.today()
+    today = dt.datetime.now(BEIJING).date()  # the figures' day is Beijing's
 
     def register(title: str, risk: str = "low") -> dict:
         return ok(chief.post("/api/v1/disputes", json={
