@@ -13,7 +13,13 @@ from backend.areas.schemas import GridCreate
 from backend.cases.models import (
     Case,
 )
-from backend.cases.reference import BIG_CLASSES, CATEGORIES, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
+from backend.cases.reference import (
+    BIG_CLASSES,
+    CATEGORIES,
+    DEPARTMENTS,
+    DISPUTE_OFFICES,
+    TEAM_ROLE_DEPARTMENTS,
+)
 from backend.cases.schemas import CaseCategoryCreate, CaseCreate, DepartmentCreate
 from backend.core.config import Settings
 from backend.core.db import BEIJING, Database
@@ -104,6 +110,14 @@ def test_departments_cover_the_1_plus_5_team_and_the_other_linkage_departments()
     assert kinds >= {"sanitation", "greening", "municipal", "enforcement", "lighting", "police",
                      "civil_affairs", "work_safety", "fire", "housing", "market"}
     assert set(TEAM_ROLE_DEPARTMENTS.values()) <= {d["code"] for d in DEPARTMENTS}
+
+
+def test_disputes_can_be_handed_to_the_justice_office_and_the_petitions_bureau():
+    for office in DISPUTE_OFFICES:
+        DepartmentCreate.model_validate(office)
+    assert {d["kind"] for d in DISPUTE_OFFICES} == {"justice", "petitions"}
+    codes = [d["code"] for d in DEPARTMENTS + DISPUTE_OFFICES]
+    assert len(codes) == len(set(codes))
 
 
 # --- generation without a database ---------------------------------------------------------
@@ -237,23 +251,13 @@ def test_key_groups_and_ages_are_at_realistic_rates(app, client):
         assert low <= ages[person["id"]] < low + 10
     for tag in ("刑释解教", "社区矫正", "吸毒人员", "精神障碍"):
         assert all(ages[p["id"]] >= 18 for p in tagged[tag])
+    assert 0 < rate["闲散青少年"] < 0.005
+    assert all(16 <= ages[p["id"]] <= 25 for p in tagged["闲散青少年"])
 
     kinds = Counter(r["residence_type"] for r in residents)
     assert kinds["registered"] / total >= 0.6
     assert 0.04 <= (kinds["floating"] + kinds["temporary"]) / total <= 0.2
     assert 0.08 <= sum(h["is_rental"] for h in households) / len(households) <= 0.25
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- the demo's year, played while the API already serves the county -----------------------

@@ -375,7 +375,9 @@ def test_the_grids_disputes_screenings_requests_and_errands_hold_together(client
     for dispute in disputes:
         assert (dispute["status"] == "settled") == (dispute["settled_at"] is not None)
     levels = {d["settled_level"] for d in disputes if d["status"] == "settled"}
-    assert {"grid", "community", "street", None} <= levels  # None: concluded by the police
+    assert {"grid", "community", "street", None} <= levels  # None: concluded by an office
+    handed = {d["department_code"] for d in disputes if d["department_code"]}
+    assert handed and handed <= {"GA01", "SF01", "XW01"}  # police, 司法所, 信访
     found: dict[tuple[str, str], int] = {}
     for dispute in disputes:
         day = dt.date.fromisoformat(dispute["found_on"])

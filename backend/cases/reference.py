@@ -30,7 +30,13 @@ DEPARTMENTS: list[dict] = [
     {"code": "ZJ01", "name": "鹤山区住房和城乡建设局", "kind": "housing", "phone": "0392-2611010"},
     {"code": "SJ01", "name": "鹤山区市场监督管理局", "kind": "market", "phone": "0392-2611011"},
 ]
-for _department in DEPARTMENTS:
+# The offices disputes are handed to besides the police (司法所 under the justice bureau, 信访);
+# no case category routes to them.
+DISPUTE_OFFICES: list[dict] = [
+    {"code": "SF01", "name": "鹤山区司法局", "kind": "justice", "phone": "0392-2611012"},
+    {"code": "XW01", "name": "鹤山区信访局", "kind": "petitions", "phone": "0392-2611013"},
+]
+for _department in DEPARTMENTS + DISPUTE_OFFICES:
     _department.update(area_code=COUNTY_CODE, is_active=True)
 
 # The grid "1+5" team: member role -> the department that member belongs to.

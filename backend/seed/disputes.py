@@ -2,9 +2,10 @@
 disputes' workflow service, and each grid's half-monthly screening reports.
 
 At the rates a county of this size sees: about one dispute per grid a month; most settled in
-the grid within days, some at the community, a few at the street, a few handed to the police;
-the latest still open. Screenings: nearly every grid reports every half month on time (a nil
-report when it found none), a few late, a few never.
+the grid within days, some at the community, a few at the street, a few handed to the police,
+the justice office (司法所) or the petitions bureau (信访); the latest still open.
+Screenings: nearly every grid reports every half month on time (a nil report when it found
+none), a few late, a few never.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ from backend.ledgers.models import Resident
 from backend.seed.vocabulary import FIELDWORK_DAYS
 from backend.team.models import GridStaff, TeamRole
 
-POLICE = "GA01"  # backend/cases/reference.py: the county's public security bureau
+# The offices a dispute is handed to (backend/cases/reference.py): code, who concludes, why.
+HANDED_TO = {
+    "police": ("GA01", "鹤山分局", "矛盾激化, 涉嫌治安违法, 移交公安"),
+    "justice": ("SF01", "街道司法所", "涉及法律关系复杂, 移交司法所专业调解"),
+    "petitions": ("XW01", "区信访局", "当事人已上访, 移交信访部门按程序办理"),
+}
 # (type, title, what happened, what was agreed)
 STORIES = [
     ("01", "楼上漏水引发邻里纠纷", "卫生间防水层老化, 渗漏至楼下顶棚",
@@ -57,8 +63,9 @@ STORIES = [
      "按原始档案重新确认界址, 双方签字认可"),
 ]
 # How a dispute ends, with its share: settled at the grid, the community, the street, or
-# handed to the police.
-OUTCOMES = (("grid", 0.72), ("community", 0.15), ("street", 0.05), ("police", 0.08))
+# handed to the police, the justice office or the petitions bureau.
+OUTCOMES = (("grid", 0.72), ("community", 0.15), ("street", 0.05), ("police", 0.04),
+            ("justice", 0.03), ("petitions", 0.01))
 
 
 @dataclass(frozen=True)
@@ -142,11 +149,12 @@ def _play_dispute(session: Session, grid: SeedGrid, day: dt.date, now: dt.dateti
         steps += [(community, "escalate", {"note": "涉及多方利益, 提请街道调处"}),
                   (street, "mediate", {"mediators": "街道司法所", "place": "街道综治中心",
                                        "agreed": "组织联合调处"})]
-    if outcome == "police":
-        steps.append((community, "hand-over", {"department_code": POLICE, "days": 10,
-                                               "note": "矛盾激化, 涉嫌治安违法, 移交公安"}))
-        steps.append((crud.Caller.system("鹤山分局"), "conclude",
-                      {"result": f"依法调解: {agreement}"}))
+    if outcome in HANDED_TO:
+        office, concluder, why = HANDED_TO[outcome]
+        steps.append((community, "hand-over", {"department_code": office, "days": 10,
+                                               "note": why}))
+        steps.append((crud.Caller.system(concluder), "conclude",
+                      {"result": f"依法调处: {agreement}"}))
     else:
         actor = {"grid": chief, "community": community, "street": street}[outcome]
         steps.append((actor, "settle", {"agreement": agreement}))

@@ -17,11 +17,14 @@ from backend.areas.geometry import metres_between
 from backend.cases.reference import COUNTY_CODE
 from backend.fieldwork.models import VisitKind, WorkLogStatus
 from backend.fieldwork.supervision import DEFAULT_SCHEDULE
+from backend.ledgers.models import KeyGroup
 from backend.seed.vocabulary import (
     CONTACT_VISIT_EVERY_DAYS,
     CONTACT_VISIT_NOTES,
     CONTACTS_PER_MEMBER,
     FIELDWORK_DAYS,
+    IDLE_YOUTH_RATE,
+    KEY_GROUP_ORDER,
     KEY_VISIT_NOTES,
     LEAVE_REASONS,
     PARTY_MEMBERS_PER_GRID,
@@ -36,7 +39,7 @@ from backend.seed.vocabulary import (
     WORK_LOG_RETURN_NOTES,
     WORK_LOG_REVIEW_NOTES,
 )
-from backend.seed.world import DemoWorld, GridPlan
+from backend.seed.world import DemoWorld, GridPlan, age_on
 from backend.team.models import TeamRole
 
 
@@ -158,12 +161,20 @@ def build_visits(world: DemoWorld) -> None:
 
 
 def build_supervision(world: DemoWorld) -> None:
-    """帮教: every resident of a special group visited on the plans' schedule over the field-work
-    days; the last visit in time for most, a few days late for some, weeks late for a few.
+    """帮教: some young people tagged 闲散青少年, then every resident of a special group visited
+    on the plans' schedule over the field-work days; the last visit in time for most, a few
+    days late for some, weeks late for a few.
 
     Its own random stream (from the world's seed): the draws of the rest of the demo stay as
     they were without it."""
     r = random.Random(world.seed * 7_919 + 13)
+    for person in world.rows["resident"]:
+        # 闲散青少年: young people out of school and out of work; the ledgers keep no schooling
+        # or job, so a small share of those of that age.
+        if 16 <= age_on(person["birth_date"], world.today) <= 25 \
+                and r.random() < IDLE_YOUTH_RATE:
+            person["key_groups"] = sorted([*person["key_groups"], KeyGroup.idle_youth.value],
+                                          key=KEY_GROUP_ORDER.__getitem__)
     grid_by_code = {g.code: g for g in world.grids}
     first_day = world.today - dt.timedelta(days=FIELDWORK_DAYS)
     for person in world.rows["resident"]:

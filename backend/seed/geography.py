@@ -14,7 +14,13 @@ from shapely.geometry import shape
 
 from backend.areas.models import AreaLevel, GridLevel
 from backend.cases.models import CategoryKind, DeadlineUnit, DepartmentKind
-from backend.cases.reference import CATEGORIES, COUNTY_CODE, DEPARTMENTS, TEAM_ROLE_DEPARTMENTS
+from backend.cases.reference import (
+    CATEGORIES,
+    COUNTY_CODE,
+    DEPARTMENTS,
+    DISPUTE_OFFICES,
+    TEAM_ROLE_DEPARTMENTS,
+)
 from backend.seed.vocabulary import CHINESE_NUMERALS, STREETS, TEAM_DUTIES
 from backend.seed.world import DemoWorld, GridPlan, Person
 from backend.team.models import LOGGING_ROLES, TeamRole
@@ -41,6 +47,8 @@ def build_reference(world: DemoWorld) -> None:
         staff = 10 if code in TEAM_ROLE_DEPARTMENTS.values() else 4
         world.department_staff[code] = [world.new_staff() for _ in range(staff)]
     world.dispatchers = [world.new_staff() for _ in range(6)]
+    for office in DISPUTE_OFFICES:  # no staff drawn: the rest of the demo stays as it was
+        world.add("department", {**office, "kind": DepartmentKind(office["kind"])}, at)
     for category in CATEGORIES:
         row = world.add("case_category", {
             **category, "kind": CategoryKind(category["kind"]),

@@ -159,6 +159,7 @@ KEY_VISIT_NOTES = {
     "社区矫正": "了解思想动态, 提醒按时报到",
     "吸毒人员": "配合社区戒毒康复, 了解近期情况",
     "精神障碍": "了解服药和监护情况, 情绪稳定",
+    "闲散青少年": "了解就学就业意向, 推荐职业技能培训",
 }
 WORK_LOG_NOTES = ["协助环卫清理卫生死角", "调解邻里纠纷一起", "更新人口台账", "宣传反诈知识",
                   "排查出租房屋安全隐患", "参加社区例会", "核查低保家庭情况",
@@ -180,6 +181,8 @@ CONTACT_VISIT_NOTES = ["了解家庭近况, 宣传社区活动", "听取对社�
 # 帮教: how the demo's special groups are kept (backend/seed/fieldwork.py: build_supervision):
 # most visited on schedule, some a little late, a few left for weeks.
 SUPERVISION_ON_TIME, SUPERVISION_LATE = 0.85, 0.10
+# 闲散青少年 among residents aged 16 to 25.
+IDLE_YOUTH_RATE = 0.02
 PATROL_QUIET_NOTES = ["未发现问题", "网格内秩序良好, 未发现问题", "提醒沿街商户落实门前三包",
                       "检查消防通道, 畅通"]
 
