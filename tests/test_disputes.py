@@ -318,7 +318,25 @@ def test_a_grid_reports_each_half_month_once_and_a_nil_report_needs_no_dispute(w
     empty = chief.post("/api/v1/dispute-screenings", json=body | {
         "period_first": "2026-10-16", "nil_report": False})
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "nil_report"
-    assert as_user("dept-sanitation").get("/api/v1/kpi/disputes").status_code == 403
+
+
+@pytest.mark.parametrize(("path", "figures"), [
+    ("/api/v1/kpi/disputes", "矛盾纠纷统计"),
+    ("/api/v1/kpi/disputes/screenings", "矛盾纠纷排查上报情况"),
+    ("/api/v1/kpi/requests", "民情诉求与代办统计"),
+    ("/api/v1/kpi/coverage/due-supervision", "帮教统计"),
+    ("/api/v1/kpi/coverage", "网格工作统计"),
+    ("/api/v1/kpi/ledgers", "台账统计"),
+])
+def test_a_department_asking_for_figures_counted_by_area_is_told_which_and_why(
+        world, as_user, path, figures):
+    refused = as_user("dept-sanitation").get(path)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == f"职能部门无权查看{figures}"
+    by_department = as_user("leader").get(path, params={"department": "HW01"})
+    assert by_department.status_code == 422
+    assert by_department.json()["errors"][0] == {
+        "field": "department", "msg": f"{figures}按区域, 不按部门"}
 
 
 def test_the_figures_count_what_was_found_and_where_it_was_settled(world, as_user, new_user):

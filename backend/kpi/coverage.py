@@ -117,8 +117,11 @@ class Scope:
         return area_conditions(self.grants, self.subject, spec)
 
 
-def coverage_scope(session: Session, caller: Caller, subject: Subject) -> Scope:
-    grants = ledger_grants(session, caller, subject)  # 404 / 403 / 422 as for ledger counts
+def coverage_scope(session: Session, caller: Caller, subject: Subject,
+                   figures: str = "网格工作统计") -> Scope:
+    """The grids of the subject the caller may count (404 / 403 / 422 as for ledger counts,
+    the refusals naming `figures`)."""
+    grants = ledger_grants(session, caller, subject, figures)
     grids = dict(session.execute(select(Grid.code, Grid.name).where(
         *area_conditions(grants, subject, GRIDS))).tuples().all())
     return Scope(grants, subject, grids)
@@ -306,8 +309,8 @@ def due_supervision(session: Session, caller: Caller, subject: Subject, **option
                     ) -> dict[str, Any]:
     """The residents overdue for their 帮教 visit (backend/kpi/supervision.py), within the
     coverage's scope."""
-    return supervision.due_supervision(session, caller, coverage_scope(session, caller, subject),
-                                       **options)
+    return supervision.due_supervision(session, caller, coverage_scope(session, caller, subject,
+                                                                     "帮教统计"), **options)
 
 
 def _cutoff_case(rules: Rules, grid_code, today: dt.date):

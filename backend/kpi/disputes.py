@@ -120,7 +120,7 @@ def dispute_figures(session: Session, *, caller: Caller, period: Period, subject
     """The disputes' figures of the subject's grids in the period, and with `by` the same per
     street, community or grid (with names)."""
     now = now or utcnow()
-    scope = coverage_scope(session, caller, subject)
+    scope = coverage_scope(session, caller, subject, "矛盾纠纷统计")
     return summed(session, scope, grid_dispute_figures(session, scope, period, now), _empty,
                   dispute_rates_of, period, by, now)
 
@@ -139,7 +139,7 @@ def screening_status(session: Session, caller: Caller, subject: Subject, day: dt
     else:
         first, last = half_month(day)
     due = due_on(working, last)
-    scope = coverage_scope(session, caller, subject)
+    scope = coverage_scope(session, caller, subject, "矛盾纠纷排查上报情况")
     reports = {r.grid_code: r for r in session.execute(
         select(DisputeScreening).where(*scope.conditions(DISPUTE_SCREENINGS),
                                        DisputeScreening.period_first == first)).scalars()}

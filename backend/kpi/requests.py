@@ -100,6 +100,6 @@ def request_figures(session: Session, *, caller: Caller, period: Period, subject
     """The 民情 and 代办 figures of the subject's grids in the period, and with `by` the same per
     street, community or grid (with names)."""
     now = now or utcnow()
-    scope = coverage_scope(session, caller, subject)
+    scope = coverage_scope(session, caller, subject, "民情诉求与代办统计")
     return summed(session, scope, grid_request_figures(session, scope, period, now), _empty,
                   request_rates_of, period, by, now)

@@ -117,18 +117,20 @@ def open_case_conditions(session: Session, caller: Caller, subject: Subject
                                    department_column=TALLY.department_code)
 
 
-def ledger_grants(session: Session, caller: Caller, subject: Subject) -> list[Grant] | None:
-    """The caller's area grants for the ledgers' counts (None: the system, no scope), once the
-    subject is checked. Ledgers have no department: a caller with department grants only is
-    refused (403), as departments read no resident data."""
+def ledger_grants(session: Session, caller: Caller, subject: Subject,
+                  figures: str = "台账统计") -> list[Grant] | None:
+    """The caller's area grants for the ledgers' counts, or any figures counted by area
+    (`figures` names them in the refusals), once the subject is checked (None: the system, no
+    scope). They have no department: a caller with department grants only is refused (403), as
+    departments read no resident data."""
     grants = check_subject(session, caller, subject)
     if subject.department_code is not None:
-        raise field_error(422, "department", "台账统计按区域, 不按部门")
+        raise field_error(422, "department", f"{figures}按区域, 不按部门")
     if grants is None:
         return None
     area_grants = [g for g in grants if g.department_code is None]
     if not area_grants:
-        raise ProblemError(403, "职能部门无权查看台账统计")
+        raise ProblemError(403, f"职能部门无权查看{figures}")
     return area_grants
 
 
