@@ -9,6 +9,7 @@ saved; after a delete, how many rows went.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -56,32 +57,60 @@ def list_url(admin: Admin, request: Request, queue: dict[str, Any]) -> str:
     return f"{url}?{urlencode(params)}"
 
 
-def coverage_page(session, caller, offset: int) -> dict[str, Any]:
+def coverage_page(session, caller, offsets: dict[str, int]) -> dict[str, Any]:
     """The figures of this month and the four lists; the households only for those who may
     read them unmasked, the residents overdue for 帮教 only for those who may know who is
-    under supervision (None otherwise)."""
+    under supervision (None otherwise). The two long lists page apart (`offsets`: their
+    query parameters, PAGED)."""
     today = beijing_today()
     period = parse_period(PeriodKind.month, today, None, None)
     subject = Subject()
     principal = caller.principal
     may_see_households = principal is None or (principal.can("households", "read")
                                                and principal.can("households", "pii"))
+    paged: dict[str, dict[str, Any] | None] = {
+        "due_visits": (coverage.due_visits(session, caller, subject, limit=DUE_VISITS_PAGE,
+                                           offset=offsets["offset"])
+                       if may_see_households else None),
+        "due_supervision": (coverage.due_supervision(
+            session, caller, subject, limit=DUE_VISITS_PAGE,
+            offset=offsets["supervision_offset"]) if supervision.may_know(caller) else None),
+    }
     return {
         "figures": coverage.coverage(session, caller=caller, period=period, subject=subject),
         "unpatrolled": coverage.unpatrolled_grids(session, caller, subject),
-        "due_visits": (coverage.due_visits(session, caller, subject, limit=DUE_VISITS_PAGE,
-                                           offset=offset)
-                       if may_see_households else None),
         "work_logs": coverage.missing_work_logs(session, caller, subject, period),
-        "due_supervision": (coverage.due_supervision(session, caller, subject,
-                                                     limit=DUE_VISITS_PAGE)
-                            if supervision.may_know(caller) else None),
+        **paged,
+        "pages": {param: _pages(offsets, param, paged[key]) for param, key in PAGED.items()},
         "page_size": DUE_VISITS_PAGE,
     }
 
 
 DUE_VISITS_PAGE = 50
+# The coverage page's paged lists: query parameter -> the list it pages.
+PAGED = {"offset": "due_visits", "supervision_offset": "due_supervision"}
 
+
+def coverage_offsets(query: Mapping[str, str]) -> dict[str, int]:
+    """The paged lists' offsets from the query string (anything not a small number: 0)."""
+    return {param: int(value) if (value := query.get(param, "0")).isdigit() and len(value) < 8
+            else 0 for param in PAGED}
+
+
+def _pages(offsets: dict[str, int], param: str, listed: dict[str, Any] | None
+           ) -> dict[str, str | None]:
+    """The previous and next pages' query strings of one list, the other list kept where it
+    is."""
+    if listed is None:
+        return {"previous": None, "next": None}
+    offset = offsets[param]
+
+    def moved(to: int) -> str:
+        return "?" + urlencode({**offsets, param: to})
+
+    return {"previous": moved(max(offset - DUE_VISITS_PAGE, 0)) if offset > 0 else None,
+            "next": (moved(offset + DUE_VISITS_PAGE)
+                     if offset + DUE_VISITS_PAGE < listed["total"] else None)}
 
 
 def _local_time(moment: Any) -> str:
@@ -119,12 +148,11 @@ class PanelAdmin(Admin):
         """巡查走访覆盖: this month's coverage of the user's grids and its lists (backend/kpi/
         coverage.py), as GET /api/v1/kpi/coverage/... answer them."""
         caller = current_user().caller
-        offset = request.query_params.get("offset", "0")
-        offset_value = int(offset) if offset.isdigit() and len(offset) < 8 else 0
+        offsets = coverage_offsets(request.query_params)
 
         def load() -> dict[str, Any]:
             with self.database.session() as session:
-                return coverage_page(session, caller, offset_value)
+                return coverage_page(session, caller, offsets)
 
         try:
             page = await run_in_threadpool(load)

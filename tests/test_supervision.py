@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+from urllib.parse import parse_qs
 
 import pytest
 
+from admin import home as admin_home
 from backend.core.db import BEIJING
 from tests.builders import (
     COMMUNITY,
@@ -177,3 +180,27 @@ def test_the_panel_shows_the_chief_whom_and_the_leader_how_many(app, as_user, su
     assert link not in listed and "<td>帮教走访</td>" not in listed
     chief_list = html.unescape(panel_login(app, "chief").get("/admin/visits/list").text)
     assert link in chief_list and "<td>帮教走访</td>" in chief_list
+
+
+def test_the_chief_pages_through_everyone_overdue_for_supervision(
+        app, as_user, supervised, monkeypatch):
+    monkeypatch.setattr(admin_home, "DUE_VISITS_PAGE", 1)  # two overdue: two pages of one
+    for name in ("周某", "吴某"):
+        ok(supervision_visit(as_user("chief"), supervised[name], 100), 201)
+    panel = panel_login(app, "chief")
+    first = html.unescape(panel.get("/admin/coverage").text)
+    assert "周某" in first and "吴某" not in first  # the most overdue first
+    next_page = re.search(r'href="(\?[^"#]*)#supervision_due">下一页', first)
+    assert next_page is not None
+    assert parse_qs(next_page[1][1:]) == {"offset": ["0"], "supervision_offset": ["1"]}
+    second = html.unescape(panel.get(f"/admin/coverage{next_page[1]}").text)
+    assert "吴某" in second and "周某" not in second
+    assert "2–2 / 2" in second and "#supervision_due\">下一页" not in second
+    assert '#supervision_due">上一页' in second
+    # Nonsense offsets show the first page; a NUL is refused, naming the parameter.
+    for junk in ("-1", "abc", "9" * 20):
+        shown = html.unescape(panel.get("/admin/coverage", params={
+            "supervision_offset": junk}).text)
+        assert "周某" in shown and "吴某" not in shown
+    nul = panel.get("/admin/coverage", params={"supervision_offset": "1\x00"})
+    assert nul.status_code == 400 and "supervision_offset" in nul.text
