@@ -5,7 +5,8 @@
 - the department accepts it and feeds back with a photo of the cleared street;
 - the dispatcher verifies the work (the photo is on the case's page) and closes the case;
 - the secretary reviews a work log waiting on her desk;
-- the leader reads the month's figures.
+- the leader reads the month's figures;
+- the grid chief finds whom 帮教 is overdue for and settles a resident's request from her desk.
 
 Every page is screenshotted (var/test-artifacts/roles-*.png), and none may show an English
 word: the browser's own language is English, the panel's is Chinese.
@@ -13,6 +14,7 @@ word: the browser's own language is English, the panel's is Chinese.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -21,7 +23,8 @@ from contextlib import contextmanager
 import pytest
 from PIL import Image
 
-from tests.builders import DEMO_PASSWORD, GRID, id_number, ok
+from backend.core.db import BEIJING
+from tests.builders import DEMO_PASSWORD, GRID, id_number, make_household, ok
 from tests.servers import uvicorn_worker
 from tests.test_admin_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, browser, choose  # noqa: F401
 from tests.test_workflow import report, world  # noqa: F401  (the workflow tests' world)
@@ -298,3 +301,42 @@ def test_the_grid_chief_mediates_a_dispute_from_her_desk(world, settings, browse
         assert "楼上同意先行维修防水" in page and "调解中" in page
     mediated = ok(client.get(f"/api/v1/disputes/{dispute['id']}"))
     assert mediated["status"] == "mediating"
+
+
+def test_the_grid_chief_finds_whom_to_visit_and_settles_a_residents_request(
+        world, settings, browser, client):  # noqa: F811
+    household = make_household(client, GRID, room="2单元301")
+    person = ok(client.post("/api/v1/residents", json={
+        "household_id": household["id"], "name": "周建国", "key_groups": ["社区矫正"],
+        "id_number": id_number(77)}), 201)
+    long_ago = (dt.datetime.now(BEIJING).date() - dt.timedelta(days=45)).isoformat()
+    ok(client.post("/api/v1/visits", json={
+        "household_id": household["id"], "resident_id": person["id"], "kind": "supervision",
+        "visit_date": long_ago, "purpose": "社区矫正对象月度帮教"}), 201)
+    request = ok(client.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "刘志强", "phone": "13512345678",
+        "content": "楼道灯坏了三天", "kind": "ordinary"}), 201)
+    with desk(browser, settings, "chief") as chief:
+        chief.log_in("chief")
+        home = chief.driver.execute_script("return document.body.innerText")
+        assert "周建国" in home and "楼道灯坏了三天" in home  # both on her desk
+        # 帮教: from the desk's queue to the coverage page's card, the name and 15 days late.
+        chief.click("a[data-list='supervision_due']")
+        chief.arrived("#supervision_due", "supervision-due")
+        card = chief.find("#supervision_due").text
+        assert "周建国" in card and "社区矫正" in card and long_ago in card and "15" in card
+        # The request: from the desk to its 办理 page, settled there.
+        chief.menu("/admin/")
+        chief.arrived("#gridlink-home", "home-again")
+        chief.click(f"[data-queue='requests_open'] a[href$='/admin/resident-requests/details/"
+                    f"{request['id']}']")
+        chief.arrived(".card-header", "request")
+        chief.click("[data-top-action='steps']")
+        chief.arrived("summary[data-action='settle']", "request-steps")
+        chief.click("summary[data-action='settle']")
+        chief.find("details[open] [name='result']").send_keys("已联系物业更换楼道灯")
+        chief.click("details[open] form button[type=submit]")
+        assert chief.toast().startswith("已办结")
+        chief.arrived(".card-header", "request-settled")
+    settled = ok(client.get(f"/api/v1/resident-requests/{request['id']}"))
+    assert (settled["status"], settled["result"]) == ("settled", "已联系物业更换楼道灯")
