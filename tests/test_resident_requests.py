@@ -54,6 +54,35 @@ def test_an_ordinary_request_is_answered_within_a_working_day_and_settled(world,
     assert as_user("dept-sanitation").get("/api/v1/resident-requests").status_code == 403
 
 
+def test_a_request_settled_on_the_spot_is_noted_settled_at_once(world, as_user):
+    member = as_user("member")
+    noted = ok(member.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王桂兰", "content": "垃圾桶满了",
+        "result": "当场联系保洁清运"}), 201)
+    assert (noted["status"], noted["result"], noted["light"]) == (
+        "settled", "当场联系保洁清运", None)
+    assert noted["settled_at"] == noted["received_at"]
+    assert take(member, noted, "settle", result="再次").status_code == 409
+    # Only an ordinary request is settled on the spot; the result is then the settle step's.
+    for kind in ("coordination", "urgent"):
+        refused = member.post("/api/v1/resident-requests", json={
+            "grid_code": GRID, "requester_name": "王桂兰", "content": "小区停车难",
+            "kind": kind, "result": "已解决"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "result"
+    opened = ok(member.post("/api/v1/resident-requests", json={
+        "grid_code": GRID, "requester_name": "王桂兰", "content": "楼道灯坏了"}), 201)
+    patched = as_user("chief").patch(f"/api/v1/resident-requests/{opened['id']}",
+                                     json={"result": "已修好"})
+    assert patched.status_code == 422 and patched.json()["errors"][0]["field"] == "result"
+    listed = ok(member.get("/api/v1/resident-requests", params={"sort": "id"}))["items"]
+    assert [(r["status"], r["result"]) for r in listed] == [
+        ("settled", "当场联系保洁清运"), ("open", None)]
+    # It counts as received and closed in time.
+    figures = ok(as_user("secretary").get("/api/v1/kpi/requests"))
+    assert {k: figures[k] for k in ("requests", "requests_closed_in_time", "requests_open")} == {
+        "requests": 2, "requests_closed_in_time": 1, "requests_open": 1}
+
+
 def test_an_urgent_request_becomes_a_dispute_linked_not_copied(world, as_user):
     chief = as_user("chief")
     request = ok(chief.post("/api/v1/resident-requests", json={

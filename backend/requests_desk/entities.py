@@ -34,12 +34,18 @@ ANSWER_WITHIN: dict[RequestKind, tuple[int, DeadlineUnit]] = {
 
 def prepare_request(session: Session, changed: dict[str, Any], existing: Any,
                     caller: Caller) -> None:
-    """Received now by the caller, open, due as its kind allows."""
+    """Received now by the caller, open, due as its kind allows; an ordinary request settled
+    on the spot (its result given) is settled as it is received."""
     if existing is None:
         now = utcnow()
-        value, unit = ANSWER_WITHIN[RequestKind(changed["kind"])]
+        kind = RequestKind(changed["kind"])
+        value, unit = ANSWER_WITHIN[kind]
         changed.update(received_at=now, recorded_by=caller.person, status=RequestStatus.open,
                        due_at=deadlines(session).due_at(now, value, unit))
+        if changed.get("result") is not None:
+            if kind is not RequestKind.ordinary:
+                raise field_error(422, "result", f"{kind.label}不能现场办结, 请受理后按程序办理")
+            changed.update(status=RequestStatus.settled, settled_at=now)
 
 
 # 百姓诉求全应答: a resident who asks for an affair to be handled is answered within a day.
@@ -78,7 +84,8 @@ def answer_clock(session: Session, rows: list[dict[str, Any]]) -> None:
 RESIDENT_REQUESTS = register(EntitySpec(
     name="resident-requests", model=ResidentRequest, create_schema=ResidentRequestCreate,
     label="民情诉求", label_en="residents' requests", default_sort="-received_at",
-    pii={"phone": "phone"}, immutable=("grid_code", "kind"), prepare_write=prepare_request,
+    pii={"phone": "phone"}, immutable=("grid_code", "kind", "result"),  # result: by settle
+    prepare_write=prepare_request,
     validate=validate_request, actions=("settle", "refer"),
     computed_fields={"light": (Light | None, "答复时限灯")}, compute=answer_clock,
     read_example={"received_at": "2026-11-28T01:20:00Z", "recorded_by": "李秀英",

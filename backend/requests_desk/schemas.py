@@ -26,6 +26,10 @@ class ResidentRequestCreate(CreateSchema):
     phone: Phone | None = None
     content: Annotated[str, Field(min_length=1, max_length=5000, title="诉求内容")]
     kind: Annotated[RequestKind, Field(title="事项类别")] = RequestKind.ordinary
+    result: Annotated[str | None, Field(
+        min_length=1, max_length=5000, title="现场解决结果",
+        description="一般事项当场解决的, 写明结果即办结 (解决一件注销一件); "
+                    "其余留空, 办结时再填")] = None
 
 
 class SettleBody(BaseModel):
