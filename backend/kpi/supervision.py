@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.crud import Caller
@@ -39,19 +39,19 @@ FIGURES = ("supervised", "supervision_overdue")
 
 
 def _supervised(session: Session, conditions: list, schedule: dict[KeyGroup, int],
-                today: dt.date, *, named: bool = False) -> list[dict[str, Any]]:
-    """The supervised residents within `conditions`, each with their groups, schedule, last
-    帮教 visit, due day and days overdue (0: not overdue); `named`: and who and where they
-    are (name, building, room)."""
+                today: dt.date, *, named: bool = False) -> list[Row]:
+    """The supervised residents within `conditions`: id, grid, tags, registration and last
+    帮教 visit; `named`: and who and where they are (name, building, room)."""
     if not schedule:
         return []
-    last = (select(Visit.resident_id, func.max(Visit.visit_date).label("last_visit"))
-            .where(Visit.kind == VisitKind.supervision, Visit.resident_id.is_not(None),
-                   Visit.visit_date <= today)
-            .group_by(Visit.resident_id).subquery())
+    # Each resident's last visit looked up by the visits' resident index, for the residents
+    # in scope only (a grouped subquery read every 帮教 visit of the county for one grid).
+    last_visit = (select(func.max(Visit.visit_date))
+                  .where(Visit.resident_id == Resident.id,
+                         Visit.kind == VisitKind.supervision, Visit.visit_date <= today)
+                  .correlate(Resident).scalar_subquery())
     stmt = (select(Resident.id, Resident.grid_code, Resident.key_groups, Resident.created_at,
-                   last.c.last_visit)
-            .outerjoin(last, last.c.resident_id == Resident.id)
+                   last_visit.label("last_visit"))
             .where(*conditions, or_(*(has_tag(Resident.key_groups, group.value)
                                       for group in schedule))))
     if named:
@@ -59,28 +59,30 @@ def _supervised(session: Session, conditions: list, schedule: dict[KeyGroup, int
                                  Building.name.label("building_name"))
                 .outerjoin(Household, Household.id == Resident.household_id)
                 .outerjoin(Building, Building.id == Household.building_id))
-    rows = session.execute(stmt).all()
-    result = []
-    for row in rows:
-        groups = [g for g in schedule if g.value in (row.key_groups or [])]
-        every = min(schedule[g] for g in groups)
-        last_visit = as_date(row.last_visit) if row.last_visit is not None else None
-        since = last_visit or row.created_at.astimezone(BEIJING).date()
-        due_on = since + dt.timedelta(days=every)
-        result.append({**row._asdict(), "groups": [g.value for g in groups],
-                       "every_days": every, "last_visit": last_visit, "due_on": due_on,
-                       "days_overdue": max((today - due_on).days, 0)})
-    return result
+    return list(session.execute(stmt).all())
+
+
+def _due(row: Row, schedule: dict[KeyGroup, int]
+         ) -> tuple[list[KeyGroup], int, dt.date | None, dt.date]:
+    """A supervised resident's groups, schedule (the shortest of their groups'), last 帮教
+    visit and due day."""
+    tags = row.key_groups or []
+    groups = [g for g in schedule if g.value in tags]
+    every = min(schedule[g] for g in groups)
+    last_visit = as_date(row.last_visit) if row.last_visit is not None else None
+    since = last_visit or row.created_at.astimezone(BEIJING).date()
+    return groups, every, last_visit, since + dt.timedelta(days=every)
 
 
 def supervision_figures(session: Session, conditions: list, today: dt.date
                         ) -> dict[str, dict[str, int]]:
     """Per grid: supervised residents, and how many of them are overdue."""
     figures: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for row in _supervised(session, conditions, schedules(session), today):
-        entry = figures[row["grid_code"]]
+    schedule = schedules(session)
+    for row in _supervised(session, conditions, schedule, today):
+        entry = figures[row.grid_code]
         entry["supervised"] += 1
-        entry["supervision_overdue"] += int(row["days_overdue"] > 0)
+        entry["supervision_overdue"] += int(_due(row, schedule)[3] < today)
     return dict(figures)
 
 
@@ -112,13 +114,18 @@ def due_supervision(session: Session, caller: Caller, scope: Any, *, overdue_onl
     now = now or utcnow()
     today = now.astimezone(BEIJING).date()
     conditions = area_conditions(grants, Subject(area_code=scope.subject.area_code), RESIDENTS)
-    rows = _supervised(session, conditions, schedules(session), today, named=True)
-    if overdue_only:
-        rows = [r for r in rows if r["days_overdue"] > 0]
-    rows.sort(key=lambda r: (-r["days_overdue"], r["due_on"], r["id"]))
-    items = [{"resident_id": r["id"], "name": r["name"], "grid_code": r["grid_code"],
-              "grid_name": scope.grids.get(r["grid_code"]), "building_name": r["building_name"],
-              "room": r["room"], "groups": r["groups"], "every_days": r["every_days"],
-              "last_visit_date": r["last_visit"], "due_on": r["due_on"],
-              "days_overdue": r["days_overdue"]} for r in rows[offset:offset + limit]]
+    schedule = schedules(session)
+    rows = []
+    for row in _supervised(session, conditions, schedule, today, named=True):
+        groups, every, last_visit, due_on = _due(row, schedule)
+        days_overdue = max((today - due_on).days, 0)
+        if days_overdue or not overdue_only:
+            rows.append((row, groups, every, last_visit, due_on, days_overdue))
+    rows.sort(key=lambda r: (-r[5], r[4], r[0].id))
+    items = [{"resident_id": row.id, "name": row.name, "grid_code": row.grid_code,
+              "grid_name": scope.grids.get(row.grid_code), "building_name": row.building_name,
+              "room": row.room, "groups": [g.value for g in groups], "every_days": every,
+              "last_visit_date": last_visit, "due_on": due_on, "days_overdue": days_overdue}
+             for row, groups, every, last_visit, due_on, days_overdue
+             in rows[offset:offset + limit]]
     return {"as_of": now, "total": len(rows), "limit": limit, "offset": offset, "items": items}
