@@ -101,7 +101,7 @@ def database_with(grids: list[tuple[str, dict]], directory: str):
         for area in areas:
             session.execute(insert(Area), [{"parent_code": None} | area])
         session.execute(insert(Grid), [{"code": code, "name": code, "community_code": code[:12],
-                                        "boundary": boundary, "members": []}
+                                        "boundary": boundary}
                                        for code, boundary in grids])
         session.commit()
     return database

@@ -187,6 +187,20 @@ class Timestamps:
 COMMON = ("id", "created_at", "updated_at", "version")
 
 
+GRID_COLS = (*COMMON, "code", "name", "community_code", "level", "boundary", "partner_grid_code",
+             "household_target")
+
+
+def grid_rows(rng, now, grids) -> list[tuple]:
+    rows = []
+    for i, (code, grid_name, community) in enumerate(grids, start=1):
+        # The chief's name and phone the grid row kept until migration 0026 moved the team to
+        # the roster: still drawn, so that every later draw (the county) stays as measured.
+        name(rng), phone(rng)
+        rows.append((i, now, now, 1, code, grid_name, community, "grid", None, None, 300))
+    return rows
+
+
 def gen_buildings(rng, ts, grids, n_buildings) -> Iterator[tuple]:
     """Buildings interleaved over the grids (ids do not cluster by grid)."""
     t0 = ANCHOR - dt.timedelta(days=3 * 365)
@@ -608,10 +622,7 @@ def seed(target: Target, log) -> dict[str, Any]:
                            "default_department_code", "deadline_value", "deadline_unit",
                            "is_active"),
          [(i, now, now, 1, *c, True) for i, c in enumerate(categories, start=1)]),
-        ("grid", (*COMMON, "code", "name", "community_code", "level", "boundary", "chief_name",
-                  "chief_phone", "members", "partner_grid_code", "household_target"),
-         [(i, now, now, 1, g[0], g[1], g[2], "grid", None, name(rng), phone(rng), "[]", None, 300)
-          for i, g in enumerate(grids, start=1)]),
+        ("grid", GRID_COLS, grid_rows(rng, now, grids)),
         ("building", BUILDING_COLS, buildings()),
         ("household", HOUSEHOLD_COLS, households()),
         ("resident", RESIDENT_COLS, gen_residents(rng, ts, household_grid, args.residents)),
