@@ -32,6 +32,19 @@ from tests.builders import DEMO_PASSWORD, TEST_LAYOUT
 
 PG_ENV = "GRIDLINK_TEST_DATABASE_URL"
 
+# The modules that take minutes (real servers, browsers, the demo's seed), longest first:
+# handed out first, they run beside the many short ones instead of after them, so that the
+# workers finish together. An order, not a timing assumption: any order passes.
+LONGEST_FIRST = ("test_demo.py", "test_panel_roles_browser.py", "test_default_policy.py",
+                 "test_seed.py", "test_dashboards_browser.py", "test_admin_browser.py",
+                 "test_import_writers.py", "test_offline_browser.py", "test_login_throttle.py",
+                 "test_dashboards.py", "test_policy_changes.py", "test_seed_world.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: modules whole
+
 
 def _pg_admin_url(url: str):
     parsed = make_url(url)
