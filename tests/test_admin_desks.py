@@ -82,3 +82,22 @@ def test_the_office_reports_its_task_done_and_no_one_else_touches_it(app, client
     assert panel_login(app, "chief2").get(
         f"/admin/resident-requests/{desks['request']['id']}/steps").status_code == 404
     assert panel_login(app, "chief").get("/admin/errands/junk/steps").status_code == 404
+
+
+def test_the_member_notes_a_request_settled_on_the_spot_from_the_panel(app, client, desks):
+    member = panel_login(app, "member")
+    form = html.unescape(member.get("/admin/resident-requests/create").text)
+    assert "办理结果" in form and "当场解决的, 写明结果即办结" in form
+    response = member.post("/admin/resident-requests/create", data={
+        "grid_code": GRID, "requester_name": "王桂兰", "content": "垃圾桶满了",
+        "kind": "ordinary", "result": "当场联系保洁清运", "save": "保存"})
+    assert response.status_code == 302, response.text
+    noted = ok(client.get("/api/v1/resident-requests", params={"requester_name": "王桂兰"}))
+    assert [(r["status"], r["result"]) for r in noted["items"]] == [("settled", "当场联系保洁清运")]
+    # An urgent one is not settled on the spot: refused next to the field, nothing written.
+    refused = member.post("/admin/resident-requests/create", data={
+        "grid_code": GRID, "requester_name": "赵强", "content": "燃气味很重",
+        "kind": "urgent", "result": "已处理", "save": "保存"})
+    assert refused.status_code == 400 and "不能现场办结" in html.unescape(refused.text)
+    assert ok(client.get("/api/v1/resident-requests", params={"requester_name": "赵强"})
+              )["total"] == 0
