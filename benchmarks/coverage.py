@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -176,25 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings(database_url=target.url(), sla_tick_seconds=0, webhooks_enabled=False,
                         secret_key="gridlink-bench-secret-key-of-at-least-32-bytes")
     app = create_app(settings)
-    lines = []
     with TestClient(app):
-        tokens = kpi.tokens_for(app)
-        clients = {user: TestClient(app, headers={"Authorization": f"Bearer {token}"})
-                   for user, token in tokens.items()}
-        conn = target.connect()
-        if isinstance(conn, sqlite3.Connection):
-            conn.isolation_level = None
-        for request in requests_to_time():
-            client = clients[request.user]
-            statements = kpi.capture(app, client, request)
-            raw, api = kpi.time_pair(conn, client, request, statements, args.requests,
-                                     args.warmup, args.budget)
-            ratio = api.pct(50) / raw.pct(50)
-            line = (f"| {request.label} | {request.note} | {len(statements)} | "
-                    f"{raw.pct(50):.1f} | {api.pct(50):.1f} | {api.pct(95):.1f} | "
-                    f"**{ratio:.2f}x** | {len(api.samples)} |")
-            log(line)
-            lines.append(line)
+        conn = kpi.raw_connection(target)
+        lines = kpi.time_requests(app, kpi.tokens_for(app), conn, requests_to_time(), args, log)
         conn.close()
     database = "SQLite" if args.db == "sqlite" else "PostgreSQL"
     marker = f"## Field-work coverage (coverage.py): {database}"

@@ -254,6 +254,37 @@ def time_pair(conn, client: TestClient, request: Request, statements, n: int, wa
     return raw, api
 
 
+def raw_connection(target):
+    """A plain DB-API connection to the target, autocommitting on SQLite as the app's reads do."""
+    conn = target.connect()
+    if isinstance(conn, sqlite3.Connection):
+        conn.isolation_level = None
+    return conn
+
+
+def time_requests(app, tokens: dict[str, str], conn, requests: list[Request], args,
+                  log: Callable[[str], None]) -> list[str]:
+    """Each request (those of `args.only`, if given) against the statements it sends, timed
+    in turn: a line of the results table each."""
+    clients = {user: TestClient(app, headers={"Authorization": f"Bearer {token}"})
+               for user, token in tokens.items()}
+    lines = []
+    for request in requests:
+        if getattr(args, "only", None) and request.endpoint not in args.only:
+            continue
+        client = clients[request.user]
+        statements = capture(app, client, request)
+        raw, api = time_pair(conn, client, request, statements, args.requests, args.warmup,
+                             args.budget)
+        ratio = api.pct(50) / raw.pct(50)
+        line = (f"| {request.label} | {request.note} | {len(statements)} | "
+                f"{raw.pct(50):.1f} | {api.pct(50):.1f} | {api.pct(95):.1f} | "
+                f"**{ratio:.2f}x** | {len(api.samples)} |")
+        log(line)
+        lines.append(line)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -282,27 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings(database_url=target.url(), sla_tick_seconds=0, webhooks_enabled=False,
                         secret_key="gridlink-bench-secret-key-of-at-least-32-bytes")
     app = create_app(settings)
-    lines = []
     with TestClient(app):  # the lifespan: the policy loaded
         tokens = tokens_for(app)
-        clients = {user: TestClient(app, headers={"Authorization": f"Bearer {token}"})
-                   for user, token in tokens.items()}
-        conn = target.connect()
-        if isinstance(conn, sqlite3.Connection):
-            conn.isolation_level = None
-        for request in requests_to_time():
-            if args.only and request.endpoint not in args.only:
-                continue
-            client = clients[request.user]
-            statements = capture(app, client, request)
-            raw, api = time_pair(conn, client, request, statements, args.requests, args.warmup,
-                                 args.budget)
-            ratio = api.pct(50) / raw.pct(50)
-            line = (f"| {request.label} | {request.note} | {len(statements)} | "
-                    f"{raw.pct(50):.1f} | {api.pct(50):.1f} | {api.pct(95):.1f} | "
-                    f"**{ratio:.2f}x** | {len(api.samples)} |")
-            log(line)
-            lines.append(line)
+        conn = raw_connection(target)
+        lines = time_requests(app, tokens, conn, requests_to_time(), args, log)
         center_lines = []
         if not args.only or "command-center" in args.only:
             for user in ("dispatcher", "secretary", "dept-sanitation"):
