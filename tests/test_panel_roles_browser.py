@@ -26,7 +26,14 @@ from PIL import Image
 from backend.core.db import BEIJING
 from tests.builders import DEMO_PASSWORD, GRID, id_number, make_household, ok
 from tests.servers import uvicorn_worker
-from tests.test_admin_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, browser, choose  # noqa: F401
+from tests.test_admin_browser import (  # noqa: F401
+    ARTIFACTS,
+    CHROMEDRIVER,
+    CHROMIUM,
+    browser,
+    choose,
+    click,
+)
 from tests.test_workflow import report, world  # noqa: F401  (the workflow tests' world)
 
 pytestmark = pytest.mark.skipif(
@@ -81,9 +88,7 @@ class Desk:
         assert self.driver.execute_script("return document.documentElement.lang") == "zh-CN"
 
     def click(self, css: str) -> None:
-        element = self.find(css)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-        element.click()
+        click(self.driver, self.find(css))
 
     def menu(self, path: str) -> None:
         """A link of the side menu, whose groups are folded: followed as a click would."""
