@@ -62,7 +62,7 @@ def tokens_for(database) -> dict[str, str]:
 
     apply_default_policy(database)
     layout = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRIDS[0], other_grid=GRIDS[1],
-                        sanitation="HW01")
+                        sanitation="HW01", justice="SF01", petitions="XW01")
     with database.session() as session:
         create_demo_accounts(session, "benchmark-password", layout)
         session.commit()

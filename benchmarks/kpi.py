@@ -64,7 +64,8 @@ from dashboards.session import Viewer  # noqa: E402
 
 STREET, COMMUNITY = f"{lp.COUNTY}001", f"{lp.COUNTY}001001"
 LAYOUT = DemoLayout(county=lp.COUNTY, community=COMMUNITY, grid=f"{COMMUNITY}001",
-                    other_grid=f"{lp.COUNTY}002001001", sanitation=f"D{lp.COUNTY}01")
+                    other_grid=f"{lp.COUNTY}002001001", sanitation=f"D{lp.COUNTY}01",
+                    justice="SF01", petitions="XW01")
 PASSWORD = "gridlink-bench"
 PAST_MONTH = {"period": "month", "date": "2026-10-15"}
 THIS_MONTH = {"period": "month", "date": "2026-11-15"}

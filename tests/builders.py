@@ -18,11 +18,13 @@ OTHER_COMMUNITY = "410602001003"
 GRID = "410602001002007"
 OTHER_GRID = "410602001003001"
 SANITATION = "HW01"
+JUSTICE, PETITIONS = "SF01", "XW01"  # the offices disputes are handed to
 DEMO_PASSWORD = "gridlink-test-password"
 # The demo accounts work here: secretary of COMMUNITY, chief and member of GRID, chief2 of
-# OTHER_GRID, leader and dispatcher of the county, dept-sanitation of HW01.
+# OTHER_GRID, leader and dispatcher of the county, dept-sanitation of HW01, dept-justice of
+# SF01, dept-petitions of XW01.
 TEST_LAYOUT = DemoLayout(county=COUNTY, community=COMMUNITY, grid=GRID, other_grid=OTHER_GRID,
-                         sanitation=SANITATION)
+                         sanitation=SANITATION, justice=JUSTICE, petitions=PETITIONS)
 
 
 def square(lng: float, lat: float, size: float = 0.01) -> dict:

@@ -410,6 +410,23 @@ def test_the_grids_disputes_screenings_requests_and_errands_hold_together(client
             assert when(errand["answered_at"]) >= when(errand["accepted_at"])
 
 
+def test_the_justice_office_signs_in_to_the_disputes_handed_to_it(client, as_user, seeded):
+    """The demo's 司法局 and 信访局 accounts: each office sees the disputes handed to it, and
+    those still with it wait on its desk, soonest due first."""
+    disputes = fetch_all(client, "disputes")
+    for username, office in (("dept-justice", "SF01"), ("dept-petitions", "XW01")):
+        handed = [d for d in disputes if d["department_code"] == office]
+        seen = fetch_all(as_user(username), "disputes")
+        assert sorted(d["id"] for d in seen) == sorted(d["id"] for d in handed)
+        desk = {q["key"]: q for q in ok(as_user(username).get("/api/v1/workbench"))["queues"]}
+        waiting = [d for d in handed if d["status"] == "handed_over"]
+        assert desk["disputes_handed"]["count"] == len(waiting)
+        dues = [item["due_at"] for item in desk["disputes_handed"]["items"]]
+        assert dues == sorted(dues)
+    # 3 % of the year's disputes go to the justice office: some in this county, never none.
+    assert any(d["department_code"] == "SF01" for d in disputes)
+
+
 def test_each_grid_has_party_members_who_call_on_the_households_they_keep_in_touch_with(
         client, seeded):
     team = fetch_all(client, "grid-staff")

@@ -199,6 +199,8 @@ class DemoLayout:
     grid: str  # the first grid of that community
     other_grid: str  # a grid in another community
     sanitation: str  # the sanitation (环卫) department's code
+    justice: str  # the justice bureau's (司法局), which disputes are handed to
+    petitions: str  # the petitions bureau's (信访局)
 
 
 # username, display name, role, which scope of the layout ("" for the whole system)
@@ -211,6 +213,8 @@ DEMO_ACCOUNTS = (
     ("chief2", "网格长(另一社区)", Role.grid_chief, "other_grid"),
     ("member", "网格员", Role.grid_member, "grid"),
     ("dept-sanitation", "环卫处", Role.department, "sanitation"),
+    ("dept-justice", "司法局", Role.department, "justice"),
+    ("dept-petitions", "信访局", Role.department, "petitions"),
 )
 
 

@@ -160,15 +160,19 @@ def link_to_roster(session: Session, accounts: list[Any]) -> None:
 
 
 def demo_layout(rows: dict[str, list[dict[str, Any]]]) -> DemoLayout:
-    """The demo accounts' places: the first community and grid, a grid elsewhere, 环卫."""
+    """The demo accounts' places: the first community and grid, a grid elsewhere, 环卫 and the
+    offices disputes are handed to."""
     communities = [a["code"] for a in rows["area"] if a["level"] is AreaLevel.community]
     grids = [g["code"] for g in rows["grid"]]
     first_grid = min(g for g in grids if g.startswith(communities[0]))
     other_grid = min(g for g in grids if not g.startswith(communities[0]))
-    sanitation = next(d["code"] for d in rows["department"]
-                      if d["kind"] in (DepartmentKind.sanitation, "sanitation"))
+    def office(kind: DepartmentKind) -> str:
+        return next(d["code"] for d in rows["department"] if d["kind"] in (kind, kind.value))
+
     return DemoLayout(county=COUNTY_CODE, community=communities[0], grid=first_grid,
-                      other_grid=other_grid, sanitation=sanitation)
+                      other_grid=other_grid, sanitation=office(DepartmentKind.sanitation),
+                      justice=office(DepartmentKind.justice),
+                      petitions=office(DepartmentKind.petitions))
 
 
 # Tables whose rows point at others of the same table: (the key, the column pointing).
