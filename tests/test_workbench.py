@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from backend.cases import workflow
 from backend.core.crud import Caller
 from backend.core.db import BEIJING
+from backend.notifications.models import Notification, NotificationKind
 from tests.builders import GRID, SANITATION, ok
 from tests.test_admin_panel import page_token, panel_login
 from tests.test_kpi import March
 
 USERS = ("admin", "leader", "dispatcher", "secretary", "chief", "chief2", "member",
-         "dept-sanitation")
+         "dept-sanitation", "dept-justice")
 
 
 class Week(March):
@@ -196,6 +197,26 @@ def test_the_department_lands_on_its_cases_and_reads_its_notifications(week, app
         "unread": "true"}))["unread"] == unread["unread"] - 1
     browser.post("/admin/notifications/read", data={"id": "all", "csrf_token": token})
     assert 'data-unread="0"' in browser.get("/admin/").text
+
+
+def test_notices_come_newest_first_whatever_order_they_were_written_in(app, accounts, as_user):
+    """The demo's year writes an office's hand-over notices dispute by dispute, not in the
+    order of their times: the desk and the list still put the latest first."""
+    written = [dt.datetime(2026, 8, 17, 4, 50, tzinfo=dt.UTC),
+               dt.datetime(2026, 7, 8, 11, 32, tzinfo=dt.UTC),
+               dt.datetime(2026, 11, 26, 6, 15, tzinfo=dt.UTC)]
+    with app.state.db.session() as session:
+        for n, at in enumerate(written):
+            session.add(Notification(user_id=accounts["dept-justice"],
+                                     kind=NotificationKind.dispute_sent, title=f"移交矛盾纠纷{n}",
+                                     dedupe_key=f"order-{n}", created_at=at, updated_at=at))
+        session.commit()
+    newest_first = ["移交矛盾纠纷2", "移交矛盾纠纷0", "移交矛盾纠纷1"]
+    justice = as_user("dept-justice")
+    listed = ok(justice.get("/api/v1/notifications"))["items"]
+    assert [n["title"] for n in listed] == newest_first
+    desk = ok(justice.get("/api/v1/workbench"))["notifications"]["items"]
+    assert [n["title"] for n in desk] == newest_first
 
 
 def test_nobody_marks_anothers_notification_read(week, app, as_user):

@@ -13,7 +13,7 @@ from backend.api.problems import problem_docs
 from backend.api.routes import json_response
 from backend.core.db import MAX_ID
 from backend.notifications import service
-from backend.notifications.models import Notification, NotificationKind
+from backend.notifications.models import NEWEST_FIRST, Notification, NotificationKind
 
 router = APIRouter(prefix="/notifications", tags=["通知 notifications"],
                    responses=problem_docs(401))
@@ -51,7 +51,7 @@ def my_notifications(
         stmt = stmt.where(Notification.read_at.is_(None))
     if kind is not None:
         stmt = stmt.where(Notification.kind == kind)
-    rows = session.execute(stmt.order_by(Notification.id.desc()).limit(limit).offset(offset)
+    rows = session.execute(stmt.order_by(*NEWEST_FIRST).limit(limit).offset(offset)
                            ).scalars()
     count = session.execute(select(func.count()).select_from(Notification)
                             .where(mine, Notification.read_at.is_(None))).scalar_one()

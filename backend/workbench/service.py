@@ -49,7 +49,7 @@ from backend.kpi import service as kpi
 from backend.kpi.live import code_names
 from backend.kpi.periods import parse_period
 from backend.kpi.scope import Subject
-from backend.notifications.models import Notification
+from backend.notifications.models import NEWEST_FIRST, Notification
 
 ITEMS_PER_QUEUE = 10
 OPEN = ",".join(s.value for s in OPEN_STATUSES)
@@ -253,5 +253,5 @@ def _notifications(session: Session, caller: Caller, limit: int = 5) -> dict[str
                              ).scalar_one()
     items = session.execute(select(Notification.id, Notification.kind, Notification.case_id,
                                    Notification.title, Notification.created_at)
-                            .where(*mine).order_by(Notification.id.desc()).limit(limit)).all()
+                            .where(*mine).order_by(*NEWEST_FIRST).limit(limit)).all()
     return {"unread": unread, "items": [row._asdict() for row in items]}
